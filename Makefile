@@ -1,0 +1,44 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   installs into .venv and runs the main job on the bundled plan
+#   make test   installs the test tools and runs the suite (SQLite, then PostgreSQL)
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+DEMO_DIR ?= out
+
+.PHONY: demo test test-sqlite test-postgres lint install install-test clean
+
+$(BIN)/cam: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[postgres]'
+	touch $@
+
+$(VENV)/.test-installed: $(BIN)/cam pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/cam
+
+install-test: $(VENV)/.test-installed
+
+demo: install
+	$(BIN)/cam plan load cam-2015-2016
+	$(BIN)/cam list
+	$(BIN)/cam calendar --month 2015-11
+
+test: install-test lint test-sqlite test-postgres
+
+lint: install-test
+	$(BIN)/ruff check cam_tracker tests
+	$(BIN)/ruff format --check cam_tracker tests
+	$(BIN)/mypy
+
+test-sqlite: install-test
+	CAM_TEST_DATABASE=sqlite $(BIN)/python -m pytest -q
+
+test-postgres: install-test
+	CAM_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

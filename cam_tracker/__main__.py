@@ -1,0 +1,3 @@
+from cam_tracker.cli import main
+
+main()

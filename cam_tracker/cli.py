@@ -1,0 +1,391 @@
+"""The `cam` command: parse, call the library, print. No SQL, no logic.
+
+Imports here stay light so that `cam --help` starts fast; each command
+imports what it needs when it runs.
+"""
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from cam_tracker import __version__
+from cam_tracker.config import LANGUAGES, Settings
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from cam_tracker import models
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _failure(message: str, exit_code: int) -> click.ClickException:
+    """A library error as click reports it: one line, the library's exit code."""
+    failure = type("CamFailure", (click.ClickException,), {"exit_code": exit_code})
+    return failure(message)
+
+
+class CamGroup(click.Group):
+    """Turns library errors into one-line messages with their exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from cam_tracker.errors import CamError
+
+        try:
+            return super().invoke(ctx)
+        except CamError as exc:
+            raise _failure(str(exc), exc.exit_code) from None
+        except Exception as exc:
+            from sqlalchemy.exc import SQLAlchemyError
+
+            if isinstance(exc, SQLAlchemyError):
+                message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+                raise click.ClickException(f"store error: {message}") from None
+            raise
+
+
+def _settings() -> Settings:
+    return click.get_current_context().find_object(Settings) or Settings(database_url="")
+
+
+@contextmanager
+def _store() -> Iterator["Session"]:
+    from cam_tracker import store
+
+    with store.session(_settings().database_url) as db:
+        yield db
+
+
+def _plan(db: "Session") -> "models.Plan":
+    from cam_tracker.tracker import current_plan
+
+    return current_plan(db, _settings().plan)
+
+
+def _emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(func)
+
+
+def actor_option(func: F) -> F:
+    return click.option(
+        "--as", "actor", metavar="PERSON", help="Who acts (default: $CAM_USER or the OS user)."
+    )(func)
+
+
+@click.group(cls=CamGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    metavar="URL|PATH",
+    help="Store: an SQLAlchemy URL or an SQLite file (default: $CAM_DATABASE_URL, "
+    "else SQLite in your data directory).",
+)
+@click.option(
+    "--plan",
+    "plan_name",
+    metavar="NAME",
+    envvar="CAM_PLAN",
+    help="Work plan to act on (default: the one loaded last).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    envvar="CAM_LANG",
+    show_default=True,
+    help="Language of labels and titles.",
+)
+@click.version_option(__version__, prog_name="cam")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, plan_name: str | None, lang: str) -> None:
+    """Run a committee's work plan: activities as state machines, from the command line."""
+    from cam_tracker.config import database_url
+
+    ctx.obj = Settings(database_url=database_url(db), plan=plan_name, lang=lang)
+
+
+# --- plans -----------------------------------------------------------------
+
+
+@cli.group("plan")
+def plan_group() -> None:
+    """Load work plans and list them."""
+
+
+@plan_group.command("load")
+@click.argument("source", metavar="NAME|FILE")
+def plan_load(source: str) -> None:
+    """Load a bundled plan by name, or a plan file; loading again updates it."""
+    from cam_tracker import plan
+
+    with _store() as db:
+        report = plan.load(db, source)
+    verb = "loaded" if report.created else "updated"
+    if report.unchanged:
+        click.echo(f"{report.plan}: unchanged (the file is the one already loaded)")
+        return
+    click.echo(
+        f"{report.plan}: {verb}: {len(report.activities_added)} activities added, "
+        f"{len(report.activities_updated)} updated, {len(report.sessions_added)} sessions added"
+    )
+    for key in report.activities_missing:
+        click.echo(f"warning: activity {key} is no longer in the file; kept with its history")
+    for key in report.sessions_missing:
+        click.echo(f"warning: session {key} is no longer in the file; kept, hidden")
+
+
+@plan_group.command("list")
+@json_option
+def plan_list(as_json: bool) -> None:
+    """Show bundled and loaded plans."""
+    from cam_tracker import console, views
+
+    with _store() as db:
+        rows = views.plans(db)
+    _emit_json(rows) if as_json else console.plans(rows)
+
+
+# --- activities ---------------------------------------------------------------
+
+
+@cli.command("list")
+@click.option("--state", help="Only activities in this state.")
+@click.option("--kind", help="Only activities of this workflow kind.")
+@click.option("--month", metavar="YYYY-MM", help="Only activities with a milestone this month.")
+@click.option("--mandate", metavar="TEXT", help="Only activities serving a matching mandate.")
+@click.option("--overdue", is_flag=True, help="Only activities behind plan.")
+@click.option("--as-of", "as_of", metavar="DATE", help="As things stood at the end of DATE.")
+@json_option
+def list_command(
+    state: str | None,
+    kind: str | None,
+    month: str | None,
+    mandate: str | None,
+    overdue: bool,
+    as_of: str | None,
+    as_json: bool,
+) -> None:
+    """Activities with state, kind, next milestone and behind-plan flag."""
+    from cam_tracker import console, schedule, views
+    from cam_tracker.config import parse_moment
+
+    lang = _settings().lang
+    with _store() as db:
+        plan = _plan(db)
+        moment = schedule.as_of_moment(plan, parse_moment(as_of, "--as-of date") if as_of else None)
+        snap = schedule.snapshot(db, plan, moment, with_history=False)
+        rows = views.list_activities(
+            snap, state=state, kind=kind, month=month, mandate=mandate, overdue=overdue, lang=lang
+        )
+    _emit_json(rows) if as_json else console.activities(rows, plan.name, snap.today)
+
+
+@cli.command("show")
+@click.argument("key")
+@click.option("--as-of", "as_of", metavar="DATE", help="As things stood at the end of DATE.")
+@json_option
+def show_command(key: str, as_of: str | None, as_json: bool) -> None:
+    """Details of one activity: mandates, milestones, allowed events, history."""
+    from cam_tracker import console, schedule, views
+    from cam_tracker.config import parse_moment
+
+    with _store() as db:
+        plan = _plan(db)
+        moment = schedule.as_of_moment(plan, parse_moment(as_of, "--as-of date") if as_of else None)
+        row = views.show(schedule.snapshot(db, plan, moment), key, _settings().lang)
+    _emit_json(row) if as_json else console.activity(row)
+
+
+@cli.command("advance")
+@click.argument("key")
+@click.argument("event")
+@click.option("--note", help="What happened, in a sentence.")
+@click.option(
+    "--doc", "document", metavar="SYMBOL", help="Document symbol, e.g. CIDI/CAM/doc.14/14."
+)
+@click.option("--session", "session_key", metavar="ID", help="The session where it happened.")
+@click.option(
+    "--on", "on", metavar="DATE", help="When it happened (default: the session's date, else now)."
+)
+@actor_option
+def advance_command(
+    key: str,
+    event: str,
+    note: str | None,
+    document: str | None,
+    session_key: str | None,
+    on: str | None,
+    actor: str | None,
+) -> None:
+    """Fire one transition: EVENT on activity KEY."""
+    from cam_tracker import tracker
+    from cam_tracker.config import actor_name, parse_moment
+
+    with _store() as db:
+        result = tracker.advance(
+            db,
+            _plan(db),
+            key,
+            event,
+            actor=actor_name(actor),
+            note=note,
+            document=document,
+            session_key=session_key,
+            on=parse_moment(on, "--on date") if on else None,
+        )
+    row = result.row
+    click.echo(
+        f"{key}: {row.from_state} → {row.to_state} ({event}, {row.at.date()}, by {row.actor})"
+    )
+    if result.milestone is not None:
+        click.echo(f"milestone of {result.milestone.planned_month} done")
+
+
+@cli.command("history")
+@click.argument("key", required=False)
+@json_option
+def history_command(key: str | None, as_json: bool) -> None:
+    """The log of transitions, newest last; one activity's with KEY."""
+    from cam_tracker import console, schedule, views
+
+    with _store() as db:
+        plan = _plan(db)
+        rows = views.history(schedule.snapshot(db, plan), key)
+    _emit_json(rows) if as_json else console.history(rows)
+
+
+@cli.command("reschedule")
+@click.argument("key")
+@click.option("--to", "to_month", required=True, metavar="YYYY-MM", help="The new month.")
+@click.option("--reason", required=True, help="Why it moves (kept in the history).")
+@click.option("--on", "on", metavar="DATE", help="When it was decided (default: now).")
+@actor_option
+def reschedule_command(
+    key: str, to_month: str, reason: str, on: str | None, actor: str | None
+) -> None:
+    """Move an activity's next milestone to another month."""
+    from cam_tracker import tracker
+    from cam_tracker.config import actor_name, parse_day
+
+    with _store() as db:
+        moved = tracker.reschedule(
+            db,
+            _plan(db),
+            key,
+            to_month=to_month,
+            reason=reason,
+            actor=actor_name(actor),
+            on=parse_day(on, "--on date") if on else None,
+        )
+    click.echo(
+        f"{key}: {moved.milestone.event} moved from {moved.from_month} to {moved.to_month} "
+        f"(session {moved.session.key})"
+    )
+
+
+# --- sessions and calendar ------------------------------------------------------
+
+
+@cli.command("calendar")
+@click.option("--month", metavar="YYYY-MM", help="Only this month.")
+@json_option
+def calendar_command(month: str | None, as_json: bool) -> None:
+    """Sessions by month with their agenda and each item's state."""
+    from cam_tracker import console, schedule, views
+
+    with _store() as db:
+        plan = _plan(db)
+        rows = views.calendar(
+            schedule.snapshot(db, plan, with_history=False), month, _settings().lang
+        )
+    _emit_json(rows) if as_json else console.calendar(rows)
+
+
+@cli.group("session")
+def session_group() -> None:
+    """Record sessions of the committee."""
+
+
+@session_group.command("record")
+@click.argument("session_id", metavar="ID")
+@click.option(
+    "--on", "on", metavar="DATE", help="The day it was held (default: its date, else today)."
+)
+@click.option("--as-planned", is_flag=True, help="Advance every agenda item by its planned event.")
+@click.option(
+    "--except",
+    "excluded",
+    multiple=True,
+    metavar="KEY",
+    help="With --as-planned: leave this activity as it is (repeatable).",
+)
+@actor_option
+def session_record(
+    session_id: str, on: str | None, as_planned: bool, excluded: tuple[str, ...], actor: str | None
+) -> None:
+    """Record that session ID was held, and advance its agenda items."""
+    from cam_tracker import tracker
+    from cam_tracker.config import actor_name, parse_day
+
+    with _store() as db:
+        outcomes = tracker.record_session(
+            db,
+            _plan(db),
+            session_id,
+            actor=actor_name(actor),
+            on=parse_day(on, "--on date") if on else None,
+            as_planned=as_planned,
+            excluded=excluded,
+        )
+    click.echo(f"session {session_id} recorded as held")
+    for item in outcomes:
+        event = f" {item.event}" if item.event else ""
+        detail = f": {item.detail}" if item.detail else ""
+        click.echo(f"  {item.status:<9} {item.activity}{event}{detail}")
+    if any(item.status == "skipped" for item in outcomes):
+        click.echo("advance the skipped items with `cam advance`, or record with --as-planned")
+
+
+# --- workflows -----------------------------------------------------------------
+
+
+@cli.group("workflow")
+def workflow_group() -> None:
+    """Inspect the workflow kinds."""
+
+
+@workflow_group.command("list")
+def workflow_list() -> None:
+    """The workflow kinds with their states."""
+    from cam_tracker import console, workflow
+
+    console.workflows(list(workflow.workflows().values()), _settings().lang)
+
+
+@workflow_group.command("show")
+@click.argument("kind")
+@click.option("--mermaid", is_flag=True, help="Print a Mermaid state diagram instead.")
+def workflow_show(kind: str, mermaid: bool) -> None:
+    """States and transitions of one kind (or its Mermaid diagram)."""
+    from cam_tracker import console, workflow
+
+    flow = workflow.get(kind)
+    if mermaid:
+        click.echo(flow.mermaid(_settings().lang), nl=False)
+    else:
+        console.workflow(flow, _settings().lang)
+
+
+def main() -> None:
+    """Entry point of the `cam` console script."""
+    cli(prog_name="cam")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""Human-readable output: rich tables of the views' data.
+
+Every cell is plain text (never rich markup), so a title holding brackets or
+escape codes prints as it is written.
+"""
+
+import datetime as dt
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from cam_tracker.workflow import Workflow
+
+Row = dict[str, Any]
+
+
+def _console() -> Console:
+    return Console(highlight=False, markup=False, emoji=False, soft_wrap=False)
+
+
+def _cell(value: Any) -> Text:
+    if value is None:
+        return Text("–", style="dim")
+    cleaned = "".join(ch if ch.isprintable() or ch == "\n" else "�" for ch in str(value))
+    return Text(cleaned)
+
+
+def _table(title: str, *columns: str, nowrap: tuple[str, ...] = ()) -> Table:
+    table = Table(title=_cell(title), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in columns:
+        table.add_column(column, overflow="fold", no_wrap=column in nowrap)
+    return table
+
+
+def _next(milestone: Row | None) -> str | None:
+    if milestone is None:
+        return None
+    return f"{milestone['month']} {milestone['event']}"
+
+
+def plans(rows: list[Row]) -> None:
+    table = _table("Plans", "Name", "Bundled", "Loaded", "Title", "Period", "Activities")
+    for row in rows:
+        table.add_row(
+            _cell(row["name"]),
+            _cell("yes" if row["bundled"] else "no"),
+            _cell(row["loaded_at"][:16].replace("T", " ") if row["loaded"] else "no"),
+            _cell(row["title"]),
+            _cell(row["period"]),
+            _cell(row["activities"]),
+        )
+    _console().print(table)
+
+
+def activities(rows: list[Row], plan: str, today: dt.date) -> None:
+    console = _console()
+    wide = console.width >= 120
+    columns = ["Key", *(["No.", "Title", "Kind"] if wide else []), "State", "Next", "Late"]
+    table = _table(f"{plan} — as of {today}", *columns, nowrap=("Key", "No.", "State", "Next"))
+    for row in rows:
+        title = row["title"][:50] + ("…" if len(row["title"]) > 50 else "")
+        extra = [_cell(row["number"]), _cell(title), _cell(row["kind"])] if wide else []
+        table.add_row(
+            _cell(row["key"]),
+            *extra,
+            _cell(row["state"]),
+            _cell(_next(row["next_milestone"])),
+            Text("yes", style="bold red") if row["behind"] else _cell(""),
+        )
+    console.print(table)
+    behind = sum(1 for row in rows if row["behind"])
+    console.print(_cell(f"{len(rows)} activities, {behind} behind plan"))
+
+
+def activity(row: Row) -> None:
+    console = _console()
+    console.print(_cell(f"{row['key']} ({row['number']}) — {row['title']}"))
+    console.print(_cell(f"kind: {row['kind']} ({row['kind_label']})   plan: {row['plan']}"))
+    console.print(
+        _cell(
+            f"state: {row['state']} ({row['state_label']})"
+            + ("   BEHIND PLAN" if row["behind"] else "")
+        )
+    )
+    if row["responsible"]:
+        console.print(_cell(f"responsible: {', '.join(row['responsible'])}"))
+    if row["mandates"]:
+        console.print(_cell("mandates:"))
+        for mandate in row["mandates"]:
+            console.print(_cell(f"  {mandate['symbol']} para. {mandate['paragraph']}"))
+    milestones = _table("Milestones", "Session", "Planned", "Event", "Item", "Done")
+    for m in row["milestones"]:
+        done = (m["done_at"] or "")[:10] if m["done"] else ""
+        milestones.add_row(
+            _cell(m["session"]),
+            _cell(m["month"]),
+            _cell(m["event"]),
+            _cell(m["text"]),
+            _cell(done or ("yes" if m["done"] else "")),
+        )
+    console.print(milestones)
+    allowed = _table("Allowed now", "Event", "To", "Requires", "Roles")
+    for step in row["allowed_events"]:
+        allowed.add_row(
+            _cell(step["event"]),
+            _cell(step["to"]),
+            _cell(", ".join(step["requires"]) or "–"),
+            _cell(", ".join(step["roles"]) or "anyone"),
+        )
+    console.print(allowed)
+    history(row["history"])
+
+
+def history(rows: list[Row]) -> None:
+    table = _table(
+        "History",
+        "#",
+        "When",
+        "Activity",
+        "Event",
+        "From → to",
+        "By",
+        "Session",
+        "Doc",
+        "Note",
+        nowrap=("#", "When"),
+    )
+    for row in rows:
+        table.add_row(
+            _cell(row["id"]),
+            _cell((row["at"] or "")[:10]),
+            _cell(row["activity"]),
+            _cell(row["event"]),
+            _cell(f"{row['from_state']} → {row['to_state']}"),
+            _cell(row["actor"]),
+            _cell(row["session"]),
+            _cell(row["document"]),
+            _cell(row["note"]),
+        )
+    _console().print(table)
+
+
+def calendar(rows: list[Row]) -> None:
+    console = _console()
+    for session in rows:
+        when = session["date"] or session["month"]
+        held = f" — held {session['held_on']}" if session["held_on"] else ""
+        table = _table(
+            f"{session['id']}  {when}  [{session['kind']}]  {session['title']}{held}",
+            "Activity",
+            "Expected",
+            "Item",
+            "State",
+            "Done",
+            nowrap=("Activity",),
+        )
+        for item in session["agenda"]:
+            table.add_row(
+                _cell(item["activity"]),
+                _cell(item["event"]),
+                _cell(item["text"]),
+                _cell(item["state"]),
+                _cell("yes" if item["done"] else ""),
+            )
+        console.print(table)
+
+
+def workflows(flows: list[Workflow], lang: str) -> None:
+    table = _table("Workflow kinds", "Kind", "Label", "Initial", "States", "Events")
+    for flow in flows:
+        table.add_row(
+            _cell(flow.kind),
+            _cell(flow.label(lang)),
+            _cell(flow.initial),
+            _cell(", ".join(flow.states)),
+            _cell(", ".join(flow.events())),
+        )
+    _console().print(table)
+
+
+def workflow(flow: Workflow, lang: str) -> None:
+    console = _console()
+    console.print(_cell(f"{flow.kind} — {flow.label(lang)} (initial: {flow.initial})"))
+    states = _table("States", "State", "Label", "Final")
+    for state in flow.states.values():
+        states.add_row(
+            _cell(state.name), _cell(state.label(lang)), _cell("yes" if state.final else "")
+        )
+    console.print(states)
+    steps = _table("Transitions", "Event", "From", "To", "Requires", "Roles")
+    for step in flow.steps:
+        steps.add_row(
+            _cell(step.event),
+            _cell(", ".join(step.sources)),
+            _cell(step.dest),
+            _cell(", ".join(step.requires) or "–"),
+            _cell(", ".join(step.roles) or "anyone"),
+        )
+    console.print(steps)

@@ -1,0 +1,264 @@
+"""Where a plan stands at a moment: states, milestones planned and done, what is behind.
+
+`snapshot` reads a plan in a fixed number of queries (never one per activity)
+and answers, for any as-of moment, the questions the listing, the calendar,
+the reminders and the report ask.
+"""
+
+import calendar as _calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from cam_tracker import models, workflow
+
+SPECIAL_STATES = ("postponed", "withdrawn")
+
+
+def month_end(month: str) -> dt.date:
+    """The last day of a YYYY-MM month."""
+    year, number = (int(part) for part in month.split("-"))
+    return dt.date(year, number, _calendar.monthrange(year, number)[1])
+
+
+def parse_month(text: str) -> str:
+    """Validate a YYYY-MM month."""
+    from cam_tracker.errors import ConfigError
+
+    try:
+        parsed = dt.datetime.strptime(text, "%Y-%m")
+    except ValueError:
+        raise ConfigError(f"not a month: {text!r} (use YYYY-MM, e.g. 2016-01)") from None
+    return parsed.strftime("%Y-%m")
+
+
+@dataclass
+class MilestoneView:
+    """An agenda item with its planned and actual dates."""
+
+    milestone: models.Milestone
+    session: models.Meeting
+    activity: models.Activity
+    done: models.History | None
+    today: dt.date
+
+    @property
+    def due(self) -> dt.date:
+        """The day it is due: the session's date when known, else its month's end."""
+        if self.session.date is not None and self.session.month == self.milestone.planned_month:
+            return self.session.date
+        return month_end(self.milestone.planned_month)
+
+    @property
+    def is_done(self) -> bool:
+        if self.milestone.event is None:
+            return self.session.held_on is not None and self.session.held_on <= self.today
+        return self.done is not None
+
+
+@dataclass
+class ActivityView:
+    """One activity as it stood at the snapshot's moment."""
+
+    activity: models.Activity
+    state: str
+    milestones: list[MilestoneView] = field(default_factory=list)
+    history: list[models.History] = field(default_factory=list)
+    paragraphs: list[models.Paragraph] = field(default_factory=list)
+    responsible: list[models.Person] = field(default_factory=list)
+
+    @property
+    def flow(self) -> workflow.Workflow:
+        return workflow.get(self.activity.kind)
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in self.flow.states and self.flow.is_final(self.state)
+
+    @property
+    def open_milestones(self) -> list[MilestoneView]:
+        return [m for m in self.milestones if not m.is_done and m.milestone.event is not None]
+
+    @property
+    def next_milestone(self) -> MilestoneView | None:
+        pending = self.open_milestones
+        return pending[0] if pending else None
+
+    def late_milestones(self, today: dt.date) -> list[MilestoneView]:
+        if self.is_final or self.state == "withdrawn":
+            return []
+        return [m for m in self.open_milestones if m.due < today]
+
+    def is_behind(self, today: dt.date) -> bool:
+        return bool(self.late_milestones(today))
+
+
+@dataclass
+class Snapshot:
+    """A plan read from the store, as it stood at `as_of`."""
+
+    plan: models.Plan
+    as_of: dt.datetime
+    activities: list[ActivityView]
+    sessions: list[models.Meeting]
+    milestones: list[MilestoneView]
+    mandates: list[models.Mandate]
+    paragraphs: dict[int, list[models.Paragraph]]
+    history: list[models.History]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.plan.timezone)
+
+    @property
+    def today(self) -> dt.date:
+        return self.as_of.astimezone(self.zone).date()
+
+    def activity(self, key: str) -> ActivityView | None:
+        return next((a for a in self.activities if a.activity.key == key), None)
+
+    def agenda(self, meeting: models.Meeting) -> list[MilestoneView]:
+        return [m for m in self.milestones if m.session.id == meeting.id]
+
+    def session_held(self, meeting: models.Meeting) -> dt.date | None:
+        if meeting.held_on is not None and meeting.held_on <= self.today:
+            return meeting.held_on
+        return None
+
+
+def snapshot(
+    db: Session,
+    plan: models.Plan,
+    as_of: dt.datetime | None = None,
+    *,
+    with_history: bool = True,
+    include_removed: bool = False,
+) -> Snapshot:
+    """Read a plan whole; with `as_of`, history after that moment is ignored."""
+    moment = as_of or models.utcnow()
+    activity_query = select(models.Activity).where(models.Activity.plan_id == plan.id)
+    if not include_removed:
+        activity_query = activity_query.where(col(models.Activity.removed).is_(False))
+    activities = list(db.exec(activity_query.order_by(col(models.Activity.position))))
+    by_id = {a.id: a for a in activities}
+    sessions = list(
+        db.exec(
+            select(models.Meeting)
+            .where(models.Meeting.plan_id == plan.id)
+            .where(col(models.Meeting.removed).is_(False))
+            .order_by(col(models.Meeting.month), col(models.Meeting.position))
+        )
+    )
+    session_by_id = {s.id: s for s in sessions}
+    milestones = list(
+        db.exec(
+            select(models.Milestone)
+            .join(models.Meeting, col(models.Meeting.id) == col(models.Milestone.session_id))
+            .where(models.Meeting.plan_id == plan.id)
+            .order_by(
+                col(models.Milestone.planned_month),
+                col(models.Meeting.position),
+                col(models.Milestone.position),
+            )
+        )
+    )
+    history: list[models.History] = []
+    if with_history or as_of is not None:
+        history = list(
+            db.exec(
+                select(models.History)
+                .join(models.Activity, col(models.Activity.id) == col(models.History.activity_id))
+                .where(models.Activity.plan_id == plan.id)
+                .where(col(models.History.at) <= moment)
+                .order_by(col(models.History.at), col(models.History.id))
+            )
+        )
+    views = {
+        a.id: ActivityView(activity=a, state=workflow.get(a.kind).initial if as_of else a.state)
+        for a in activities
+    }
+    history_by_id = {h.id: h for h in history}
+    for row in history:
+        view = views.get(row.activity_id)
+        if view is not None:
+            view.history.append(row)
+            if as_of is not None:
+                view.state = row.to_state
+    today = moment.astimezone(ZoneInfo(plan.timezone)).date()
+    if not (with_history or as_of is not None):
+        done_ids = [m.done_history_id for m in milestones if m.done_history_id is not None]
+        if done_ids:
+            history_by_id = {
+                h.id: h
+                for h in db.exec(select(models.History).where(col(models.History.id).in_(done_ids)))
+            }
+    milestone_views = []
+    for milestone in milestones:
+        activity = by_id.get(milestone.activity_id)
+        meeting = session_by_id.get(milestone.session_id)
+        if activity is None or meeting is None:
+            continue
+        done = history_by_id.get(milestone.done_history_id) if milestone.done_history_id else None
+        view_m = MilestoneView(
+            milestone=milestone, session=meeting, activity=activity, done=done, today=today
+        )
+        milestone_views.append(view_m)
+        views[activity.id].milestones.append(view_m)
+    mandates = list(
+        db.exec(
+            select(models.Mandate)
+            .where(models.Mandate.plan_id == plan.id)
+            .order_by(col(models.Mandate.position))
+        )
+    )
+    paragraphs: dict[int, list[models.Paragraph]] = defaultdict(list)
+    paragraph_by_id: dict[int, models.Paragraph] = {}
+    if mandates:
+        for paragraph in db.exec(
+            select(models.Paragraph)
+            .where(col(models.Paragraph.mandate_id).in_([m.id for m in mandates]))
+            .order_by(col(models.Paragraph.position))
+        ):
+            paragraphs[paragraph.mandate_id].append(paragraph)
+            assert paragraph.id is not None
+            paragraph_by_id[paragraph.id] = paragraph
+    for link in db.exec(
+        select(models.ActivityParagraph)
+        .join(models.Activity, col(models.Activity.id) == col(models.ActivityParagraph.activity_id))
+        .where(models.Activity.plan_id == plan.id)
+    ):
+        if link.activity_id in views and link.paragraph_id in paragraph_by_id:
+            views[link.activity_id].paragraphs.append(paragraph_by_id[link.paragraph_id])
+    for person, activity_id in db.exec(
+        select(models.Person, models.Responsibility.activity_id)
+        .join(models.Responsibility, col(models.Responsibility.person_id) == col(models.Person.id))
+        .join(models.Activity, col(models.Activity.id) == col(models.Responsibility.activity_id))
+        .where(models.Activity.plan_id == plan.id)
+        .order_by(col(models.Person.key))
+    ):
+        if activity_id in views:
+            views[activity_id].responsible.append(person)
+    for view in views.values():
+        view.paragraphs.sort(key=lambda p: (p.mandate_id, p.position))
+    return Snapshot(
+        plan=plan,
+        as_of=moment,
+        activities=list(views.values()),
+        sessions=sessions,
+        milestones=milestone_views,
+        mandates=mandates,
+        paragraphs=paragraphs,
+        history=history,
+    )
+
+
+def as_of_moment(plan: models.Plan, value: dt.date | dt.datetime | None) -> dt.datetime | None:
+    """A date means the end of that day in the plan's time zone."""
+    if value is None or isinstance(value, dt.datetime):
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=ZoneInfo(plan.timezone))
+        return value
+    return dt.datetime.combine(value, dt.time.max, tzinfo=ZoneInfo(plan.timezone))

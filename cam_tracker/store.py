@@ -1,0 +1,232 @@
+"""The store: engines and sessions from a URL, and the writes that must be atomic.
+
+The only module that knows SQLite from PostgreSQL. SQLite transactions begin
+IMMEDIATE (one writer at a time, the others wait); on PostgreSQL the history
+chain's head row is locked FOR UPDATE. Either way, history appends are
+serialised and a state change only lands on the version it was computed from.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlmodel import Session, SQLModel, create_engine, select
+
+from cam_tracker import models
+from cam_tracker.errors import ConfigError, Conflict
+
+GENESIS = "0" * 64
+_ENGINES: dict[str, Engine] = {}
+_ENGINES_LOCK = threading.RLock()
+SQLITE_BUSY_SECONDS = 60
+
+
+def default_url() -> str:
+    """SQLite in the user's data directory (XDG on Linux)."""
+    from platformdirs import user_data_dir
+
+    return f"sqlite:///{Path(user_data_dir('cam-tracker')) / 'cam.db'}"
+
+
+def normalise_url(url_or_path: str) -> str:
+    """Accept any SQLAlchemy URL, or a plain file path meaning SQLite."""
+    if "://" not in url_or_path:
+        return f"sqlite:///{Path(url_or_path).expanduser().resolve()}"
+    if url_or_path.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url_or_path.split("://", 1)[1]
+    return url_or_path
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_SECONDS * 1000}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def engine_for(url: str) -> Engine:
+    """The engine for a store URL (one per process), its schema created on first use."""
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(url)
+        if engine is None:
+            engine = _ENGINES[url] = _create(url)
+        return engine
+
+
+def _create(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"not a database URL: {url!r}") from None
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            try:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(f"cannot create the store directory: {exc}") from None
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        _configure_sqlite(engine)
+    else:
+        try:
+            engine = create_engine(url, pool_pre_ping=True)
+        except (ImportError, ArgumentError) as exc:
+            raise ConfigError(f"cannot use database URL: {exc}") from None
+    try:
+        from cam_tracker.migrations import ensure_schema
+
+        ensure_schema(engine)
+    except OperationalError as exc:
+        raise ConfigError(
+            f"cannot open the store: {str(exc.orig).strip().splitlines()[0]}"
+        ) from None
+    return engine
+
+
+@contextmanager
+def session(url: str) -> Iterator[Session]:
+    """One unit of work: committed when the block ends, rolled back on error."""
+    with Session(engine_for(url), expire_on_commit=False) as db:
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+
+
+def is_postgres(db: Session) -> bool:
+    return db.get_bind().dialect.name == "postgresql"
+
+
+def history_hash(row: models.History) -> str:
+    """The hash of a history row over its content and the previous row's hash."""
+    content = {
+        "id": row.id,
+        "activity_id": row.activity_id,
+        "event": row.event,
+        "from_state": row.from_state,
+        "to_state": row.to_state,
+        "actor": row.actor,
+        "at": _utc_iso(row.at),
+        "note": row.note,
+        "document": row.document,
+        "session_id": row.session_id,
+        "prev_hash": row.prev_hash,
+    }
+    encoded = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def _utc_iso(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat()
+
+
+def _lock_chain_head(db: Session) -> models.ChainHead:
+    query = select(models.ChainHead).where(models.ChainHead.id == 1).with_for_update()
+    head = db.exec(query).first()
+    if head is None:
+        head = models.ChainHead(id=1, last_hash=GENESIS, length=0)
+        db.add(head)
+        db.flush()
+    return head
+
+
+def append_history(db: Session, row: models.History) -> models.History:
+    """Append a history row at the end of the chain (inside the caller's transaction)."""
+    head = _lock_chain_head(db)
+    row.prev_hash = head.last_hash
+    row.hash = "pending:" + head.last_hash
+    db.add(row)
+    db.flush()
+    row.hash = history_hash(row)
+    head.last_hash = row.hash
+    head.length += 1
+    db.add(head)
+    db.flush()
+    return row
+
+
+def set_state(
+    db: Session, activity: models.Activity, new_state: str, resume_state: str | None
+) -> None:
+    """Move an activity to `new_state` if nobody moved it since it was read."""
+    result = db.exec(
+        update(models.Activity)
+        .where(models.Activity.id == activity.id)  # type: ignore[arg-type]
+        .where(models.Activity.version == activity.version)  # type: ignore[arg-type]
+        .values(
+            state=new_state,
+            resume_state=resume_state,
+            version=activity.version + 1,
+            updated_at=models.utcnow(),
+        )
+    )
+    if result.rowcount != 1:
+        db.rollback()
+        current = db.get(models.Activity, activity.id)
+        raise Conflict(_conflict_message(db, activity, current))
+    activity.state = new_state
+    activity.resume_state = resume_state
+    activity.version += 1
+
+
+def _conflict_message(
+    db: Session, activity: models.Activity, current: models.Activity | None
+) -> str:
+    if current is None:
+        return f"{activity.key}: it was removed meanwhile"
+    last = db.exec(
+        select(models.History)
+        .where(models.History.activity_id == activity.id)
+        .order_by(models.History.id.desc())  # type: ignore[union-attr]
+    ).first()
+    who = f" by {last.actor} ({last.event})" if last else ""
+    return (
+        f"{activity.key} was changed meanwhile{who}: it is now {current.state!r}; "
+        "check it and try again"
+    )
+
+
+def create_all(engine: Engine) -> None:
+    """Create every table that does not exist yet."""
+    SQLModel.metadata.create_all(engine)
+
+
+def dispose(url: str) -> None:
+    """Close the pooled connections of one store and forget its engine."""
+    with _ENGINES_LOCK:
+        engine = _ENGINES.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+def dispose_all() -> None:
+    """Close every pooled connection (tests, long-running processes at exit)."""
+    for url in list(_ENGINES):
+        dispose(url)
+
+
+def reset(url: str) -> None:
+    """Empty every table of a PostgreSQL store (tests only)."""
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine_for(url).begin() as connection:
+        connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
