@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from cam_tracker import __version__
-from cam_tracker.config import LANGUAGES, Settings
+from cam_tracker.config import Settings
+from cam_tracker.resources import languages
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -24,7 +25,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _failure(message: str, exit_code: int) -> click.ClickException:
     """A library error as click reports it: one line, the library's exit code."""
-    failure = type("CamFailure", (click.ClickException,), {"exit_code": exit_code})
+    failure: type[click.ClickException] = type(
+        "CamFailure", (click.ClickException,), {"exit_code": exit_code}
+    )
     return failure(message)
 
 
@@ -95,7 +98,7 @@ def actor_option(func: F) -> F:
 )
 @click.option(
     "--lang",
-    type=click.Choice(LANGUAGES),
+    type=click.Choice(languages()),
     default="en",
     envvar="CAM_LANG",
     show_default=True,

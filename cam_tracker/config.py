@@ -7,8 +7,6 @@ from dataclasses import dataclass
 
 from cam_tracker.errors import ConfigError
 
-LANGUAGES = ("en", "es")
-
 
 @dataclass
 class Settings:

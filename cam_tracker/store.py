@@ -169,30 +169,27 @@ def set_state(
     db: Session, activity: models.Activity, new_state: str, resume_state: str | None
 ) -> None:
     """Move an activity to `new_state` if nobody moved it since it was read."""
+    expected = activity.version
     result = db.exec(
         update(models.Activity)
         .where(models.Activity.id == activity.id)  # type: ignore[arg-type]
-        .where(models.Activity.version == activity.version)  # type: ignore[arg-type]
+        .where(models.Activity.version == expected)  # type: ignore[arg-type]
         .values(
             state=new_state,
             resume_state=resume_state,
-            version=activity.version + 1,
+            version=expected + 1,
             updated_at=models.utcnow(),
         )
     )
     if result.rowcount != 1:
-        db.rollback()
-        current = db.get(models.Activity, activity.id)
-        raise Conflict(_conflict_message(db, activity, current))
-    activity.state = new_state
-    activity.resume_state = resume_state
-    activity.version += 1
+        raise Conflict(_conflict_message(db, activity))
 
 
-def _conflict_message(
-    db: Session, activity: models.Activity, current: models.Activity | None
-) -> str:
-    if current is None:
+def _conflict_message(db: Session, activity: models.Activity) -> str:
+    state_now = db.exec(
+        select(models.Activity.state).where(models.Activity.id == activity.id)
+    ).first()
+    if state_now is None:
         return f"{activity.key}: it was removed meanwhile"
     last = db.exec(
         select(models.History)
@@ -201,7 +198,7 @@ def _conflict_message(
     ).first()
     who = f" by {last.actor} ({last.event})" if last else ""
     return (
-        f"{activity.key} was changed meanwhile{who}: it is now {current.state!r}; "
+        f"{activity.key} was changed meanwhile{who}: it is now {state_now!r}; "
         "check it and try again"
     )
 
