@@ -7,7 +7,7 @@ imports what it needs when it runs.
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -383,6 +383,82 @@ def workflow_show(kind: str, mermaid: bool) -> None:
         click.echo(flow.mermaid(_settings().lang), nl=False)
     else:
         console.workflow(flow, _settings().lang)
+
+
+# --- store: audit, export, import, upgrade -----------------------------------------
+
+
+@cli.group("audit")
+def audit_group() -> None:
+    """Check the store's tamper-evident history."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Walk the history chain; name the first row edited, deleted or inserted out of band."""
+    from cam_tracker import audit
+    from cam_tracker.errors import IntegrityError
+
+    with _store() as db:
+        result = audit.verify(db)
+    if not result.ok:
+        raise IntegrityError(f"history chain broken: {result.problem}")
+    click.echo(f"history chain verified: {result.rows} rows, no row edited, deleted or inserted")
+
+
+@cli.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Write to FILE (default: standard output).")
+def export_command(output: str | None) -> None:
+    """Write everything (plans, people, states, history, outbox) as JSON."""
+    from cam_tracker import transfer
+
+    with _store() as db:
+        data = transfer.export(db)
+    if output is None:
+        click.echo(transfer.to_json(data), nl=False)
+        return
+    with open(output, "w", encoding="utf-8") as out:
+        out.write(transfer.to_json(data))
+    rows = sum(len(rows) for rows in data["tables"].values())
+    click.echo(f"exported {rows} rows to {output}", err=True)
+
+
+@cli.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+def import_command(file: IO[str]) -> None:
+    """Restore an export into an empty store."""
+    import json
+
+    from cam_tracker import transfer
+    from cam_tracker.errors import InvalidDefinition
+
+    try:
+        data = json.load(file)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidDefinition(f"{file.name}: not JSON: {exc}") from None
+    with _store() as db:
+        counts = transfer.import_(db, data)
+    click.echo(f"imported {sum(counts.values())} rows into {len(counts)} tables")
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Manage the store's schema."""
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """Upgrade the store's schema to this release (also done on first use)."""
+    from cam_tracker import store
+
+    before, after = store.upgrade(_settings().database_url)
+    if before is None:
+        click.echo(f"new store created at schema {after}")
+    elif before == after:
+        click.echo(f"store already at schema {after}")
+    else:
+        click.echo(f"store upgraded from schema {before} to {after}")
 
 
 def main() -> None:

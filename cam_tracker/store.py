@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, update
+from sqlalchemy import Engine, event, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine, select
@@ -69,7 +69,7 @@ def engine_for(url: str) -> Engine:
         return engine
 
 
-def _create(url: str) -> Engine:
+def _create(url: str, *, ensure: bool = True) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -88,15 +88,38 @@ def _create(url: str) -> Engine:
             engine = create_engine(url, pool_pre_ping=True)
         except (ImportError, ArgumentError) as exc:
             raise ConfigError(f"cannot use database URL: {exc}") from None
-    try:
-        from cam_tracker.migrations import ensure_schema
+    if ensure:
+        _on_store(engine, "ensure")
+    return engine
 
-        ensure_schema(engine)
+
+def _on_store(engine: Engine, action: str) -> str | None:
+    """Bring the schema up to date; with 'upgrade', return the revision found before."""
+    from cam_tracker import migrations
+
+    try:
+        if action == "upgrade":
+            with engine.connect() as connection:
+                before = migrations.current_revision(connection)
+        else:
+            before = None
+        migrations.ensure_schema(engine)
     except OperationalError as exc:
         raise ConfigError(
             f"cannot open the store: {str(exc.orig).strip().splitlines()[0]}"
         ) from None
-    return engine
+    return before
+
+
+def upgrade(url: str) -> tuple[str | None, str]:
+    """Upgrade a store's schema; return the revision before (None: empty) and after."""
+    from cam_tracker.migrations import HEAD
+
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(url)
+        if engine is None:
+            engine = _ENGINES[url] = _create(url, ensure=False)
+    return _on_store(engine, "upgrade"), HEAD
 
 
 @contextmanager
@@ -150,14 +173,23 @@ def _lock_chain_head(db: Session) -> models.ChainHead:
     return head
 
 
+def _next_history_id(db: Session) -> int:
+    """The id the next history row gets: it is part of the row's hash."""
+    if is_postgres(db):
+        query = text("SELECT nextval(pg_get_serial_sequence('history', 'id'))")
+    else:  # the chain head's write lock serialises this
+        query = text("SELECT COALESCE(MAX(id), 0) + 1 FROM history")
+    return int(db.connection().execute(query).scalar_one())
+
+
 def append_history(db: Session, row: models.History) -> models.History:
     """Append a history row at the end of the chain (inside the caller's transaction)."""
     head = _lock_chain_head(db)
+    row.id = _next_history_id(db)
     row.prev_hash = head.last_hash
-    row.hash = "pending:" + head.last_hash
+    row.hash = history_hash(row)
     db.add(row)
     db.flush()
-    row.hash = history_hash(row)
     head.last_hash = row.hash
     head.length += 1
     db.add(head)
@@ -201,11 +233,6 @@ def _conflict_message(db: Session, activity: models.Activity) -> str:
         f"{activity.key} was changed meanwhile{who}: it is now {state_now!r}; "
         "check it and try again"
     )
-
-
-def create_all(engine: Engine) -> None:
-    """Create every table that does not exist yet."""
-    SQLModel.metadata.create_all(engine)
 
 
 def dispose(url: str) -> None:
