@@ -26,6 +26,10 @@ demo: install
 	$(BIN)/cam plan load cam-2015-2016
 	$(BIN)/cam list
 	$(BIN)/cam calendar --month 2015-11
+	$(BIN)/cam remind preview --next --now 2015-11-03
+	mkdir -p $(DEMO_DIR)
+	$(BIN)/cam report -o $(DEMO_DIR)/report.html
+	@echo "The progress report for the General Assembly is in $(DEMO_DIR)/report.html (open it in a browser)."
 
 test: install-test lint test-sqlite test-postgres
 

@@ -7,6 +7,7 @@ imports what it needs when it runs.
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -16,6 +17,8 @@ from cam_tracker.config import Settings
 from cam_tracker.resources import languages
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from sqlmodel import Session
 
     from cam_tracker import models
@@ -41,6 +44,8 @@ class CamGroup(click.Group):
             return super().invoke(ctx)
         except CamError as exc:
             raise _failure(str(exc), exc.exit_code) from None
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
         except Exception as exc:
             from sqlalchemy.exc import SQLAlchemyError
 
@@ -297,16 +302,38 @@ def reschedule_command(
 
 @cli.command("calendar")
 @click.option("--month", metavar="YYYY-MM", help="Only this month.")
+@click.option(
+    "--ics",
+    "ics_file",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    metavar="FILE",
+    help="Write the sessions as iCalendar (with reminder alarms) to FILE ('-': standard output).",
+)
 @json_option
-def calendar_command(month: str | None, as_json: bool) -> None:
+def calendar_command(month: str | None, ics_file: str | None, as_json: bool) -> None:
     """Sessions by month with their agenda and each item's state."""
     from cam_tracker import console, schedule, views
 
     with _store() as db:
         plan = _plan(db)
-        rows = views.calendar(
-            schedule.snapshot(db, plan, with_history=False), month, _settings().lang
-        )
+        snap = schedule.snapshot(db, plan, with_history=False)
+        rows = views.calendar(snap, month, _settings().lang)
+    if ics_file is not None:
+        from cam_tracker import ics, models
+        from cam_tracker.config import reminder_settings
+
+        keys = {row["id"] for row in rows}
+        meetings = [m for m in snap.sessions if m.key in keys]
+        data = ics.feed(snap, meetings, reminder_settings(), _settings().lang, models.utcnow())
+        if ics_file == "-":
+            click.echo(data, nl=False)
+            return
+        try:
+            Path(ics_file).write_bytes(data)
+        except OSError as exc:
+            raise click.FileError(ics_file, exc.strerror) from None
+        click.echo(f"{len(meetings)} sessions written to {ics_file}")
+        return
     _emit_json(rows) if as_json else console.calendar(rows)
 
 
@@ -353,6 +380,290 @@ def session_record(
         click.echo(f"  {item.status:<9} {item.activity}{event}{detail}")
     if any(item.status == "skipped" for item in outcomes):
         click.echo("advance the skipped items with `cam advance`, or record with --as-planned")
+
+
+@session_group.command("reschedule")
+@click.argument("session_id", metavar="ID")
+@click.option("--to", "to_day", required=True, metavar="YYYY-MM-DD", help="The new date.")
+@click.option("--reason", required=True, help="Why it moves (kept in the history).")
+@actor_option
+def session_reschedule(session_id: str, to_day: str, reason: str, actor: str | None) -> None:
+    """Set or move the date of session ID; its pending reminders follow."""
+    from cam_tracker import meetings
+    from cam_tracker.config import actor_name, parse_day, reminder_settings
+
+    with _store() as db:
+        moved = meetings.reschedule(
+            db,
+            _plan(db),
+            session_id,
+            to=parse_day(to_day, "--to date"),
+            reason=reason,
+            actor=actor_name(actor),
+            settings=reminder_settings(),
+        )
+    click.echo(f"session {session_id}: {moved.before} → {moved.after}")
+    click.echo(f"  recorded in the history of {len(moved.history)} agenda activities")
+    if moved.reminders_moved or moved.reminders_dropped:
+        click.echo(
+            f"  pending reminders: {moved.reminders_moved} moved to the new date, "
+            f"{moved.reminders_dropped} lapsed"
+        )
+
+
+# --- people and reminders ------------------------------------------------------
+
+
+@cli.group("people")
+def people_group() -> None:
+    """Who acts, who hears about it, who is responsible for what."""
+
+
+@people_group.command("add")
+@click.argument("key")
+@click.option("--name", help="Full name, one line.")
+@click.option("--email", metavar="ADDR", help="Email address for reminders.")
+@click.option("--role", help="chair, vice_chair, secretariat, delegate or coordinator.")
+@click.option("--lang", "language", type=click.Choice(languages()), help="Language of emails.")
+@click.option("--update", is_flag=True, help="Change a person who exists (given fields only).")
+def people_add(
+    key: str,
+    name: str | None,
+    email: str | None,
+    role: str | None,
+    language: str | None,
+    update: bool,
+) -> None:
+    """Register person KEY (or change them with --update)."""
+    from cam_tracker import people
+
+    with _store() as db:
+        person, created = people.add(
+            db, key, name=name, email=email, role=role, language=language, update=update
+        )
+    verb = "added" if created else "updated"
+    click.echo(f"{verb} {person.key}: {person.name} ({person.role}) {person.email or 'no email'}")
+
+
+@people_group.command("list")
+@json_option
+def people_list(as_json: bool) -> None:
+    """Everyone, with role, email, language and what they are responsible for."""
+    from cam_tracker import console, people
+
+    with _store() as db:
+        rows = people.listing(db, _settings().plan)
+    _emit_json(rows) if as_json else console.people(rows)
+
+
+@people_group.command("assign")
+@click.argument("person")
+@click.argument("activity")
+def people_assign(person: str, activity: str) -> None:
+    """Make PERSON responsible for ACTIVITY."""
+    from cam_tracker import people
+
+    with _store() as db:
+        added = people.assign(db, _plan(db), person, activity)
+    click.echo(f"{person} {'is now' if added else 'was already'} responsible for {activity}")
+
+
+@people_group.command("unassign")
+@click.argument("person")
+@click.argument("activity")
+def people_unassign(person: str, activity: str) -> None:
+    """PERSON is no longer responsible for ACTIVITY."""
+    from cam_tracker import people
+
+    with _store() as db:
+        people.unassign(db, _plan(db), person, activity)
+    click.echo(f"{person} is no longer responsible for {activity}")
+
+
+def now_option(func: F) -> F:
+    return click.option(
+        "--now",
+        "now",
+        metavar="DATETIME",
+        help="Act as at this moment (default: now); a date means the end of that day "
+        "in the plan's time zone.",
+    )(func)
+
+
+def _moment(db: "Session", now: str | None) -> "dt.datetime":
+    from cam_tracker import models, schedule
+    from cam_tracker.config import parse_moment
+
+    if now is None:
+        return models.utcnow()
+    moment = schedule.as_of_moment(_plan(db), parse_moment(now, "--now moment"))
+    assert moment is not None
+    return moment
+
+
+@cli.group("remind", invoke_without_command=True)
+@now_option
+@click.option("--dry-run", is_flag=True, help="Show who would get what; queue and send nothing.")
+@click.pass_context
+def remind_group(ctx: click.Context, now: str | None, dry_run: bool) -> None:
+    """Queue the reminders due now (one digest per person) and send the queue."""
+    from cam_tracker import console, reminders
+
+    if ctx.invoked_subcommand is not None:
+        if now or dry_run:
+            raise click.UsageError(f"--now and --dry-run go after `{ctx.invoked_subcommand}`")
+        return
+    from cam_tracker.config import reminder_settings, smtp_settings
+    from cam_tracker.errors import DeliveryError
+
+    settings = reminder_settings()
+    plan_name = _settings().plan
+    with _store() as db:
+        moment = _moment(db, now)
+        if dry_run:
+            console.reminders_due(reminders.due(db, moment, settings, plan_name))
+            return
+    report = reminders.run(
+        _settings().database_url,
+        moment,
+        smtp=smtp_settings(),
+        settings=settings,
+        plan_name=plan_name,
+    )
+    console.reminders_sent(report)
+    troubled = [o for o in report.outcomes if o.status in ("failed", "waiting")]
+    if troubled:
+        raise DeliveryError(f"{len(troubled)} reminder(s) not delivered; see `cam outbox`")
+
+
+@remind_group.command("preview")
+@click.argument("session_id", metavar="[SESSION]", required=False)
+@click.option("--next", "next_session", is_flag=True, help="The next session ahead of --now.")
+@now_option
+@click.option("--to", "person", metavar="PERSON", help="Render for this person.")
+@click.option("--lang", type=click.Choice(languages()), help="Language (default: the reader's).")
+@click.option("--html", is_flag=True, help="Print the HTML part instead of the text.")
+def remind_preview(
+    session_id: str | None,
+    next_session: bool,
+    now: str | None,
+    person: str | None,
+    lang: str | None,
+    html: bool,
+) -> None:
+    """Render the reminder of SESSION (or --next) as it would go out."""
+    from cam_tracker import reminders
+
+    if (session_id is None) == (not next_session):
+        raise click.UsageError("name a SESSION, or give --next")
+    with _store() as db:
+        shown = reminders.preview(
+            db,
+            _plan(db),
+            session_id,
+            now=_moment(db, now),
+            person_key=person,
+            lang=lang,
+            html=html,
+        )
+    click.echo(f"Session: {shown.session}\nTo: {shown.to}\nSubject: {shown.subject}\n")
+    click.echo(shown.body, nl=False)
+
+
+@cli.group("outbox", invoke_without_command=True)
+@click.option("--failed", is_flag=True, help="Only the reminders that failed.")
+@json_option
+@click.pass_context
+def outbox_group(ctx: click.Context, failed: bool, as_json: bool) -> None:
+    """The reminders queued: sent, waiting and failed, and why."""
+    from cam_tracker import console, reminders
+
+    if ctx.invoked_subcommand is not None:
+        return
+    with _store() as db:
+        rows = reminders.rows(db, failed_only=failed)
+    _emit_json(rows) if as_json else console.outbox(rows)
+
+
+@outbox_group.command("retry")
+@click.argument("row_id", metavar="ID", type=int)
+def outbox_retry(row_id: int) -> None:
+    """Put reminder ID back in line: the next run sends it."""
+    from cam_tracker import reminders
+
+    with _store() as db:
+        reminders.retry(db, row_id)
+    click.echo(f"outbox row {row_id} will be sent at the next run")
+
+
+@cli.group("scheduler")
+def scheduler_group() -> None:
+    """The long-running process that sends reminders when they fall due."""
+
+
+@scheduler_group.command("run")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=300,
+    show_default=True,
+    metavar="SECONDS",
+    help="How often to look for due reminders.",
+)
+def scheduler_run(interval: float) -> None:
+    """Send due reminders every SECONDS until SIGTERM or SIGINT (logs on stderr)."""
+    import logging
+
+    from cam_tracker import scheduler
+    from cam_tracker.config import reminder_settings, smtp_settings
+
+    smtp_settings()
+    reminder_settings()
+    with _store():
+        pass
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    scheduler.run(_settings().database_url, _settings().plan, interval=interval)
+
+
+# --- reports -------------------------------------------------------------------
+
+
+@cli.command("report")
+@click.option("--plan", "plan_name", metavar="NAME", help="Work plan to report on.")
+@click.option("--as-of", "as_of", metavar="DATE", help="As things stood at the end of DATE.")
+@click.option("--lang", type=click.Choice(languages()), help="Language of the report.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "html", "pdf"]), help="Default: from -o, else md."
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+)
+def report_command(
+    plan_name: str | None,
+    as_of: str | None,
+    lang: str | None,
+    fmt: str | None,
+    output: Path | None,
+) -> None:
+    """The progress report for the General Assembly (Markdown, HTML or PDF)."""
+    from cam_tracker import reports, schedule, tracker
+    from cam_tracker.config import parse_moment
+
+    settings = _settings()
+    lang = lang or settings.lang
+    fmt = reports.format_for(output, fmt)
+    with _store() as db:
+        plan = tracker.current_plan(db, plan_name or settings.plan)
+        moment = schedule.as_of_moment(plan, parse_moment(as_of, "--as-of date") if as_of else None)
+        data = reports.gather(db, plan, moment)
+    content = reports.render(data, fmt, lang)
+    if output is None:
+        click.echo(content, nl=False)
+        return
+    reports.write(output, content)
+    click.echo(f"report written to {output} ({fmt}, {lang}, as of {data.as_of.isoformat()})")
 
 
 # --- workflows -----------------------------------------------------------------
@@ -407,8 +718,13 @@ def audit_verify() -> None:
 
 
 @cli.command("export")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
-              help="Write to FILE (default: standard output).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    metavar="FILE",
+    help="Write to FILE (default: standard output).",
+)
 def export_command(output: str | None) -> None:
     """Write everything (plans, people, states, history, outbox) as JSON."""
     from cam_tracker import transfer

@@ -5,16 +5,22 @@ escape codes prints as it is written.
 """
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from cam_tracker.workflow import Workflow
 
+if TYPE_CHECKING:
+    from cam_tracker.reminders import Due, RunReport
+
 Row = dict[str, Any]
+# Below this many columns, the history is printed as blocks rather than a table.
+HISTORY_TABLE_WIDTH = 160
 
 
 def _console() -> Console:
@@ -41,8 +47,17 @@ def _next(milestone: Row | None) -> str | None:
     return f"{milestone['month']} {milestone['event']}"
 
 
+def _actor(row: Row) -> str:
+    role = row.get("actor_role")
+    if role == "*":
+        return f"{row['actor']} (single-user)"
+    return f"{row['actor']} ({role})" if role else str(row["actor"])
+
+
 def plans(rows: list[Row]) -> None:
-    table = _table("Plans", "Name", "Bundled", "Loaded", "Title", "Period", "Activities")
+    table = _table(
+        "Plans", "Name", "Bundled", "Loaded", "Title", "Period", "Activities", nowrap=("Name",)
+    )
     for row in rows:
         table.add_row(
             _cell(row["name"]),
@@ -115,6 +130,10 @@ def activity(row: Row) -> None:
 
 
 def history(rows: list[Row]) -> None:
+    console = _console()
+    if console.width < HISTORY_TABLE_WIDTH:
+        _history_blocks(console, rows)
+        return
     table = _table(
         "History",
         "#",
@@ -135,12 +154,29 @@ def history(rows: list[Row]) -> None:
             _cell(row["activity"]),
             _cell(row["event"]),
             _cell(f"{row['from_state']} → {row['to_state']}"),
-            _cell(row["actor"]),
+            _cell(_actor(row)),
             _cell(row["session"]),
             _cell(row["document"]),
             _cell(row["note"]),
         )
-    _console().print(table)
+    console.print(table)
+
+
+def _history_blocks(console: Console, rows: list[Row]) -> None:
+    """The history on a narrow terminal: one block per step, identifiers kept whole."""
+    console.print(_cell("History"))
+    for row in rows:
+        head = (
+            f"#{row['id']}  {(row['at'] or '')[:10]}  {row['activity']}  {row['event']}: "
+            f"{row['from_state']} → {row['to_state']}"
+        )
+        details = [f"by {_actor(row)}"]
+        details += [f"session {row['session']}"] if row["session"] else []
+        details += [f"doc {row['document']}"] if row["document"] else []
+        console.print(_cell(head))
+        console.print(Padding(_cell(" · ".join(details)), (0, 0, 0, 4)))
+        if row["note"]:
+            console.print(Padding(_cell(row["note"]), (0, 0, 0, 4)))
 
 
 def calendar(rows: list[Row]) -> None:
@@ -200,3 +236,100 @@ def workflow(flow: Workflow, lang: str) -> None:
             _cell(", ".join(step.roles) or "anyone"),
         )
     console.print(steps)
+
+
+def people(rows: list[Row]) -> None:
+    table = _table("People", "Key", "Name", "Role", "Email", "Lang", "Responsible for")
+    for row in rows:
+        table.add_row(
+            _cell(row["key"]),
+            _cell(row["name"]),
+            _cell(row["role"]),
+            _cell(row["email"]),
+            _cell(row["language"]),
+            _cell(", ".join(row["responsible"]) or None),
+        )
+    _console().print(table)
+
+
+def reminders_due(dues: list["Due"]) -> None:
+    from zoneinfo import ZoneInfo
+
+    console = _console()
+    if not dues:
+        console.print(_cell("no reminder is due (dry run: nothing is queued or sent)"))
+        return
+    console.print(_cell("dry run: nothing is queued or sent"))
+    shown: set[tuple[int | None, str]] = set()
+    for due in dues:
+        if (due.meeting.id, due.slot.name) not in shown:
+            shown.add((due.meeting.id, due.slot.name))
+            zone = ZoneInfo(due.plan.timezone)
+            at = due.slot.at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+            when = due.meeting.date.isoformat() if due.meeting.date else due.meeting.month
+            console.print(
+                _cell(
+                    f"{due.meeting.key}  {due.meeting.title.get('en', '')} ({when}): "
+                    f"{due.slot.name} reminder, due {at}, {due.items} open agenda items"
+                )
+            )
+        person = due.person
+        status = "queued" if due.queued else ("would send" if person.email else "no email")
+        address = f"<{person.email}>" if person.email else "(no email address)"
+        console.print(
+            _cell(
+                f"  {status:<10}  {person.key} {address} [{person.language}]: "
+                f"responsible for {due.mine} of them"
+            )
+        )
+    reachable = sum(1 for due in dues if due.person.email)
+    sessions = len({due.meeting.id for due in dues})
+    console.print(_cell(f"{reachable} digests due for {sessions} session(s)"))
+
+
+def reminders_sent(report: "RunReport") -> None:
+    console = _console()
+    for outcome in report.outcomes:
+        detail = f": {outcome.detail}" if outcome.detail and outcome.status != "sent" else ""
+        console.print(
+            _cell(
+                f"{outcome.status:<8} {outcome.session} {outcome.slot} reminder to "
+                f"{outcome.person} <{outcome.address}>{detail}"
+            )
+        )
+    counts = {status: 0 for status in ("sent", "waiting", "failed", "skipped")}
+    for outcome in report.outcomes:
+        if outcome.status in counts:
+            counts[outcome.status] += 1
+    summary = ", ".join(f"{count} {status}" for status, count in counts.items())
+    console.print(_cell(f"{len(report.queued)} queued; {summary}"))
+
+
+def outbox(rows: list[Row]) -> None:
+    def utc(value: str | None) -> str:
+        return f"{value[:16].replace('T', ' ')} UTC" if value else "–"
+
+    console = _console()
+    if not rows:
+        console.print(_cell("the outbox is empty"))
+        return
+    for row in rows:
+        tries = f"{row['attempts']} {'try' if row['attempts'] == 1 else 'tries'}"
+        if row["status"] == "sent":
+            state = f"sent {utc(row['sent_at'])}"
+        elif row["status"] == "pending":
+            state = f"waiting ({tries}), next try {utc(row['next_attempt_at'])}"
+        else:
+            state = f"{row['status']} ({tries})"
+        console.print(
+            _cell(
+                f"#{row['id']}  {row['plan']} {row['session']} {row['reminder']} → "
+                f"{row['person']} <{row['address']}>: {state}; due {utc(row['due_at'])}"
+            )
+        )
+        if row["error"] and row["status"] != "sent":
+            console.print(_cell(f"    {row['error']}"))
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    console.print(_cell(", ".join(f"{n} {status}" for status, n in sorted(counts.items()))))

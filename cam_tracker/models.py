@@ -86,6 +86,8 @@ class Person(SQLModel, table=True):
     role: str
     email: str | None = None
     language: str = "en"
+    # Registered with `cam people add`: a store with one is shared, and roles apply.
+    registered: bool = False
 
 
 class Responsibility(SQLModel, table=True):
@@ -136,6 +138,8 @@ class History(SQLModel, table=True):
     from_state: str
     to_state: str
     actor: str
+    # The role the actor fired the step under; "*" in a single-user store.
+    actor_role: str | None = None
     at: dt.datetime = Field(index=True)
     note: str | None = None
     document: str | None = None
@@ -151,3 +155,32 @@ class ChainHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     last_hash: str
     length: int = 0
+
+
+class Outbox(SQLModel, table=True):
+    """One reminder for one recipient: queued once, claimed by one sender, sent once.
+
+    `slot` is the reminder's offset before the session ("14d", "3d") or
+    "monthly" for a session known only by its month. A sender owns a row while
+    `claimed_by` is set and `lease_until` has not passed.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("session_id", "slot", "person_id"),
+        Index("ix_outbox_status_due", "status", "due_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="session.id", index=True)
+    slot: str
+    person_id: int = Field(foreign_key="person.id", index=True)
+    address: str
+    status: str = "pending"  # pending | sent | failed | skipped
+    due_at: dt.datetime
+    queued_at: dt.datetime = Field(default_factory=utcnow)
+    attempts: int = 0
+    next_attempt_at: dt.datetime = Field(default_factory=utcnow)
+    claimed_by: str | None = None
+    lease_until: dt.datetime | None = None
+    message_id: str | None = None
+    sent_at: dt.datetime | None = None
+    error: str | None = None

@@ -453,16 +453,17 @@ def _upsert_activities(
             activity.id,
             {paragraphs[ref] for ref in activity_spec.serves},
         )
-        current_people = set(
-            db.exec(
-                select(models.Responsibility.person_id).where(
-                    models.Responsibility.activity_id == activity.id
-                )
-            )
-        )
-        for person_key in activity_spec.responsible:
-            if people[person_key] not in current_people:
-                db.add(models.Responsibility(activity_id=activity.id, person_id=people[person_key]))
+        wanted = {people[person_key] for person_key in activity_spec.responsible}
+        current_people: set[int] = set()
+        for link in db.exec(
+            select(models.Responsibility).where(models.Responsibility.activity_id == activity.id)
+        ):
+            if link.person_id in wanted:
+                current_people.add(link.person_id)
+            else:
+                db.delete(link)
+        for person_id in wanted - current_people:
+            db.add(models.Responsibility(activity_id=activity.id, person_id=person_id))
         kept[activity.key] = activity
     for missing in existing.values():
         if not missing.removed:
@@ -510,8 +511,11 @@ def _upsert_sessions(
                 title=session_spec.title,
             )
             report.sessions_added.append(session_spec.key)
-        meeting.month = session_spec.month
-        meeting.date = session_spec.date
+        # A session held, or dated from the command line, keeps what was recorded;
+        # the file decides only where it says something new.
+        if meeting.held_on is None and (session_spec.date is not None or meeting.date is None):
+            meeting.month = session_spec.month
+            meeting.date = session_spec.date
         meeting.kind = session_spec.kind
         meeting.title = session_spec.title
         meeting.mandates = list(session_spec.mandates)
@@ -526,6 +530,13 @@ def _upsert_sessions(
             missing.removed = True
             db.add(missing)
             report.sessions_missing.append(missing.key)
+        # Its open agenda items go with it, as items gone from an agenda do; done ones stay.
+        for milestone in db.exec(
+            select(models.Milestone)
+            .where(models.Milestone.session_id == missing.id)
+            .where(col(models.Milestone.done_history_id).is_(None))
+        ):
+            db.delete(milestone)
 
 
 def _upsert_agenda(

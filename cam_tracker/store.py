@@ -29,22 +29,6 @@ _ENGINES_LOCK = threading.RLock()
 SQLITE_BUSY_SECONDS = 60
 
 
-def default_url() -> str:
-    """SQLite in the user's data directory (XDG on Linux)."""
-    from platformdirs import user_data_dir
-
-    return f"sqlite:///{Path(user_data_dir('cam-tracker')) / 'cam.db'}"
-
-
-def normalise_url(url_or_path: str) -> str:
-    """Accept any SQLAlchemy URL, or a plain file path meaning SQLite."""
-    if "://" not in url_or_path:
-        return f"sqlite:///{Path(url_or_path).expanduser().resolve()}"
-    if url_or_path.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + url_or_path.split("://", 1)[1]
-    return url_or_path
-
-
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -147,6 +131,7 @@ def history_hash(row: models.History) -> str:
         "from_state": row.from_state,
         "to_state": row.to_state,
         "actor": row.actor,
+        **({"actor_role": row.actor_role} if row.actor_role is not None else {}),
         "at": _utc_iso(row.at),
         "note": row.note,
         "document": row.document,
@@ -161,6 +146,15 @@ def _utc_iso(moment: dt.datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC).isoformat()
+
+
+def lock_for_write(db: Session) -> None:
+    """Serialise writers: take the history chain's head before reading what to change.
+
+    Every writing use case calls this first, so writers queue in one order
+    and never deadlock; SQLite's BEGIN IMMEDIATE already does the same.
+    """
+    _lock_chain_head(db)
 
 
 def _lock_chain_head(db: Session) -> models.ChainHead:

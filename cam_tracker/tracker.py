@@ -10,15 +10,63 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from cam_tracker import models, store, workflow
-from cam_tracker.errors import CamError, ConfigError, NotFound, TransitionRefused, did_you_mean
-from cam_tracker.schedule import SPECIAL_STATES, parse_month
+from cam_tracker.errors import (
+    CamError,
+    ConfigError,
+    NotFound,
+    PermissionRefused,
+    TransitionRefused,
+    did_you_mean,
+)
+from cam_tracker.schedule import MILESTONE_ORDER, SPECIAL_STATES, parse_month
 
 MAX_NOTE = 4000
 RESCHEDULE = "reschedule"
 MAX_DOCUMENT = 120
+
+
+ALL_ROLES = "*"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, and under which role ("*": every role, in a single-user store)."""
+
+    name: str
+    role: str
+
+
+def identify(db: Session, name: str) -> Actor:
+    """A registered person in a shared store; anyone, with every role, in a single-user one."""
+    shared = db.exec(
+        select(models.Person.id).where(col(models.Person.registered).is_(True)).limit(1)
+    ).first()
+    if shared is None:
+        return Actor(name, ALL_ROLES)
+    person = db.exec(
+        select(models.Person)
+        .where(col(models.Person.registered).is_(True))
+        .where(or_(models.Person.key == name, models.Person.email == name))
+    ).first()
+    if person is None:
+        raise PermissionRefused(
+            f"{name!r} is not registered in this shared store "
+            "(act with --as PERSON, or register with `cam people add`)"
+        )
+    return Actor(person.key, person.role)
+
+
+def authorize(actor: Actor, step: workflow.Step, key: str) -> None:
+    """Refuse a step that names roles the actor does not hold."""
+    if actor.role == ALL_ROLES or not step.roles or actor.role in step.roles:
+        return
+    raise PermissionRefused(
+        f"{step.event!r} on {key} needs the role {' or '.join(step.roles)}; "
+        f"{actor.name} is {actor.role}"
+    )
 
 
 def current_plan(db: Session, name: str | None = None) -> models.Plan:
@@ -118,6 +166,7 @@ def advance(
     on: dt.date | dt.datetime | None = None,
 ) -> Advanced:
     """Fire one event on an activity; its state and history row land together."""
+    store.lock_for_write(db)
     activity = find_activity(db, plan, key)
     if activity.removed:
         raise TransitionRefused(f"{key} is no longer in the plan file; reload the plan first")
@@ -126,6 +175,8 @@ def advance(
     document = clean_text(document, "the document symbol", MAX_DOCUMENT)
     meeting = find_session(db, plan, session_key) if session_key else None
     step = _allowed_step(flow, activity.state, event)
+    who = identify(db, actor)
+    authorize(who, step, key)
     missing = [
         f"--{flag}"
         for need, flag, given in (
@@ -167,7 +218,8 @@ def advance(
             event=event,
             from_state=from_state,
             to_state=new_state,
-            actor=actor,
+            actor=who.name,
+            actor_role=who.role,
             at=at,
             note=note,
             document=document,
@@ -207,10 +259,11 @@ def _mark_milestone(
     candidates = list(
         db.exec(
             select(models.Milestone)
+            .join(models.Meeting, col(models.Meeting.id) == col(models.Milestone.session_id))
             .where(models.Milestone.activity_id == activity.id)
             .where(models.Milestone.event == event)
             .where(col(models.Milestone.done_history_id).is_(None))
-            .order_by(col(models.Milestone.planned_month), col(models.Milestone.position))
+            .order_by(*MILESTONE_ORDER)
         )
     )
     if not candidates:
@@ -243,7 +296,9 @@ def record_session(
     excluded: tuple[str, ...] = (),
 ) -> list[ItemOutcome]:
     """Record a session as held; with `as_planned`, advance its agenda items too."""
+    store.lock_for_write(db)
     meeting = find_session(db, plan, session_key)
+    identify(db, actor)
     if meeting.held_on is not None:
         raise TransitionRefused(
             f"session {session_key} was already recorded as held on {meeting.held_on}"
@@ -346,13 +401,16 @@ def reschedule(
     reason_text = clean_text(reason, "the reason", MAX_NOTE)
     if not reason_text:
         raise ConfigError("a reason is required (--reason)")
+    store.lock_for_write(db)
     activity = find_activity(db, plan, key)
+    who = identify(db, actor)
     milestone = db.exec(
         select(models.Milestone)
+        .join(models.Meeting, col(models.Meeting.id) == col(models.Milestone.session_id))
         .where(models.Milestone.activity_id == activity.id)
         .where(col(models.Milestone.event).is_not(None))
         .where(col(models.Milestone.done_history_id).is_(None))
-        .order_by(col(models.Milestone.planned_month), col(models.Milestone.position))
+        .order_by(*MILESTONE_ORDER)
     ).first()
     if milestone is None:
         raise TransitionRefused(f"{key} has no open milestone to reschedule")
@@ -388,7 +446,8 @@ def reschedule(
             event=RESCHEDULE,
             from_state=activity.state,
             to_state=activity.state,
-            actor=actor,
+            actor=who.name,
+            actor_role=who.role,
             at=_when(plan, on, None),
             note=f"{milestone.event} moved from {from_month} to {to_month}: {reason_text}",
             session_id=meeting.id,

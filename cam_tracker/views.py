@@ -121,6 +121,7 @@ def history_row(row: models.History, activity_key: str, session_key: str | None)
         "from_state": row.from_state,
         "to_state": row.to_state,
         "actor": row.actor,
+        "actor_role": row.actor_role,
         "at": iso(row.at),
         "note": row.note,
         "document": row.document,

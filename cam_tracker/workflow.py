@@ -207,7 +207,7 @@ def _build(spec: _WorkflowSpec, common: _CommonSpec, path: Path) -> Workflow:
     states: dict[str, State] = {}
     for index, state in enumerate(own + special):
         if state.name in states:
-            raise fail(f"states[{index}].name", f"duplicate state {state.name!r}")
+            raise fail(f"states.{index}.name", f"duplicate state {state.name!r}")
         states[state.name] = state
     if spec.initial not in states:
         raise fail("initial", f"unknown state {spec.initial!r}")
@@ -221,7 +221,7 @@ def _build(spec: _WorkflowSpec, common: _CommonSpec, path: Path) -> Workflow:
     events: set[str] = set()
     for where, items in (("transitions", spec.transitions), ("common", common.transitions)):
         for index, t in enumerate(items):
-            at = f"{where}[{index}]"
+            at = f"{where}.{index}"
             if where == "transitions" and t.trigger in {c.trigger for c in common.transitions}:
                 raise fail(f"{at}.trigger", f"{t.trigger!r} is defined for every kind already")
             sources: list[str] = []

@@ -1,5 +1,6 @@
 """Reading YAML data files, with one-line errors that name the file and key."""
 
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -7,6 +8,29 @@ import yaml
 from pydantic import ValidationError
 
 from cam_tracker.errors import InvalidDefinition
+
+try:
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _Loader(_SafeLoader):
+    """The safe loader, refusing a key given twice in one mapping (YAML forbids it)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE:
+                key = self.construct_object(key_node)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r}", key_node.start_mark
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep)
 
 
 def read_yaml(path: Path) -> Any:
@@ -18,7 +42,7 @@ def read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidDefinition(f"{path}: cannot read: {exc}") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "syntax"
@@ -35,4 +59,6 @@ def validation_message(path: Path, exc: ValidationError) -> str:
         message = "unknown key"
     elif error["type"] == "missing":
         message = "required key missing"
+    elif message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
     return f"{path}: {where}: {message}"

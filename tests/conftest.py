@@ -5,10 +5,12 @@ server: one database is created for the run (and dropped after it), and every
 test starts from empty tables.
 """
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -63,6 +65,9 @@ def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's own store, user name or settings."""
     for name in ("CAM_DATABASE_URL", "CAM_PLAN", "CAM_LANG", "CAM_CONFIG"):
         monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith(("CAM_SMTP_", "CAM_REMINDER_")):
+            monkeypatch.delenv(name)
     monkeypatch.setenv("CAM_USER", "tester")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
@@ -84,6 +89,10 @@ class Cam:
             )
         return result
 
+    def json(self, *args: str) -> Any:
+        """Run a command with --json and parse its output."""
+        return json.loads(self(*args, "--json").output)
+
 
 @pytest.fixture
 def cam(db_url: str) -> Cam:
@@ -95,3 +104,230 @@ def loaded(cam: Cam) -> Cam:
     """A store with the bundled 2015–2016 plan loaded."""
     cam("plan", "load", "cam-2015-2016")
     return cam
+
+
+# --- a real SMTP server on loopback (STARTTLS with a test CA, AUTH) ------------------
+
+
+class Received:
+    """One message as the SMTP server received it."""
+
+    def __init__(self, sender: str, recipients: list[str], data: bytes, tls: bool, user: Any):
+        from email import policy
+        from email.parser import BytesParser
+
+        self.sender = sender
+        self.recipients = recipients
+        self.data = data
+        self.tls = tls
+        self.user = user
+        self.message = BytesParser(policy=policy.default).parsebytes(data)
+
+    def part(self, content_type: str) -> str:
+        """The decoded text of the first part of this type."""
+        for part in self.message.walk():
+            if part.get_content_type() == content_type:
+                return str(part.get_content())
+        raise AssertionError(f"no {content_type} part in {self.message['Subject']!r}")
+
+
+class SmtpServer:
+    """aiosmtpd on 127.0.0.1: STARTTLS required, AUTH required, messages kept in memory.
+
+    `refused` holds addresses answered with 550 at RCPT; `stop()` and `start()`
+    take the server down and bring it back on the same port.
+    """
+
+    USER = "cam-sender"
+    PASSWORD = "pw-Xq7#never-printed"
+    SENDER = "cam-secretariat@example.org"
+
+    def __init__(self, cert: Path, key: Path, ca: Path) -> None:
+        import socket
+        import ssl
+        import threading
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.ca_file = ca
+        self.tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.tls.load_cert_chain(str(cert), str(key))
+        self.received: list[Received] = []
+        self.refused: set[str] = set()
+        self.lock = threading.Lock()
+        self.controller: Any = None
+
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> Any:
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        ok = (
+            isinstance(data, LoginPassword)
+            and data.login == self.USER.encode()
+            and data.password == self.PASSWORD.encode()
+        )
+        return AuthResult(success=ok, handled=False, auth_data=data if ok else None)
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refused:
+            return f"550 5.1.1 <{address}>: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        data = envelope.original_content or envelope.content
+        received = Received(
+            envelope.mail_from,
+            list(envelope.rcpt_tos),
+            data,
+            session.ssl is not None,
+            session.auth_data.login.decode() if session.authenticated else None,
+        )
+        with self.lock:
+            self.received.append(received)
+        return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        import logging
+
+        from aiosmtpd.controller import Controller
+
+        # aiosmtpd logs a deprecation of its own on every login.
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
+
+        self.controller = Controller(
+            self,
+            hostname="127.0.0.1",
+            port=self.port,
+            tls_context=self.tls,
+            require_starttls=True,
+            authenticator=self._authenticate,
+            auth_required=True,
+        )
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def messages(self, to: str | None = None) -> list[Received]:
+        with self.lock:
+            return [r for r in self.received if to is None or to in r.recipients]
+
+    def wait_for(self, count: int, timeout: float = 20) -> list[Received]:
+        """Wait until at least `count` messages arrived (for other processes' sends)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(self.messages()) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.messages()
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A test CA and a server certificate it signed, for 127.0.0.1 and localhost."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    directory = tmp_path_factory.mktemp("tls")
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cam-tracker test CA")])
+    usage = dict.fromkeys(
+        (
+            "digital_signature",
+            "content_commitment",
+            "key_encipherment",
+            "data_encipherment",
+            "key_agreement",
+            "key_cert_sign",
+            "crl_sign",
+            "encipher_only",
+            "decipher_only",
+        ),
+        False,
+    )
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(**{**usage, "key_cert_sign": True, "crl_sign": True}), critical=True
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(**{**usage, "digital_signature": True, "key_agreement": True}),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    ca_file, cert_file, key_file = (directory / n for n in ("ca.pem", "server.pem", "server.key"))
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file, ca_file
+
+
+@pytest.fixture
+def smtp_server(
+    tls_files: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SmtpServer]:
+    """A running SMTP server, and CAM_SMTP_* pointing at it (STARTTLS, the test CA, AUTH)."""
+    server = SmtpServer(*tls_files)
+    server.start()
+    for name, value in {
+        "HOST": "127.0.0.1",
+        "PORT": str(server.port),
+        "SECURITY": "starttls",
+        "USER": server.USER,
+        "PASSWORD": server.PASSWORD,
+        "FROM": server.SENDER,
+        "CA_FILE": str(server.ca_file),
+    }.items():
+        monkeypatch.setenv(f"CAM_SMTP_{name}", value)
+    yield server
+    server.stop()

@@ -16,7 +16,7 @@ from sqlmodel import SQLModel
 
 from cam_tracker import models  # noqa: F401  (registers the tables)
 
-HEAD = "0001"
+HEAD = "0003"
 FIRST = "0001"
 
 # History is append-only in the database itself, not only in the code.
@@ -74,7 +74,7 @@ def ensure_schema(engine: Engine) -> None:
         revision = current_revision(connection)
         if revision is None:
             SQLModel.metadata.create_all(connection)
-            _stamp(connection, HEAD)
+            _record_head(connection)
         else:
             upgrade(connection)
 
@@ -86,6 +86,19 @@ def _is_current(connection: Connection) -> bool:
     except DBAPIError:  # no such table yet
         return False
     return found == HEAD
+
+
+def _record_head(connection: Connection) -> None:
+    """Stamp a store just built at HEAD, as `alembic stamp` would, without loading Alembic."""
+    connection.execute(
+        text(
+            "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+            "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+        )
+    )
+    connection.execute(
+        text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": HEAD}
+    )
 
 
 def _stamp(connection: Connection, revision: str) -> None:

@@ -1,0 +1,229 @@
+"""Generate a large deployment: many committees' plans over many years.
+
+Default: 20 committees x 10 years = 200 plans, 10,000 activities, 2,000
+sessions and 100,000 history rows. Plans go through the normal plan loader;
+history is computed with the real workflow machines and hash chain, then
+written in bulk (replaying 100,000 CLI calls would take the better part of
+an hour and measure nothing the benchmark does not measure itself).
+
+    python bench/generate.py --db sqlite:///bench/large.db
+"""
+
+import argparse
+import datetime as dt
+import random
+import sys
+import time
+from typing import Any
+
+from sqlalchemy import func, insert, update
+from sqlmodel import col, select
+
+from cam_tracker import models, store, workflow
+from cam_tracker.config import normalise_url
+from cam_tracker.plan import PlanSpec, _upsert
+
+KINDS = ["resolution", "program_update", "meeting", "campaign", "dissemination", "procedural"]
+MONTHS = ["10", "11", "12", "01", "02", "03", "04", "05", "06", "07"]
+
+
+def plan_spec(committee: int, year: int, activities: int, sessions: int) -> PlanSpec:
+    """One committee's plan for one year, shaped like the CAM's."""
+    start = 2015 + year
+    months = [f"{start if int(m) >= 10 else start + 1}-{m}" for m in MONTHS[:sessions]]
+    rng = random.Random(committee * 1000 + year)
+    acts = []
+    for number in range(activities):
+        kind = KINDS[number % len(KINDS)]
+        acts.append(
+            {
+                "key": f"a{number:03d}",
+                "number": str(number + 1),
+                "title": {
+                    "en": f"Activity {number + 1} of committee {committee}",
+                    "es": f"Actividad {number + 1} de la comisión {committee}",
+                },
+                "kind": kind,
+                "serves": [f"res-{committee}/{1 + number % 5}"],
+                "responsible": ["chair"] if number % 3 == 0 else [],
+            }
+        )
+    agenda_per_session = max(1, activities // sessions)
+    sess = []
+    for index, month in enumerate(months):
+        items = []
+        for slot in range(agenda_per_session):
+            act = acts[(index * agenda_per_session + slot) % activities]
+            flow = workflow.get(act["kind"])
+            first = flow.allowed(flow.initial)[0].event
+            items.append({"activity": act["key"], "event": first, "text": f"Item {slot + 1}"})
+        sess.append(
+            {
+                "key": f"s{index:02d}",
+                "month": month,
+                "kind": rng.choice(["regular", "thematic", "forum"]),
+                "title": {"en": f"Session {index + 1}", "es": f"Sesión {index + 1}"},
+                "agenda": items,
+            }
+        )
+    return PlanSpec.model_validate(
+        {
+            "name": f"c{committee:02d}-{start}-{start + 1}",
+            "title": {"en": f"Work plan of committee {committee}, {start}–{start + 1}"},
+            "body": {"name": {"en": f"Committee {committee}"}, "short": f"C{committee}"},
+            "period": {"start": months[0], "end": months[-1]},
+            "general_assembly": {"en": f"Regular session {46 + year}"},
+            "timezone": "America/New_York",
+            "people": [{"key": "chair", "name": "Chair", "role": "chair"}],
+            "mandates": [
+                {
+                    "key": f"res-{committee}",
+                    "symbol": f"AG/RES. {3000 + committee} (L-O/{start % 100})",
+                    "title": {"en": f"Mandate of committee {committee}"},
+                    "paragraphs": [
+                        {"number": str(n), "text": f"Paragraph {n}."} for n in range(1, 6)
+                    ],
+                }
+            ],
+            "activities": acts,
+            "sessions": sess,
+        }
+    )
+
+
+def _shortest(flow: workflow.Workflow) -> list[str]:
+    """The events of a shortest way from the initial state to a final one."""
+    ways: dict[str, list[str]] = {flow.initial: []}
+    queue = [flow.initial]
+    while queue:
+        state = queue.pop(0)
+        if flow.is_final(state):
+            return ways[state]
+        for step in flow.allowed(state):
+            if step.dest in flow.states and step.dest not in ways:
+                ways[step.dest] = [*ways[state], step.event]
+                queue.append(step.dest)
+    raise ValueError(f"{flow.kind}: no way to a final state")
+
+
+def _path(flow: workflow.Workflow, pauses: int) -> list[tuple[str, str, str]]:
+    """A shortest way to a final state, after `pauses` postpone/resume pairs."""
+    state, path = flow.initial, []
+    for _ in range(pauses):
+        path.append(("postpone", state, "postponed"))
+        path.append(("resume", "postponed", flow.fire("postponed", "resume", state)))
+    for event in _shortest(flow):
+        new = flow.fire(state, event)
+        path.append((event, state, new))
+        state = new
+    return path
+
+
+def generate(
+    url: str, committees: int, years: int, per_plan: int, sessions: int, history_rows: int
+) -> dict[str, Any]:
+    """Fill an empty store; return what was made."""
+    started = time.perf_counter()
+    with store.session(url) as db:
+        if db.exec(select(func.count()).select_from(models.Plan)).one():
+            raise SystemExit(f"{url} is not empty: generate into a new store")
+    for committee in range(committees):
+        for year in range(years):
+            spec = plan_spec(committee, year, per_plan, sessions)
+            with store.session(url) as db:
+                _upsert(db, spec, source="bench", digest=spec.name)
+    loaded = time.perf_counter()
+
+    rng = random.Random(7)
+    with store.session(url) as db:
+        activities = list(db.exec(select(models.Activity).order_by(col(models.Activity.id))))
+        sessions_by_plan: dict[int, list[int]] = {}
+        for meeting in db.exec(select(models.Meeting)):
+            sessions_by_plan.setdefault(meeting.plan_id, []).append(meeting.id or 0)
+        shortest = {kind: len(_path(workflow.get(kind), 0)) for kind in KINDS}
+        pauses = [0] * len(activities)
+        total = sum(shortest[a.kind] for a in activities)
+        index = 0
+        while total < history_rows:
+            pauses[index % len(activities)] += 1
+            total += 2
+            index += 1
+        head = store._lock_chain_head(db)
+        prev, next_id = head.last_hash, 1
+        rows: list[dict[str, Any]] = []
+        states: list[dict[str, Any]] = []
+        base = dt.datetime(2015, 10, 1, 12, tzinfo=dt.UTC)
+        for activity, pause in zip(activities, pauses, strict=True):
+            path = _path(workflow.get(activity.kind), pause)
+            for offset, (event, source, dest) in enumerate(path):
+                row = models.History(
+                    id=next_id,
+                    activity_id=activity.id or 0,
+                    event=event,
+                    from_state=source,
+                    to_state=dest,
+                    actor="generator",
+                    actor_role="*",
+                    at=base + dt.timedelta(days=offset * 20, minutes=next_id % 1440),
+                    note=f"step {offset + 1}",
+                    document=None,
+                    session_id=rng.choice(sessions_by_plan[activity.plan_id]),
+                    recorded_at=base,
+                    prev_hash=prev,
+                    hash="",
+                )
+                row.hash = store.history_hash(row)
+                prev = row.hash
+                rows.append(row.model_dump())
+                next_id += 1
+            if path:
+                states.append({"id": activity.id, "state": path[-1][2], "version": 1 + len(path)})
+        connection = db.connection()
+        for start in range(0, len(rows), 5000):
+            connection.execute(insert(models.History), rows[start : start + 5000])
+        for entry in states:
+            connection.execute(
+                update(models.Activity)
+                .where(col(models.Activity.id) == entry["id"])
+                .values(state=entry["state"], version=entry["version"])
+            )
+        head.last_hash = prev
+        head.length = len(rows)
+        db.add(head)
+        if store.is_postgres(db):
+            connection.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('history', 'id'), "
+                "(SELECT MAX(id) FROM history))"
+            )
+    return {
+        "plans": committees * years,
+        "activities": len(activities),
+        "sessions": committees * years * sessions,
+        "history": len(rows),
+        "load_seconds": round(loaded - started, 1),
+        "total_seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, help="store URL (an empty store)")
+    parser.add_argument("--committees", type=int, default=20)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--activities", type=int, default=50, help="per plan")
+    parser.add_argument("--sessions", type=int, default=10, help="per plan")
+    parser.add_argument("--history", type=int, default=100_000, help="rows in all")
+    args = parser.parse_args(argv)
+    made = generate(
+        normalise_url(args.db),
+        args.committees,
+        args.years,
+        args.activities,
+        args.sessions,
+        args.history,
+    )
+    print(" ".join(f"{k}={v}" for k, v in made.items()), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""Schema migrations: a store from release 0.1.0 upgrades without loss; models match migrations."""
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from conftest import BACKEND, POSTGRES_SERVER, Cam
+from sqlalchemy import MetaData, create_engine, insert, select, text
+from sqlmodel import SQLModel
+
+from cam_tracker import audit, migrations, store
+
+DUMP = Path(__file__).parent / "data" / "store-0.1.0.sql"
+
+
+def _release_010_file(tmp_path: Path) -> Path:
+    """A SQLite store exactly as release 0.1.0 left it."""
+    path = tmp_path / "store-0.1.0.db"
+    with sqlite3.connect(path) as connection:
+        connection.executescript(DUMP.read_text(encoding="utf-8"))
+    return path
+
+
+def _counts(url: str) -> dict[str, int]:
+    engine = create_engine(url)
+    metadata = MetaData()
+    metadata.reflect(engine)
+    with engine.connect() as connection:
+        counts = {
+            name: connection.execute(text(f'SELECT COUNT(*) FROM "{name}"')).scalar_one()
+            for name in metadata.tables
+            if name != "alembic_version"
+        }
+    engine.dispose()
+    return counts
+
+
+@pytest.fixture
+def empty_url(tmp_path: Path) -> Iterator[str]:
+    """A store with no tables at all, on the backend under test."""
+    if BACKEND != "postgresql":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"cam_migrate_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = f"{POSTGRES_SERVER}/{name}"
+    try:
+        yield url
+    finally:
+        store.dispose(url)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_release_010_store_upgrades_without_loss(tmp_path: Path) -> None:
+    path = _release_010_file(tmp_path)
+    url = f"sqlite:///{path}"
+    before = _counts(url)
+    old = Cam(url)
+    result = old("db", "upgrade")
+    assert f"upgraded from schema 0001 to {migrations.HEAD}" in result.output
+    assert _counts(url) == before | {"outbox": 0}  # 0003 adds the (empty) outbox
+    assert "already at schema" in old("db", "upgrade").output
+    assert "8 rows" in old("audit", "verify").output
+    states = {row["key"]: row["state"] for row in old.json("list")}
+    assert states["program-update"] == "progress_reported"
+    assert states["vice-chair-election"] == "completed"
+    old("advance", "program-update", "conclude", "--session", "2015-12b", "--on", "2015-12-09")
+    assert "9 rows" in old("audit", "verify").output
+    store.dispose(url)
+    with sqlite3.connect(path) as connection, pytest.raises(sqlite3.DatabaseError):
+        connection.execute("UPDATE history SET note = 'rewritten'")
+
+
+def test_upgrade_on_backend_keeps_rows(tmp_path: Path, empty_url: str) -> None:
+    """Build the 0001 schema on this backend, fill it with 0.1.0's rows, upgrade."""
+    source = create_engine(f"sqlite:///{_release_010_file(tmp_path)}")
+    target = create_engine(empty_url)
+    with target.begin() as connection:
+        command.upgrade(migrations._config(connection), "0001")
+    old_tables = MetaData()
+    old_tables.reflect(source)
+    with source.connect() as reader, target.begin() as writer:
+        target_tables = MetaData()
+        target_tables.reflect(writer)
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name not in old_tables.tables:
+                continue
+            rows = [
+                dict(r) for r in reader.execute(select(old_tables.tables[table.name])).mappings()
+            ]
+            if rows:
+                writer.execute(insert(target_tables.tables[table.name]), rows)
+    before = _counts(empty_url)
+    source.dispose()
+    target.dispose()
+
+    assert store.upgrade(empty_url) == ("0001", migrations.HEAD)
+    assert _counts(empty_url) == before | {"outbox": 0}
+    with store.session(empty_url) as db:
+        verdict = audit.verify(db)
+    assert verdict.ok, verdict.problem
+    assert verdict.rows == before["history"]
+
+
+def _differences(url: str) -> list[Any]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    engine.dispose()
+    return diff
+
+
+def test_migrations_build_what_the_models_describe(empty_url: str) -> None:
+    engine = create_engine(empty_url)
+    with engine.begin() as connection:
+        command.upgrade(migrations._config(connection), "head")
+        revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    engine.dispose()
+    assert revision == migrations.HEAD
+    assert _differences(empty_url) == []
+
+
+def test_head_constant_is_the_last_revision() -> None:
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory(str(Path(migrations.__file__).parent))
+    assert scripts.get_current_head() == migrations.HEAD
+
+
+def test_new_store_is_created_at_head_with_append_only_history(cam: Cam, db_url: str) -> None:
+    cam("plan", "load", "cam-2015-2016")
+    cam(
+        "advance",
+        "program-update",
+        "install_working_group",
+        "--session",
+        "2015-10a",
+        "--on",
+        "2015-10-21",
+    )
+    assert _differences(db_url) == []
+    engine = create_engine(db_url)
+    with engine.connect() as connection, pytest.raises(Exception, match="append-only"):
+        connection.execute(text("UPDATE history SET note = 'rewritten'"))
+    engine.dispose()
