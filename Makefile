@@ -34,8 +34,8 @@ demo: install
 test: install-test lint test-sqlite test-postgres
 
 lint: install-test
-	$(BIN)/ruff check cam_tracker tests
-	$(BIN)/ruff format --check cam_tracker tests
+	$(BIN)/ruff check cam_tracker tests bench
+	$(BIN)/ruff format --check cam_tracker tests bench
 	$(BIN)/mypy
 
 test-sqlite: install-test

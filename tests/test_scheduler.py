@@ -133,3 +133,30 @@ def test_bad_settings_stop_it_before_it_starts(staffed: Cam) -> None:
     result = staffed("scheduler", "run", "--interval", "1", expect=1)
     assert result.output == "Error: no sender address: set CAM_SMTP_FROM, or `from` in [smtp]\n"
     staffed("scheduler", "run", "--interval", "0", expect=2)
+
+
+def test_two_schedulers_on_one_store_deliver_each_reminder_once(
+    staffed: Cam, smtp_server: SmtpServer, db_url: str, tmp_path: Path
+) -> None:
+    """A deployment with a standby: both run, every reminder still goes out exactly once."""
+    for offset, session in enumerate(["2016-02", "2016-03", "2016-04", "2016-05"], start=1):
+        move(staffed, session, days_ahead(offset))
+    expected = sorted((s, a) for s in ["2016-02", "2016-03", "2016-04", "2016-05"] for a in LEADERS)
+    logs = [tmp_path / "primary.log", tmp_path / "standby.log"]
+    processes = [start(db_url, log) for log in logs]
+    try:
+        wait_until(lambda: len(smtp_server.messages()) >= len(expected))
+        time.sleep(1.5)  # several more ticks of both: nothing more goes out
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=30)
+    assert [p.returncode for p in processes] == [0, 0]
+    assert sessions_of(smtp_server) == expected
+    message_ids = [r.message["Message-ID"] for r in smtp_server.messages()]
+    assert len(message_ids) == len(set(message_ids)) == len(expected)
+    outbox = staffed.json("outbox")
+    assert sorted(r["status"] for r in outbox) == ["sent"] * len(expected)
+    sent_lines = [line for log in logs for line in log.read_text().splitlines() if " sent " in line]
+    assert len(sent_lines) == len(expected)
