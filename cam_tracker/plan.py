@@ -55,13 +55,13 @@ class _Localised(_Strict):
 class _Body(_Strict):
     name: Text
     short: str
-    parent: str | None = None
-    organization: str | None = None
+    parent: Text | None = None
+    organization: Text | None = None
 
-    @field_validator("name", mode="before")
+    @field_validator("name", "parent", "organization", mode="before")
     @classmethod
     def _localise(cls, value: Any) -> Any:
-        return _text(value)
+        return None if value is None else _text(value)
 
 
 class _Period(_Strict):
