@@ -16,10 +16,10 @@ from cam_tracker.config import ReminderSettings
 from cam_tracker.errors import ConfigError, TransitionRefused
 from cam_tracker.tracker import (
     MAX_NOTE,
-    RESCHEDULE,
     clean_text,
     find_session,
     identify,
+    log_reschedule,
 )
 
 
@@ -80,23 +80,14 @@ def reschedule(
     rows = []
     activities = {activity.id: activity for _milestone, activity in items}
     for activity in activities.values():
-        assert activity.id is not None
         rows.append(
-            store.append_history(
+            log_reschedule(
                 db,
-                models.History(
-                    activity_id=activity.id,
-                    event=RESCHEDULE,
-                    from_state=activity.state,
-                    to_state=activity.state,
-                    actor=who.name,
-                    actor_role=who.role,
-                    at=now,
-                    note=f"session {key} moved from {before} to {to}: {reason_text}",
-                    session_id=meeting.id,
-                    prev_hash="",
-                    hash="",
-                ),
+                activity,
+                who,
+                at=now,
+                note=f"session {key} moved from {before} to {to}: {reason_text}",
+                meeting=meeting,
             )
         )
     moved, dropped = reminders.follow(db, meeting, plan.timezone, settings)

@@ -438,8 +438,29 @@ def reschedule(
         meeting = target
     milestone.planned_month = to_month
     db.add(milestone)
+    row = log_reschedule(
+        db,
+        activity,
+        who,
+        at=_when(plan, on, None),
+        note=f"{milestone.event} moved from {from_month} to {to_month}: {reason_text}",
+        meeting=meeting,
+    )
+    return Rescheduled(milestone, from_month, to_month, meeting, row)
+
+
+def log_reschedule(
+    db: Session,
+    activity: models.Activity,
+    who: Actor,
+    *,
+    at: dt.datetime,
+    note: str,
+    meeting: models.Meeting,
+) -> models.History:
+    """A move in the plan, in the activity's history: its state stays as it is."""
     assert activity.id is not None
-    row = store.append_history(
+    return store.append_history(
         db,
         models.History(
             activity_id=activity.id,
@@ -448,11 +469,10 @@ def reschedule(
             to_state=activity.state,
             actor=who.name,
             actor_role=who.role,
-            at=_when(plan, on, None),
-            note=f"{milestone.event} moved from {from_month} to {to_month}: {reason_text}",
+            at=at,
+            note=note,
             session_id=meeting.id,
             prev_hash="",
             hash="",
         ),
     )
-    return Rescheduled(milestone, from_month, to_month, meeting, row)

@@ -9,6 +9,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,23 +30,52 @@ def pytest_report_header() -> str:
     return f"cam-tracker store backend: {BACKEND}"
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str | None]:
-    """A database of its own for this run, dropped at the end."""
+# Every session of the 2015–2016 calendar, in order, with a plausible day inside its month.
+CALENDAR_DAYS = [
+    ("2015-10a", "2015-10-21"),
+    ("2015-10b", "2015-10-28"),
+    ("2015-11", "2015-11-18"),
+    ("2015-12a", "2015-12-02"),
+    ("2015-12b", "2015-12-09"),
+    ("2016-01", "2016-01-20"),
+    ("2016-02", "2016-02-17"),
+    ("2016-03", "2016-03-16"),
+    ("2016-04", "2016-04-20"),
+    ("2016-05", "2016-05-18"),
+]
+
+
+@contextmanager
+def fresh_store(directory: Path) -> Iterator[str]:
+    """A store with no tables yet: a new SQLite file, or a new PostgreSQL database dropped after."""
     if BACKEND != "postgresql":
-        yield None
+        url = f"sqlite:///{directory / f'cam-{uuid.uuid4().hex[:8]}.db'}"
+        yield url
+        store.dispose(url)
         return
     name = f"cam_test_{uuid.uuid4().hex[:12]}"
+    url = f"{POSTGRES_SERVER}/{name}"
     admin = create_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield f"{POSTGRES_SERVER}/{name}"
+        yield url
     finally:
-        store.dispose_all()
+        store.dispose(url)
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
+    """A database of its own for this run, dropped at the end."""
+    if BACKEND != "postgresql":
+        yield None
+        return
+    with fresh_store(tmp_path_factory.mktemp("unused")) as url:
+        yield url
+        store.dispose_all()
 
 
 @pytest.fixture

@@ -2,19 +2,7 @@
 
 from typing import Any
 
-# Every session of the calendar, in order, with a plausible day inside its month.
-SESSIONS = [
-    ("2015-10a", "2015-10-21"),
-    ("2015-10b", "2015-10-28"),
-    ("2015-11", "2015-11-18"),
-    ("2015-12a", "2015-12-02"),
-    ("2015-12b", "2015-12-09"),
-    ("2016-01", "2016-01-20"),
-    ("2016-02", "2016-02-17"),
-    ("2016-03", "2016-03-16"),
-    ("2016-04", "2016-04-20"),
-    ("2016-05", "2016-05-18"),
-]
+from conftest import CALENDAR_DAYS
 
 FINAL_STATES = {
     "vice-chair-election": "completed",
@@ -36,8 +24,8 @@ def states(cam: Any, *options: str) -> dict[str, str]:
 
 
 def test_the_whole_calendar_recorded_as_planned(loaded: Any) -> None:
-    assert [s["id"] for s in loaded.json("calendar")] == [key for key, _ in SESSIONS]
-    for key, day in SESSIONS:
+    assert [s["id"] for s in loaded.json("calendar")] == [key for key, _ in CALENDAR_DAYS]
+    for key, day in CALENDAR_DAYS:
         output = loaded("session", "record", key, "--on", day, "--as-planned").output
         lines = output.splitlines()
         assert lines[0] == f"session {key} recorded as held"
@@ -49,7 +37,7 @@ def test_the_whole_calendar_recorded_as_planned(loaded: Any) -> None:
     history = loaded.json("history")
     assert len(history) == 18  # the 20 calendar items but the two that move no state
     assert [row["session"] for row in history] == [
-        key for key, _ in SESSIONS for _ in range(_items_with_events(loaded, key))
+        key for key, _ in CALENDAR_DAYS for _ in range(_items_with_events(loaded, key))
     ]
     program = [row for row in history if row["activity"] == "program-update"]
     assert [row["event"] for row in program] == [
@@ -69,7 +57,7 @@ def test_the_whole_calendar_recorded_as_planned(loaded: Any) -> None:
     assert loaded.json("list", "--as-of", "2016-05-31", "--overdue") == []
     assert not any(row["behind"] for row in loaded.json("list", "--as-of", "2016-05-31"))
     for meeting in loaded.json("calendar"):
-        assert meeting["held_on"] == dict(SESSIONS)[meeting["id"]]
+        assert meeting["held_on"] == dict(CALENDAR_DAYS)[meeting["id"]]
         assert all(item["done"] for item in meeting["agenda"]), meeting["id"]
 
     # As things stood at the end of December.

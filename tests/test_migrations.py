@@ -1,7 +1,6 @@
 """Schema migrations: a store from release 0.1.0 upgrades without loss; models match migrations."""
 
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import BACKEND, POSTGRES_SERVER, Cam
+from conftest import Cam, fresh_store
 from sqlalchemy import MetaData, create_engine, insert, select, text
 from sqlmodel import SQLModel
 
@@ -44,21 +43,8 @@ def _counts(url: str) -> dict[str, int]:
 @pytest.fixture
 def empty_url(tmp_path: Path) -> Iterator[str]:
     """A store with no tables at all, on the backend under test."""
-    if BACKEND != "postgresql":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    name = f"cam_migrate_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"{POSTGRES_SERVER}/{name}"
-    try:
+    with fresh_store(tmp_path) as url:
         yield url
-    finally:
-        store.dispose(url)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_release_010_store_upgrades_without_loss(tmp_path: Path) -> None:

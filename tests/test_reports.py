@@ -10,7 +10,6 @@ import io
 import re
 import subprocess
 import sys
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,25 +19,13 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from bs4 import BeautifulSoup, Tag
-from conftest import BACKEND, POSTGRES_SERVER, Cam
-from sqlalchemy import create_engine, event, text
+from conftest import CALENDAR_DAYS, Cam, fresh_store
+from sqlalchemy import event
 
 from cam_tracker import reports, schedule, store
 from cam_tracker.resources import data_dir, languages
 from cam_tracker.tracker import current_plan
 
-SESSIONS = [
-    ("2015-10a", "2015-10-21"),
-    ("2015-10b", "2015-10-28"),
-    ("2015-11", "2015-11-18"),
-    ("2015-12a", "2015-12-02"),
-    ("2015-12b", "2015-12-09"),
-    ("2016-01", "2016-01-20"),
-    ("2016-02", "2016-02-17"),
-    ("2016-03", "2016-03-16"),
-    ("2016-04", "2016-04-20"),
-    ("2016-05", "2016-05-18"),
-]
 AS_OF = "2016-05-31"
 SECTIONS = ["summary", "mandates", "calendar", "delays", "annex"]
 
@@ -46,22 +33,8 @@ SECTIONS = ["summary", "mandates", "calendar", "delays", "annex"]
 @pytest.fixture(scope="module")
 def store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A store of this module's own, so that other tests' resets leave it alone."""
-    if BACKEND != "postgresql":
-        url = f"sqlite:///{tmp_path_factory.mktemp('played') / 'cam.db'}"
+    with fresh_store(tmp_path_factory.mktemp("played")) as url:
         yield url
-        store.dispose(url)
-        return
-    name = f"cam_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{POSTGRES_SERVER}/{name}"
-    finally:
-        store.dispose(f"{POSTGRES_SERVER}/{name}")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +46,7 @@ def played(store_url: str) -> Iterator[Cam]:
         patch.setenv("CAM_USER", "secretariat")
         cam = Cam(store_url)
         cam("plan", "load", "cam-2015-2016")
-        for key, day in SESSIONS:
+        for key, day in CALENDAR_DAYS:
             result = cam("session", "record", key, "--on", day, "--as-planned")
             assert "refused" not in result.output and "skipped" not in result.output, result.output
         yield cam
@@ -131,7 +104,7 @@ def test_html_report_agrees_with_the_store(played: Cam, lang: str) -> None:
         assert rows[activity["key"]][2].startswith(activity["state_label"])
 
     sessions = table_rows(soup, "sessions")
-    assert [row["data-session"] for row in sessions] == [key for key, _ in SESSIONS]
+    assert [row["data-session"] for row in sessions] == [key for key, _ in CALENDAR_DAYS]
     assert all(row["data-status"] == "held" for row in sessions)
     assert len(table_rows(soup, "log")) == len(history) == 18
 
