@@ -4,7 +4,11 @@ Default: 20 committees x 10 years = 200 plans, 10,000 activities, 2,000
 sessions and 100,000 history rows. Plans go through the normal plan loader;
 history is computed with the real workflow machines and hash chain, then
 written in bulk (replaying 100,000 CLI calls would take the better part of
-an hour and measure nothing the benchmark does not measure itself).
+an hour and measure nothing the benchmark does not measure itself). The
+plans of past years are done: every activity reached a final state, some
+after postponements, and the milestones its steps fulfilled are marked done,
+as `cam advance` marks them. The plans of the latest year are under way:
+each activity stopped somewhere on its way, a few of them postponed.
 
     python bench/generate.py --db sqlite:///bench/large.db
 """
@@ -16,12 +20,13 @@ import sys
 import time
 from typing import Any
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlmodel import col, select
 
 from cam_tracker import models, store, workflow
 from cam_tracker.config import normalise_url
 from cam_tracker.plan import PlanSpec, _upsert
+from cam_tracker.schedule import MILESTONE_ORDER
 
 KINDS = ["resolution", "program_update", "meeting", "campaign", "dissemination", "procedural"]
 MONTHS = ["10", "11", "12", "01", "02", "03", "04", "05", "06", "07"]
@@ -106,16 +111,24 @@ def _shortest(flow: workflow.Workflow) -> list[str]:
     raise ValueError(f"{flow.kind}: no way to a final state")
 
 
-def _path(flow: workflow.Workflow, pauses: int) -> list[tuple[str, str, str]]:
-    """A shortest way to a final state, after `pauses` postpone/resume pairs."""
+def _path(
+    flow: workflow.Workflow, pauses: int, stop: int | None = None
+) -> list[tuple[str, str, str]]:
+    """A shortest way to a final state, after `pauses` postpone/resume pairs.
+
+    With `stop`, only its first `stop` steps, then postponed when `stop` is odd.
+    """
     state, path = flow.initial, []
     for _ in range(pauses):
         path.append(("postpone", state, "postponed"))
         path.append(("resume", "postponed", flow.fire("postponed", "resume", state)))
-    for event in _shortest(flow):
+    events = _shortest(flow)
+    for event in events if stop is None else events[:stop]:
         new = flow.fire(state, event)
         path.append((event, state, new))
         state = new
+    if stop is not None and stop % 2 and "postpone" in [s.event for s in flow.allowed(state)]:
+        path.append(("postpone", state, "postponed"))
     return path
 
 
@@ -127,35 +140,49 @@ def generate(
     with store.session(url) as db:
         if db.exec(select(func.count()).select_from(models.Plan)).one():
             raise SystemExit(f"{url} is not empty: generate into a new store")
-    for committee in range(committees):
-        for year in range(years):
+    for year in range(years):
+        for committee in range(committees):
             spec = plan_spec(committee, year, per_plan, sessions)
             with store.session(url) as db:
                 _upsert(db, spec, source="bench", digest=spec.name)
     loaded = time.perf_counter()
 
     rng = random.Random(7)
+    now = models.utcnow() - dt.timedelta(days=1)
     with store.session(url) as db:
+        plans = {p.id: p for p in db.exec(select(models.Plan))}
+        latest = max(p.period_start for p in plans.values())
         activities = list(db.exec(select(models.Activity).order_by(col(models.Activity.id))))
         sessions_by_plan: dict[int, list[int]] = {}
         for meeting in db.exec(select(models.Meeting)):
             sessions_by_plan.setdefault(meeting.plan_id, []).append(meeting.id or 0)
-        shortest = {kind: len(_path(workflow.get(kind), 0)) for kind in KINDS}
+        stops: list[int | None] = []
+        for activity in activities:
+            under_way = plans[activity.plan_id].period_start == latest
+            length = len(_shortest(workflow.get(activity.kind)))
+            stops.append(rng.randrange(length) if under_way else None)
         pauses = [0] * len(activities)
-        total = sum(shortest[a.kind] for a in activities)
+        total = sum(
+            len(_path(workflow.get(a.kind), 0, stop))
+            for a, stop in zip(activities, stops, strict=True)
+        )
+        done = [index for index, stop in enumerate(stops) if stop is None]
         index = 0
-        while total < history_rows:
-            pauses[index % len(activities)] += 1
+        while total < history_rows and done:
+            pauses[done[index % len(done)]] += 1
             total += 2
             index += 1
-        head = store._lock_chain_head(db)
-        prev, next_id = head.last_hash, 1
+        store.lock_for_write(db)
+        prev, next_id = store.GENESIS, 1
         rows: list[dict[str, Any]] = []
         states: list[dict[str, Any]] = []
-        base = dt.datetime(2015, 10, 1, 12, tzinfo=dt.UTC)
-        for activity, pause in zip(activities, pauses, strict=True):
-            path = _path(workflow.get(activity.kind), pause)
+        steps: dict[int, list[tuple[str, int]]] = {}
+        for activity, pause, stop in zip(activities, pauses, stops, strict=True):
+            path = _path(workflow.get(activity.kind), pause, stop)
+            start = plans[activity.plan_id].period_start
+            base = dt.datetime.fromisoformat(f"{start}-01T12:00:00+00:00")
             for offset, (event, source, dest) in enumerate(path):
+                at = base + dt.timedelta(days=offset * 20, minutes=next_id % 1440)
                 row = models.History(
                     id=next_id,
                     activity_id=activity.id or 0,
@@ -164,32 +191,45 @@ def generate(
                     to_state=dest,
                     actor="generator",
                     actor_role="*",
-                    at=base + dt.timedelta(days=offset * 20, minutes=next_id % 1440),
+                    at=min(at, now),
                     note=f"step {offset + 1}",
                     document=None,
                     session_id=rng.choice(sessions_by_plan[activity.plan_id]),
-                    recorded_at=base,
+                    recorded_at=min(at, now),
                     prev_hash=prev,
                     hash="",
                 )
                 row.hash = store.history_hash(row)
                 prev = row.hash
                 rows.append(row.model_dump())
+                steps.setdefault(activity.id or 0, []).append((event, next_id))
                 next_id += 1
             if path:
-                states.append({"id": activity.id, "state": path[-1][2], "version": 1 + len(path)})
+                states.append(
+                    {
+                        "id": activity.id,
+                        "state": path[-1][2],
+                        "resume": path[-1][1] if path[-1][2] == "postponed" else None,
+                        "version": 1 + len(path),
+                    }
+                )
         connection = db.connection()
-        for start in range(0, len(rows), 5000):
-            connection.execute(insert(models.History), rows[start : start + 5000])
+        for start_row in range(0, len(rows), 5000):
+            connection.execute(insert(models.History), rows[start_row : start_row + 5000])
         for entry in states:
             connection.execute(
                 update(models.Activity)
                 .where(col(models.Activity.id) == entry["id"])
-                .values(state=entry["state"], version=entry["version"])
+                .values(
+                    state=entry["state"], resume_state=entry["resume"], version=entry["version"]
+                )
             )
-        head.last_hash = prev
-        head.length = len(rows)
-        db.add(head)
+        fulfilled = _fulfil(db, steps)
+        connection.execute(
+            update(models.ChainHead)
+            .where(col(models.ChainHead.id) == 1)
+            .values(last_hash=prev, length=len(rows))
+        )
         if store.is_postgres(db):
             connection.exec_driver_sql(
                 "SELECT setval(pg_get_serial_sequence('history', 'id'), "
@@ -198,11 +238,38 @@ def generate(
     return {
         "plans": committees * years,
         "activities": len(activities),
+        "under_way": sum(1 for stop in stops if stop is not None),
         "sessions": committees * years * sessions,
         "history": len(rows),
+        "milestones_done": fulfilled,
         "load_seconds": round(loaded - started, 1),
         "total_seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def _fulfil(db: Any, steps: dict[int, list[tuple[str, int]]]) -> int:
+    """Mark done the milestones the steps fulfilled: each step, its activity's first open one."""
+    open_ones: dict[tuple[int, str | None], list[int]] = {}
+    for milestone in db.exec(
+        select(models.Milestone)
+        .join(models.Meeting, col(models.Meeting.id) == col(models.Milestone.session_id))
+        .order_by(*MILESTONE_ORDER)
+    ):
+        open_ones.setdefault((milestone.activity_id, milestone.event), []).append(milestone.id)
+    marks = []
+    for activity_id, taken in steps.items():
+        for event, history_id in taken:
+            waiting = open_ones.get((activity_id, event))
+            if waiting:
+                marks.append({"milestone": waiting.pop(0), "history": history_id})
+    if marks:
+        db.connection().execute(
+            update(models.Milestone)
+            .where(col(models.Milestone.id) == bindparam("milestone"))
+            .values(done_history_id=bindparam("history")),
+            marks,
+        )
+    return len(marks)
 
 
 def main(argv: list[str] | None = None) -> None:

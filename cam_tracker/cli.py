@@ -169,6 +169,7 @@ def plan_list(as_json: bool) -> None:
 @click.option("--mandate", metavar="TEXT", help="Only activities serving a matching mandate.")
 @click.option("--overdue", is_flag=True, help="Only activities behind plan.")
 @click.option("--as-of", "as_of", metavar="DATE", help="As things stood at the end of DATE.")
+@click.option("--all-plans", is_flag=True, help="Every plan's activities, each with its plan.")
 @json_option
 def list_command(
     state: str | None,
@@ -177,13 +178,36 @@ def list_command(
     mandate: str | None,
     overdue: bool,
     as_of: str | None,
+    all_plans: bool,
     as_json: bool,
 ) -> None:
     """Activities with state, kind, next milestone and behind-plan flag."""
-    from cam_tracker import console, schedule, views
+    from cam_tracker import console, schedule, tracker, views
     from cam_tracker.config import parse_moment
 
     lang = _settings().lang
+    if all_plans:
+        with _store() as db:
+            snaps = schedule.snapshots(
+                db,
+                tracker.all_plans(db),
+                parse_moment(as_of, "--as-of date") if as_of else None,
+                with_history=False,
+            )
+            rows = views.list_across(
+                snaps,
+                state=state,
+                kind=kind,
+                month=month,
+                mandate=mandate,
+                overdue=overdue,
+                lang=lang,
+            )
+        if as_json:
+            _emit_json(rows)
+        else:
+            console.activities(rows, "all plans", snaps[0].today, with_plan=True)
+        return
     with _store() as db:
         plan = _plan(db)
         moment = schedule.as_of_moment(plan, parse_moment(as_of, "--as-of date") if as_of else None)
@@ -612,7 +636,10 @@ def scheduler_group() -> None:
 )
 def scheduler_run(interval: float) -> None:
     """Send due reminders every SECONDS until SIGTERM or SIGINT (logs on stderr)."""
+    import gc
     import logging
+
+    gc.enable()  # paused for one-shot commands (see __main__); this one runs for days
 
     from cam_tracker import scheduler
     from cam_tracker.config import reminder_settings, smtp_settings
@@ -778,8 +805,17 @@ def db_upgrade() -> None:
 
 
 def main() -> None:
-    """Entry point of the `cam` console script."""
+    """Run the click application (`cam_tracker.__main__` calls it)."""
     cli(prog_name="cam")
+
+
+def prepared_help() -> str:
+    """The text of `help.txt`: the languages, then `cam --help` as printed 80 columns wide.
+
+    Click's help is 2 columns narrower than a console of 80 columns or more.
+    """
+    with click.Context(cli, info_name="cam", terminal_width=78, **cli.context_settings) as ctx:
+        return "|".join(languages()) + "\n" + cli.get_help(ctx) + "\n"
 
 
 if __name__ == "__main__":

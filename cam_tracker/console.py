@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 Row = dict[str, Any]
 # Below this many columns, the history is printed as blocks rather than a table.
 HISTORY_TABLE_WIDTH = 160
+# Above this many rows, a table wider than the console is not folded to fit it.
+LONG_TABLE = 1000
 
 
 def _console() -> Console:
@@ -30,8 +32,10 @@ def _console() -> Console:
 def _cell(value: Any) -> Text:
     if value is None:
         return Text("–", style="dim")
-    cleaned = "".join(ch if ch.isprintable() or ch == "\n" else "�" for ch in str(value))
-    return Text(cleaned)
+    text = str(value)
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() or ch == "\n" else "�" for ch in text)
+    return Text(text)
 
 
 def _table(title: str, *columns: str, nowrap: tuple[str, ...] = ()) -> Table:
@@ -70,24 +74,92 @@ def plans(rows: list[Row]) -> None:
     _console().print(table)
 
 
-def activities(rows: list[Row], plan: str, today: dt.date) -> None:
+def activities(rows: list[Row], plan: str, today: dt.date, *, with_plan: bool = False) -> None:
+    """The activities table; `with_plan` adds a Plan column (a listing across plans)."""
     console = _console()
     wide = console.width >= 120
-    columns = ["Key", *(["No.", "Title", "Kind"] if wide else []), "State", "Next", "Late"]
-    table = _table(f"{plan} — as of {today}", *columns, nowrap=("Key", "No.", "State", "Next"))
+    columns = [
+        *(["Plan"] if with_plan else []),
+        "Key",
+        *(["No.", "Title", "Kind"] if wide else []),
+        "State",
+        "Next",
+        "Late",
+    ]
+    cells = []
     for row in rows:
         title = row["title"][:50] + ("…" if len(row["title"]) > 50 else "")
-        extra = [_cell(row["number"]), _cell(title), _cell(row["kind"])] if wide else []
-        table.add_row(
-            _cell(row["key"]),
-            *extra,
-            _cell(row["state"]),
-            _cell(_next(row["next_milestone"])),
-            Text("yes", style="bold red") if row["behind"] else _cell(""),
+        cells.append(
+            [
+                *([_cell(row["plan"])] if with_plan else []),
+                _cell(row["key"]),
+                *([_cell(row["number"]), _cell(title), _cell(row["kind"])] if wide else []),
+                _cell(row["state"]),
+                _cell(_next(row["next_milestone"])),
+                Text("yes", style="bold red") if row["behind"] else _cell(""),
+            ]
         )
-    console.print(table)
+    nowrap = ("Plan", "Key", "No.", "State", "Next")
+    _print_table(console, f"{plan} — as of {today}", columns, cells, nowrap)
     behind = sum(1 for row in rows if row["behind"])
     console.print(_cell(f"{len(rows)} activities, {behind} behind plan"))
+
+
+def _print_table(
+    console: Console,
+    title: str,
+    columns: list[str],
+    rows: list[list[Text]],
+    nowrap: tuple[str, ...],
+) -> None:
+    """Print a table as `_table` would, laying out the rows without rich when they fit.
+
+    Rich measures every cell of every row, which takes seconds for ten thousand
+    rows. When every cell is one line and the table fits the console, the
+    column widths are simply the widest cells: rich renders the title and the
+    header at those widths, and the rows are padded here to the same bytes.
+    A table of more than `LONG_TABLE` rows keeps those widths even when it is
+    wider than the console (one line per row), rather than wait for rich.
+    """
+    from rich.cells import cell_len
+
+    widths = [cell_len(column) for column in columns]
+    for row in rows:
+        for index, cell in enumerate(row):
+            widths[index] = max(widths[index], cell_len(cell.plain))
+    width = sum(widths) + 3 * (len(columns) - 1) + 2
+    fits = (width <= console.width or len(rows) > LONG_TABLE) and cell_len(title) <= width
+    if not fits or any("\n" in cell.plain for row in rows for cell in row):
+        table = _table(title, *columns, nowrap=nowrap)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        return
+    table = _table(title, *columns, nowrap=nowrap)
+    for column, column_width in zip(table.columns, widths, strict=True):
+        column.width = column_width
+    console.width = max(console.width, width)
+    with console.capture() as capture:
+        console.print(table)
+    head, _, bottom = capture.get().rstrip("\n").rpartition("\n")
+    styled: dict[tuple[str, str, int], str] = {}
+
+    def padded(cell: Text, column_width: int) -> str:
+        text = cell.plain + " " * (column_width - cell_len(cell.plain))
+        if not cell.style:
+            return text
+        key = (text, str(cell.style), column_width)
+        if key not in styled:
+            with console.capture() as capture:
+                console.print(Text(text, style=cell.style), end="")
+            styled[key] = capture.get()
+        return styled[key]
+
+    lines = [head]
+    for row in rows:
+        lines.append(" " + "   ".join(padded(c, w) for c, w in zip(row, widths, strict=True)) + " ")
+    lines.append(bottom)
+    console.file.write("\n".join(lines) + "\n")
 
 
 def activity(row: Row) -> None:

@@ -132,8 +132,10 @@ class Milestone(SQLModel, table=True):
 class History(SQLModel, table=True):
     """One recorded step of an activity. Append-only, hash-chained."""
 
+    # An activity's steps in order: its last one is found without sorting them all.
+    __table_args__ = (Index("ix_history_activity_at", "activity_id", "at", "id"),)
     id: int | None = Field(default=None, primary_key=True)
-    activity_id: int = Field(foreign_key="activity.id", index=True)
+    activity_id: int = Field(foreign_key="activity.id")
     event: str
     from_state: str
     to_state: str

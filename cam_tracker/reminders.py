@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -41,6 +42,7 @@ from cam_tracker.schedule import (
     due_slot,
     reminder_slots,
     snapshot,
+    snapshots,
     upcoming_until,
 )
 
@@ -61,12 +63,15 @@ def _plans(db: Session, plan_name: str | None) -> list[models.Plan]:
     return list(db.exec(select(models.Plan).order_by(col(models.Plan.name))))
 
 
-def recipients(db: Session, snap: Snapshot, meeting: models.Meeting) -> list[models.Person]:
+def recipients(
+    db: Session,
+    snap: Snapshot,
+    meeting: models.Meeting,
+    leaders: list[models.Person] | None = None,
+) -> list[models.Person]:
     """The chair, vice chair and secretariat, then whoever is responsible for an open item."""
-    leaders = sorted(
-        db.exec(select(models.Person).where(col(models.Person.role).in_(LEADERS))),
-        key=lambda p: (LEADERS.index(p.role), p.key),
-    )
+    if leaders is None:
+        leaders = _leaders(db)
     views = {view.activity.id: view for view in snap.activities}
     responsible = [
         person
@@ -78,6 +83,13 @@ def recipients(db: Session, snap: Snapshot, meeting: models.Meeting) -> list[mod
     for person in [*leaders, *responsible]:
         unique.setdefault(person.id, person)
     return list(unique.values())
+
+
+def _leaders(db: Session) -> list[models.Person]:
+    return sorted(
+        db.exec(select(models.Person).where(col(models.Person.role).in_(LEADERS))),
+        key=lambda p: (LEADERS.index(p.role), p.key),
+    )
 
 
 @dataclass
@@ -96,31 +108,57 @@ class Due:
 def due(
     db: Session, now: dt.datetime, settings: ReminderSettings, plan_name: str | None = None
 ) -> list[Due]:
-    """Every digest due at `now` and not sent yet, people without an address included."""
+    """Every digest due at `now` and not sent yet, people without an address included.
+
+    A fixed number of queries, however many plans, sessions and activities:
+    the sessions tell which reminders are due; only the plans that have one
+    are read, all at once, and the outbox once for all their sessions.
+    """
+    plans = {plan.id: plan for plan in _plans(db, plan_name)}
+    if not plans:
+        return []
+    slots: dict[int | None, ReminderSlot] = {}
+    due_plans: set[int | None] = set()
+    for meeting in db.exec(
+        select(models.Meeting)
+        .where(col(models.Meeting.plan_id).in_(list(plans)))
+        .where(col(models.Meeting.removed).is_(False))
+    ):
+        plan = plans[meeting.plan_id]
+        today = now.astimezone(ZoneInfo(plan.timezone)).date()
+        if meeting.held_on is not None and meeting.held_on <= today:
+            continue
+        slot = due_slot(meeting, plan.timezone, now, settings.offsets_days, settings.monthly_day)
+        if slot is not None:
+            slots[meeting.id] = slot
+            due_plans.add(plan.id)
+    if not slots:
+        return []
+    snaps = snapshots(db, [p for p in plans.values() if p.id in due_plans], now, with_history=False)
+    existing: dict[tuple[int, str, int], str] = {
+        (session_id, slot_name, person_id): status
+        for session_id, slot_name, person_id, status in db.exec(
+            select(
+                models.Outbox.session_id,
+                models.Outbox.slot,
+                models.Outbox.person_id,
+                models.Outbox.status,
+            ).where(col(models.Outbox.session_id).in_(list(slots)))
+        )
+    }
+    leaders = _leaders(db)
     found = []
-    for plan in _plans(db, plan_name):
-        snap = snapshot(db, plan, now)
+    for snap in snaps:
         views = {view.activity.id: view for view in snap.activities}
         for meeting in snap.sessions:
-            if snap.session_held(meeting):
-                continue
-            slot = due_slot(
-                meeting, plan.timezone, now, settings.offsets_days, settings.monthly_day
-            )
-            if slot is None:
+            slot = slots.get(meeting.id)
+            if slot is None or snap.session_held(meeting):
                 continue
             open_items = [m for m in snap.agenda(meeting) if not m.is_done]
             if not open_items:
                 continue
-            existing = dict(
-                db.exec(
-                    select(models.Outbox.person_id, models.Outbox.status)
-                    .where(models.Outbox.session_id == meeting.id)
-                    .where(models.Outbox.slot == slot.name)
-                ).all()
-            )
-            for person in recipients(db, snap, meeting):
-                status = existing.get(person.id or 0)
+            for person in recipients(db, snap, meeting, leaders):
+                status = existing.get((meeting.id or 0, slot.name, person.id or 0))
                 if status is not None and status != PENDING:
                     continue
                 mine = sum(
@@ -129,7 +167,7 @@ def due(
                     if any(p.id == person.id for p in views[m.activity.id].responsible)
                 )
                 found.append(
-                    Due(plan, meeting, slot, person, len(open_items), mine, status == PENDING)
+                    Due(snap.plan, meeting, slot, person, len(open_items), mine, status == PENDING)
                 )
     return found
 

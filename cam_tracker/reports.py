@@ -561,6 +561,7 @@ def timeline_svg(report: Report, lang: str) -> str:
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         figure = Figure(figsize=(7.0, 1.4 + 0.28 * len(rows)), layout="constrained")
         axes = figure.add_subplot()
+        marks: dict[bool, tuple[list[float], list[int]]] = {True: ([], []), False: ([], [])}
         for y, activity in enumerate(rows):
             if y % 2:
                 axes.axhspan(y - 0.5, y + 0.5, color="#f3f3f3", zorder=0, linewidth=0)
@@ -581,10 +582,14 @@ def timeline_svg(report: Report, lang: str) -> str:
                     )
                 )
             for step in activity.transitions:
-                halted = step.event in DELAY_EVENTS
+                xs, ys = marks[step.event in DELAY_EVENTS]
+                xs.append(x_of(step.day))
+                ys.append(y)
+        for halted, (xs, ys) in marks.items():  # one line of markers each: hundreds of steps
+            if xs:
                 axes.plot(
-                    [x_of(step.day)],
-                    [y],
+                    xs,
+                    ys,
                     marker="X" if halted else "o",
                     markersize=5 if halted else 4,
                     color=_HALT if halted else _STEP,

@@ -12,13 +12,16 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, text, update
+from sqlalchemy import Engine, bindparam, event, insert, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlmodel import Session, SQLModel, create_engine, select
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, SQLModel, col, create_engine, select
 
 from cam_tracker import models
 from cam_tracker.errors import ConfigError, Conflict
@@ -154,40 +157,83 @@ def lock_for_write(db: Session) -> None:
     Every writing use case calls this first, so writers queue in one order
     and never deadlock; SQLite's BEGIN IMMEDIATE already does the same.
     """
-    _lock_chain_head(db)
+    _chain(db)
 
 
-def _lock_chain_head(db: Session) -> models.ChainHead:
-    query = select(models.ChainHead).where(models.ChainHead.id == 1).with_for_update()
-    head = db.exec(query).first()
-    if head is None:
-        head = models.ChainHead(id=1, last_hash=GENESIS, length=0)
-        db.add(head)
-        db.flush()
-    return head
+@dataclass
+class _Chain:
+    """The history chain's head, as the transaction that locked it sees it."""
+
+    last_hash: str
+    length: int
+    next_id: int | None = None  # SQLite: MAX(id) + 1 once, then counted
 
 
-def _next_history_id(db: Session) -> int:
+_CACHE = "cam_tracker.transaction"
+_HEAD = select(models.ChainHead.last_hash, models.ChainHead.length).where(models.ChainHead.id == 1)
+_MOVE_HEAD = update(models.ChainHead).where(col(models.ChainHead.id) == 1)
+_APPEND = insert(models.History)
+_SET_STATE = (
+    update(models.Activity)
+    .where(col(models.Activity.id) == bindparam("activity_id"))
+    .where(col(models.Activity.version) == bindparam("expected"))
+)
+
+
+def transaction_cache(db: Session) -> dict[Any, Any]:
+    """What the current transaction read once and may keep: forgotten when it ends.
+
+    Any end counts (commit, rollback, a savepoint's): the next use reads anew.
+    """
+    cache: dict[Any, Any] = db.info.setdefault(_CACHE, {})
+    return cache
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget(session: OrmSession, _transaction: Any) -> None:
+    session.info.pop(_CACHE, None)
+
+
+def _chain(db: Session) -> _Chain:
+    """Lock the chain's head for this transaction; read it once, then keep it in step.
+
+    While the transaction holds the lock, no other writer appends, so the head
+    need not be read again until the transaction (or a savepoint) ends.
+    """
+    cache = transaction_cache(db)
+    chain: _Chain | None = cache.get(_Chain)
+    if chain is None:
+        connection = db.connection()
+        head = connection.execute(_HEAD.with_for_update()).first()
+        if head is None:
+            connection.execute(insert(models.ChainHead).values(id=1, last_hash=GENESIS, length=0))
+        chain = cache[_Chain] = _Chain(*(head or (GENESIS, 0)))
+    return chain
+
+
+def _next_history_id(db: Session, chain: _Chain) -> int:
     """The id the next history row gets: it is part of the row's hash."""
+    connection = db.connection()
     if is_postgres(db):
         query = text("SELECT nextval(pg_get_serial_sequence('history', 'id'))")
-    else:  # the chain head's write lock serialises this
+        return int(connection.execute(query).scalar_one())
+    if chain.next_id is None:  # the chain head's write lock serialises this
         query = text("SELECT COALESCE(MAX(id), 0) + 1 FROM history")
-    return int(db.connection().execute(query).scalar_one())
+        chain.next_id = int(connection.execute(query).scalar_one())
+    chain.next_id += 1
+    return chain.next_id - 1
 
 
 def append_history(db: Session, row: models.History) -> models.History:
     """Append a history row at the end of the chain (inside the caller's transaction)."""
-    head = _lock_chain_head(db)
-    row.id = _next_history_id(db)
-    row.prev_hash = head.last_hash
+    chain = _chain(db)
+    row.id = _next_history_id(db, chain)
+    row.prev_hash = chain.last_hash
     row.hash = history_hash(row)
-    db.add(row)
-    db.flush()
-    head.last_hash = row.hash
-    head.length += 1
-    db.add(head)
-    db.flush()
+    connection = db.connection()
+    connection.execute(_APPEND, row.model_dump())
+    connection.execute(_MOVE_HEAD, {"last_hash": row.hash, "length": chain.length + 1})
+    chain.last_hash, chain.length = row.hash, chain.length + 1
     return row
 
 
@@ -196,19 +242,19 @@ def set_state(
 ) -> None:
     """Move an activity to `new_state` if nobody moved it since it was read."""
     expected = activity.version
-    result = db.exec(
-        update(models.Activity)
-        .where(models.Activity.id == activity.id)  # type: ignore[arg-type]
-        .where(models.Activity.version == expected)  # type: ignore[arg-type]
-        .values(
-            state=new_state,
-            resume_state=resume_state,
-            version=expected + 1,
-            updated_at=models.utcnow(),
-        )
+    values = {
+        "state": new_state,
+        "resume_state": resume_state,
+        "version": expected + 1,
+        "updated_at": models.utcnow(),
+    }
+    result = db.connection().execute(
+        _SET_STATE, {"activity_id": activity.id, "expected": expected, **values}
     )
     if result.rowcount != 1:
         raise Conflict(_conflict_message(db, activity))
+    for key, value in values.items():
+        set_committed_value(activity, key, value)
 
 
 def _conflict_message(db: Session, activity: models.Activity) -> str:
@@ -221,6 +267,7 @@ def _conflict_message(db: Session, activity: models.Activity) -> str:
         select(models.History)
         .where(models.History.activity_id == activity.id)
         .order_by(models.History.id.desc())  # type: ignore[union-attr]
+        .limit(1)
     ).first()
     who = f" by {last.actor} ({last.event})" if last else ""
     return (

@@ -9,7 +9,9 @@ import unicodedata
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, or_, select
 
 from cam_tracker import models, store, workflow
@@ -27,6 +29,29 @@ MAX_NOTE = 4000
 RESCHEDULE = "reschedule"
 MAX_DOCUMENT = 120
 
+# The statements every transition runs, built once.
+_ACTIVITY = (
+    select(models.Activity)
+    .where(col(models.Activity.plan_id) == bindparam("plan"))
+    .where(col(models.Activity.key) == bindparam("key"))
+)
+_LAST_STEP = (
+    select(models.History.at)
+    .where(col(models.History.activity_id) == bindparam("activity"))
+    .where(col(models.History.event) != RESCHEDULE)
+    .order_by(col(models.History.at).desc(), col(models.History.id).desc())
+    .limit(1)
+)
+_OPEN_MILESTONES = (
+    select(models.Milestone.id, models.Milestone.session_id)
+    .join(models.Meeting, col(models.Meeting.id) == col(models.Milestone.session_id))
+    .where(col(models.Milestone.activity_id) == bindparam("activity"))
+    .where(col(models.Milestone.event) == bindparam("event"))
+    .where(col(models.Milestone.done_history_id).is_(None))
+    .order_by(*MILESTONE_ORDER)
+)
+_FULFIL = update(models.Milestone).where(col(models.Milestone.id) == bindparam("milestone"))
+
 
 ALL_ROLES = "*"
 
@@ -41,6 +66,14 @@ class Actor:
 
 def identify(db: Session, name: str) -> Actor:
     """A registered person in a shared store; anyone, with every role, in a single-user one."""
+    cache = store.transaction_cache(db)
+    if (Actor, name) not in cache:
+        cache[Actor, name] = _identify(db, name)
+    actor: Actor = cache[Actor, name]
+    return actor
+
+
+def _identify(db: Session, name: str) -> Actor:
     shared = db.exec(
         select(models.Person.id).where(col(models.Person.registered).is_(True)).limit(1)
     ).first()
@@ -78,21 +111,30 @@ def current_plan(db: Session, name: str | None = None) -> models.Plan:
             names = list(db.exec(select(models.Plan.name)))
             raise NotFound(f"no plan {name!r} in the store{did_you_mean(name, names)}")
         return plan
-    plan = db.exec(query.order_by(col(models.Plan.loaded_at).desc())).first()
+    plan = db.exec(query.order_by(col(models.Plan.loaded_at).desc()).limit(1)).first()
     if plan is None:
         raise NotFound("no plan in the store yet: run `cam plan load cam-2015-2016`")
     return plan
 
 
+def all_plans(db: Session) -> list[models.Plan]:
+    """Every plan in the store, by name."""
+    plans = list(db.exec(select(models.Plan).order_by(col(models.Plan.name))))
+    if not plans:
+        raise NotFound("no plan in the store yet: run `cam plan load cam-2015-2016`")
+    return plans
+
+
 def find_activity(db: Session, plan: models.Plan, key: str) -> models.Activity:
-    activity = db.exec(
-        select(models.Activity)
-        .where(models.Activity.plan_id == plan.id)
-        .where(models.Activity.key == key)
-    ).first()
+    """An activity of the plan by key (read once per transaction: this session keeps it current)."""
+    cache = store.transaction_cache(db)
+    activity: models.Activity | None = cache.get((models.Activity, plan.id, key))
+    if activity is None:
+        activity = db.exec(_ACTIVITY, params={"plan": plan.id, "key": key}).first()
     if activity is None:
         keys = db.exec(select(models.Activity.key).where(models.Activity.plan_id == plan.id))
         raise NotFound(f"no activity {key!r} in {plan.name}{did_you_mean(key, keys)}")
+    cache[models.Activity, plan.id, key] = activity
     return activity
 
 
@@ -192,16 +234,14 @@ def advance(
             f"({', '.join(step.requires)} required)"
         )
     at = _when(plan, on, meeting)
-    last = db.exec(
-        select(models.History)
-        .where(models.History.activity_id == activity.id)
-        .where(models.History.event != RESCHEDULE)
-        .order_by(col(models.History.at).desc(), col(models.History.id).desc())
-    ).first()
-    if last is not None and at < last.at:
-        raise ConfigError(
-            f"{at.date()} is before the last recorded step of {key} ({last.at.date()})"
+    cache = store.transaction_cache(db)
+    if (_LAST_STEP, activity.id) not in cache:
+        cache[_LAST_STEP, activity.id] = (
+            db.connection().execute(_LAST_STEP, {"activity": activity.id}).scalar()
         )
+    last: dt.datetime | None = cache[_LAST_STEP, activity.id]
+    if last is not None and at < last:
+        raise ConfigError(f"{at.date()} is before the last recorded step of {key} ({last.date()})")
     from_state = activity.state
     new_state = flow.fire(from_state, event, activity.resume_state)
     resume_state = activity.resume_state
@@ -228,6 +268,7 @@ def advance(
             hash="",
         ),
     )
+    cache[_LAST_STEP, activity.id] = at
     milestone = _mark_milestone(db, activity, event, meeting, row)
     return Advanced(activity=activity, row=row, milestone=milestone)
 
@@ -256,23 +297,22 @@ def _mark_milestone(
     row: models.History,
 ) -> models.Milestone | None:
     """The first open milestone this event fulfils, the given session's first."""
-    candidates = list(
-        db.exec(
-            select(models.Milestone)
-            .join(models.Meeting, col(models.Meeting.id) == col(models.Milestone.session_id))
-            .where(models.Milestone.activity_id == activity.id)
-            .where(models.Milestone.event == event)
-            .where(col(models.Milestone.done_history_id).is_(None))
-            .order_by(*MILESTONE_ORDER)
-        )
-    )
+    db.flush()  # a milestone added or moved in this transaction counts
+    connection = db.connection()
+    candidates = connection.execute(
+        _OPEN_MILESTONES, {"activity": activity.id, "event": event}
+    ).all()
     if not candidates:
         return None
-    chosen = next((m for m in candidates if meeting and m.session_id == meeting.id), candidates[0])
-    chosen.done_history_id = row.id
-    db.add(chosen)
-    db.flush()
-    return chosen
+    chosen = next(
+        (m for m, session_id in candidates if meeting and session_id == meeting.id),
+        candidates[0][0],
+    )
+    connection.execute(_FULFIL, {"milestone": chosen, "done_history_id": row.id})
+    milestone = db.get(models.Milestone, chosen)
+    assert milestone is not None
+    set_committed_value(milestone, "done_history_id", row.id)
+    return milestone
 
 
 @dataclass
@@ -411,6 +451,7 @@ def reschedule(
         .where(col(models.Milestone.event).is_not(None))
         .where(col(models.Milestone.done_history_id).is_(None))
         .order_by(*MILESTONE_ORDER)
+        .limit(1)
     ).first()
     if milestone is None:
         raise TransitionRefused(f"{key} has no open milestone to reschedule")
@@ -424,6 +465,7 @@ def reschedule(
         .where(col(models.Meeting.held_on).is_(None))
         .where(col(models.Meeting.removed).is_(False))
         .order_by(col(models.Meeting.position))
+        .limit(1)
     ).first()
     meeting = db.get(models.Meeting, milestone.session_id)
     assert meeting is not None
@@ -432,6 +474,7 @@ def reschedule(
             select(models.Milestone.position)
             .where(models.Milestone.session_id == target.id)
             .order_by(col(models.Milestone.position).desc())
+            .limit(1)
         ).first()
         milestone.session_id = target.id or 0
         milestone.position = (last if last is not None else -1) + 1

@@ -102,6 +102,15 @@ def list_activities(
     return rows
 
 
+def list_across(snaps: list[Snapshot], **filters: Any) -> list[Row]:
+    """`list_activities` over several plans; each row names its plan first."""
+    return [
+        {"plan": snap.plan.name, **row}
+        for snap in snaps
+        for row in list_activities(snap, **filters)
+    ]
+
+
 def _mandate_matches(needle: str, mandate: models.Mandate, paragraph: models.Paragraph) -> bool:
     haystacks = (
         mandate.symbol,

@@ -321,9 +321,14 @@ def _load_directory(directory: Path) -> dict[str, Workflow]:
     return {path.stem: load_workflow(path, common) for path in files}
 
 
+@lru_cache(maxsize=1)
+def _bundled() -> Path:
+    return data_dir("workflows").resolve()
+
+
 def workflows(directory: Path | None = None) -> dict[str, Workflow]:
     """All workflow kinds of a directory (the bundled one by default), loaded once."""
-    return _load_directory((directory or data_dir("workflows")).resolve())
+    return _load_directory(directory.resolve() if directory else _bundled())
 
 
 def get(kind: str, directory: Path | None = None) -> Workflow:
