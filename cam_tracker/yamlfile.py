@@ -59,6 +59,8 @@ def validation_message(path: Path, exc: ValidationError) -> str:
         message = "unknown key"
     elif error["type"] == "missing":
         message = "required key missing"
+    elif error["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        message = "expected a mapping of keys, not " + type(error["input"]).__name__
     elif message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
     return f"{path}: {where}: {message}"
