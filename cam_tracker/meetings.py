@@ -15,11 +15,10 @@ from cam_tracker import models, reminders, store
 from cam_tracker.config import ReminderSettings
 from cam_tracker.errors import ConfigError, TransitionRefused
 from cam_tracker.tracker import (
-    MAX_NOTE,
-    clean_text,
     find_session,
     identify,
     log_reschedule,
+    required_reason,
 )
 
 
@@ -46,9 +45,7 @@ def reschedule(
     settings: ReminderSettings,
 ) -> SessionMoved:
     """Set or move a session's date; its open agenda items and pending reminders follow."""
-    reason_text = clean_text(reason, "the reason", MAX_NOTE)
-    if not reason_text:
-        raise ConfigError("a reason is required (--reason)")
+    reason_text = required_reason(reason)
     store.lock_for_write(db)
     meeting = find_session(db, plan, key)
     who = identify(db, actor)

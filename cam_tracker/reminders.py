@@ -299,21 +299,9 @@ class _Run:
     def claim(self, row_id: int) -> _Claimed | Outcome | None:
         """Take the row (or settle it at once: skipped, failed, later); None if taken."""
         with store.session(self.url) as db:
-            real_now = models.utcnow()
-            taken = db.exec(
-                _claimable(update(models.Outbox), real_now)
-                .where(models.Outbox.id == row_id)
-                .where(models.Outbox.due_at <= self.now)
-                .where(models.Outbox.next_attempt_at <= real_now)
-                .values(
-                    claimed_by=self.token,
-                    lease_until=real_now + LEASE,
-                    attempts=models.Outbox.attempts + 1,
-                )
-            )
-            if taken.rowcount != 1:
+            row = self._take(db, row_id, col(models.Outbox.due_at) <= self.now)
+            if row is None:
                 return None
-            row = db.exec(select(models.Outbox).where(models.Outbox.id == row_id)).one()
             if row.message_id is None:
                 row.message_id = make_msgid(domain=self.domain)
                 db.add(row)
@@ -458,21 +446,26 @@ class _Run:
     def postpone(self, row_id: int, error: str) -> Outcome | None:
         """Claim a row only to record why it waits (the server is unreachable)."""
         with store.session(self.url) as db:
-            real_now = models.utcnow()
-            taken = db.exec(
-                _claimable(update(models.Outbox), real_now)
-                .where(models.Outbox.id == row_id)
-                .where(models.Outbox.next_attempt_at <= real_now)
-                .values(
-                    claimed_by=self.token,
-                    lease_until=real_now + LEASE,
-                    attempts=models.Outbox.attempts + 1,
-                )
+            row = self._take(db, row_id)
+            return None if row is None else self._retry(db, row, error)
+
+    def _take(self, db: Session, row_id: int, *conditions: Any) -> models.Outbox | None:
+        """Claim one row for this run, under a lease; None if another sender holds it."""
+        real_now = models.utcnow()
+        taken = db.exec(
+            _claimable(update(models.Outbox), real_now)
+            .where(models.Outbox.id == row_id)
+            .where(models.Outbox.next_attempt_at <= real_now)
+            .where(*conditions)
+            .values(
+                claimed_by=self.token,
+                lease_until=real_now + LEASE,
+                attempts=models.Outbox.attempts + 1,
             )
-            if taken.rowcount != 1:
-                return None
-            row = db.exec(select(models.Outbox).where(models.Outbox.id == row_id)).one()
-            return self._retry(db, row, error)
+        )
+        if taken.rowcount != 1:
+            return None
+        return db.exec(select(models.Outbox).where(models.Outbox.id == row_id)).one()
 
 
 def send_due(

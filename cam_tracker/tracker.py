@@ -438,9 +438,7 @@ def reschedule(
 ) -> Rescheduled:
     """Move an activity's next open milestone to another month, with its reason."""
     to_month = parse_month(to_month)
-    reason_text = clean_text(reason, "the reason", MAX_NOTE)
-    if not reason_text:
-        raise ConfigError("a reason is required (--reason)")
+    reason_text = required_reason(reason)
     store.lock_for_write(db)
     activity = find_activity(db, plan, key)
     who = identify(db, actor)
@@ -490,6 +488,14 @@ def reschedule(
         meeting=meeting,
     )
     return Rescheduled(milestone, from_month, to_month, meeting, row)
+
+
+def required_reason(reason: str | None) -> str:
+    """The reason for a move: required, one clean text."""
+    reason_text = clean_text(reason, "the reason", MAX_NOTE)
+    if not reason_text:
+        raise ConfigError("a reason is required (--reason)")
+    return reason_text
 
 
 def log_reschedule(
