@@ -23,10 +23,13 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, update
 from sqlmodel import col, select
 
-from cam_tracker import models, store, workflow
-from cam_tracker.config import normalise_url
-from cam_tracker.plan import PlanSpec, _upsert
-from cam_tracker.schedule import MILESTONE_ORDER
+from cam_tracker import store
+from cam_tracker.app.plans import _upsert
+from cam_tracker.app.snapshot import MILESTONE_ORDER
+from cam_tracker.core.settings import normalise_url
+from cam_tracker.files import workflow
+from cam_tracker.files.plan import PlanSpec
+from cam_tracker.store import models
 
 KINDS = ["resolution", "program_update", "meeting", "campaign", "dissemination", "procedural"]
 MONTHS = ["10", "11", "12", "01", "02", "03", "04", "05", "06", "07"]

@@ -85,8 +85,11 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 import cam_tracker  # noqa: E402
-from cam_tracker import models, store, tracker, workflow  # noqa: E402
-from cam_tracker.config import normalise_url  # noqa: E402
+from cam_tracker import store  # noqa: E402
+from cam_tracker.app import activities, lookup  # noqa: E402
+from cam_tracker.core.settings import normalise_url  # noqa: E402
+from cam_tracker.files import workflow  # noqa: E402
+from cam_tracker.store import models  # noqa: E402
 
 err = Console(stderr=True, highlight=False)
 
@@ -189,7 +192,7 @@ def _targets(url: str) -> Targets:
     from sqlmodel import col, select
 
     with store.session(url) as db:
-        plan = tracker.current_plan(db)
+        plan = lookup.current_plan(db)
         busiest = db.exec(
             select(models.Activity.key, func.count(col(models.History.id)))
             .join(models.History, col(models.History.activity_id) == col(models.Activity.id))
@@ -247,19 +250,19 @@ def _targets(url: str) -> Targets:
 
 
 def _transitions(url: str, targets: Targets, count: int, commit_each: int) -> dict[str, Any]:
-    """`count` transitions through tracker.advance in one transaction, against a raw insert."""
+    """`count` transitions through activities.advance in one transaction, against a raw insert."""
     from sqlalchemy import Column, Index, MetaData, Table, insert
     from sqlmodel import col, select
 
     with store.session(url) as db:
-        plan = tracker.current_plan(db, targets.advance_plan)
+        plan = lookup.current_plan(db, targets.advance_plan)
         before = db.exec(select(models.History.id).order_by(col(models.History.id).desc())).first()
-        postponed = tracker.find_activity(db, plan, targets.advance).state == "postponed"
+        postponed = lookup.find_activity(db, plan, targets.advance).state == "postponed"
     events = ("resume", "postpone") if postponed else ("postpone", "resume")
     start = time.perf_counter()
     with store.session(url) as db:
         for number in range(count):
-            tracker.advance(
+            activities.advance(
                 db,
                 plan,
                 targets.advance,
@@ -271,7 +274,7 @@ def _transitions(url: str, targets: Targets, count: int, commit_each: int) -> di
     start = time.perf_counter()
     for number in range(commit_each):
         with store.session(url) as db:
-            tracker.advance(
+            activities.advance(
                 db,
                 plan,
                 targets.advance,

@@ -18,7 +18,7 @@ import os
 import sys
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-HELP_FILE = os.path.join(_HERE, "help.txt")
+HELP_FILE = os.path.join(_HERE, "cli", "help.txt")
 HELP_WIDTH = 80
 
 
@@ -68,11 +68,10 @@ def _columns() -> int:
 
 
 def _languages() -> list[str]:
-    """`resources.languages()` with `os.path` alone (pathlib takes longer to import)."""
-    notifications = os.path.join(_HERE, "_data", "notifications")
-    if not os.path.isdir(notifications):
-        notifications = os.path.join(os.path.dirname(_HERE), "notifications")
-    locale = os.path.join(notifications, "locale")
+    """`core.text.languages()` with `os.path` alone (pathlib takes longer to import)."""
+    locale = os.path.join(_HERE, "_data", "locale")
+    if not os.path.isdir(locale):
+        locale = os.path.join(os.path.dirname(_HERE), "locale")
     found = (
         sorted(name for name in os.listdir(locale) if os.path.isdir(os.path.join(locale, name)))
         if os.path.isdir(locale)

@@ -110,8 +110,14 @@ class Cam:
         self.url = url
         self.runner = CliRunner()
 
-    def __call__(self, *args: str, expect: int | None = 0, input: str | None = None) -> Result:
-        result = self.runner.invoke(cli, ["--db", self.url, *args], input=input)
+    def __call__(
+        self,
+        *args: str,
+        expect: int | None = 0,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> Result:
+        result = self.runner.invoke(cli, ["--db", self.url, *args], input=input, env=env)
         if expect is not None:
             assert result.exit_code == expect, (
                 f"cam {' '.join(args)} exited {result.exit_code}, expected {expect}\n"

@@ -5,7 +5,8 @@ from conftest import Cam
 from sqlalchemy import create_engine, insert, text
 from sqlmodel import col, select
 
-from cam_tracker import models, store
+from cam_tracker import store
+from cam_tracker.store import models
 
 
 def _played(cam: Cam) -> Cam:

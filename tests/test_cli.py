@@ -11,7 +11,7 @@ import pytest
 import yaml
 from click.testing import Result
 
-from cam_tracker.plan import bundled_plans
+from cam_tracker.files.plan import bundled_plans
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 KEYS = [
@@ -125,15 +125,19 @@ def test_list_text(loaded: Any) -> None:
     output = loaded("list").output
     for key in KEYS:
         assert key in output
-    assert "11 activities, 10 behind plan" in output
-    assert "install_working_group" in output
+    assert "11 activities: 1 on schedule, 10 behind plan" in output
+    # Labels for people, keys where a key is what the user types.
+    assert "Mandated" in output and "mandated" not in output
+    assert "after the plan's period (it ended 2016-05)" in output
+    wide = loaded("list", env={"COLUMNS": "160"}).output
+    assert "Install the working group" in wide and "install_working_group" not in wide
 
 
 def test_list_json_shape(loaded: Any) -> None:
     rows = loaded.json("list")
     assert keys(rows) == KEYS
-    expected = {"key", "number", "title", "kind", "state", "state_label", "final"}
-    expected |= {"next_milestone", "behind", "mandates", "responsible"}
+    expected = {"key", "number", "title", "kind", "kind_label", "state", "state_label", "final"}
+    expected |= {"status", "next_milestone", "behind", "mandates", "responsible"}
     for row in rows:
         assert set(row) == expected
         assert set(row) <= documented("list")
@@ -145,8 +149,10 @@ def test_list_json_shape(loaded: Any) -> None:
         "month": "2015-10",
         "session": "2015-10a",
         "event": "install_working_group",
+        "event_label": "Install the working group",
         "due": "2015-10-31",
     }
+    assert program["status"] == "behind"
     assert set(program["next_milestone"]) <= documented("list")
     assert program["mandates"] == [
         "AG/RES. 2738 (XLII-O/12) para. 3",
@@ -159,7 +165,8 @@ def test_list_json_shape(loaded: Any) -> None:
 
 def test_list_filters(loaded: Any) -> None:
     assert keys(loaded.json("list", "--state", "mandated")) == ["program-update"]
-    assert keys(loaded.json("list", "--state", "no-such-state")) == []
+    refused = loaded("list", "--state", "mandatd", expect=1).output
+    assert "no state 'mandatd' (did you mean 'mandated'?)" in refused and "(--state)" not in refused
     assert keys(loaded.json("list", "--kind", "meeting")) == [
         "thematic-communities",
         "thematic-new-challenges",
@@ -234,7 +241,16 @@ def test_show_json(loaded: Any) -> None:
     }
     assert row["mandates"][0]["text"].startswith("To instruct the CAM to review")
     first = row["milestones"][0]
-    assert set(first) == {"session", "month", "event", "text", "due", "done", "done_at"}
+    assert set(first) == {
+        "session",
+        "month",
+        "event",
+        "event_label",
+        "text",
+        "due",
+        "done",
+        "done_at",
+    }
     assert (first["session"], first["event"], first["done"]) == (
         "2015-10a",
         "install_working_group",
@@ -291,9 +307,9 @@ def test_advance_refusals(loaded: Any) -> None:
     message = refused(loaded, "advance", "program-update", "conclude", "--session", "2015-12b")
     assert "allowed now: negotiate, report_progress, postpone, withdraw" in message
     message = refused(loaded, "advance", "campaign", "present_proposal", "--on", "2015-11-18")
-    assert "needs --session" in message
+    assert "needs a session (--session)" in message
     message = refused(loaded, "advance", "campaign", "postpone")
-    assert "needs --note" in message
+    assert "needs a note (--note)" in message
     message = refused(loaded, "advance", "program-update", "negotiate", "--session", "2015-10x")
     assert "no session '2015-10x'" in message
     assert store_state(loaded) == before
@@ -479,19 +495,19 @@ def test_workflow_list_and_show(cam: Any) -> None:
 REFUSED: list[tuple[tuple[str, ...], int, str]] = [
     (("list", "--month", "2015-13"), 1, "not a month"),
     (("list", "--month", "November"), 1, "not a month"),
-    (("list", "--as-of", "2015-02-30"), 1, "not a --as-of date"),
-    (("list", "--as-of", "yesterday"), 1, "not a --as-of date"),
+    (("list", "--as-of", "2015-02-30"), 1, "--as-of: not a date"),
+    (("list", "--as-of", "yesterday"), 1, "--as-of: not a date"),
     (("list", "--kind", "meetings"), 1, "did you mean 'meeting'"),
     (("calendar", "--month", "15-11"), 1, "not a month"),
     (("show", "nope"), 1, "no activity 'nope'"),
-    (("show", "campaign", "--as-of", "2015-13-01"), 1, "not a --as-of date"),
-    ((*INSTALL, "--on", "2015-10-32"), 1, "not a --on date"),
-    ((*INSTALL, "--on", "21/10/2015"), 1, "not a --on date"),
+    (("show", "campaign", "--as-of", "2015-13-01"), 1, "--as-of: not a date"),
+    ((*INSTALL, "--on", "2015-10-32"), 1, "--on: not a date"),
+    ((*INSTALL, "--on", "21/10/2015"), 1, "--on: not a date"),
     ((*NEGOTIATE, "--on", "2999-01-01"), 1, "future"),
     ((*NEGOTIATE, "--note", "bell\x07"), 1, "control character"),
     ((*NEGOTIATE, "--doc", "CIDI\x1b[2J"), 1, "control character"),
     ((*NEGOTIATE, "--as", "a\nb"), 1, "actor"),
-    (("session", "record", "2015-10a", "--on", "2015-10-99"), 1, "not a --on date"),
+    (("session", "record", "2015-10a", "--on", "2015-10-99"), 1, "--on: not a date"),
     (("reschedule", "campaign", "--to", "2016-00", "--reason", "x"), 1, "not a month"),
     (("reschedule", "campaign", "--to", "2016-03", "--reason", "x", "--on", "x"), 1, "date"),
     (("--plan", "cam-2015-2061", "list"), 1, "did you mean 'cam-2015-2016'"),

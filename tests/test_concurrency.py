@@ -5,7 +5,8 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from cam_tracker import audit, models, store
+from cam_tracker import store
+from cam_tracker.store import audit, models
 
 WORKERS = 8
 ADVANCES = 50

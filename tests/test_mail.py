@@ -7,9 +7,12 @@ from pathlib import Path
 import pytest
 from conftest import Cam, SmtpServer
 
-from cam_tracker import config, mail
-from cam_tracker.errors import ConfigError
-from cam_tracker.resources import data_dir
+from cam_tracker.app import lookup, snapshot
+from cam_tracker.core import settings as config
+from cam_tracker.core.errors import ConfigError
+from cam_tracker.core.resources import data_dir
+from cam_tracker.core.text import one_line
+from cam_tracker.reminders import digest as mail
 
 STAFF = {"chair": "chair@example.org", "secretariat": "secretariat@example.org"}
 
@@ -148,7 +151,7 @@ def test_spanish_catalog_translates_every_string_of_the_templates() -> None:
         "The date is to be set.",
     }
     for name in ("reminder.txt.j2", "reminder.html.j2"):
-        with (data_dir("notifications") / name).open("rb") as handle:
+        with (data_dir("templates") / name).open("rb") as handle:
             for _line, _func, message, _comments in babel_extract(
                 handle,
                 ("_", "gettext", "ngettext"),
@@ -156,7 +159,7 @@ def test_spanish_catalog_translates_every_string_of_the_templates() -> None:
                 {"trim_blocks": "true", "lstrip_blocks": "true"},
             ):
                 strings.add(message if isinstance(message, str) else message[0])
-    with (data_dir("notifications") / "locale" / "es" / "reminders.po").open("rb") as handle:
+    with (data_dir("locale") / "es" / "reminders.po").open("rb") as handle:
         catalog = read_po(handle, locale="es")
     missing = sorted(s for s in strings if not catalog.get(s) or not catalog.get(s).string)
     assert missing == []
@@ -190,12 +193,12 @@ def test_preview_without_people_still_renders(loaded: Cam) -> None:
 
 
 def test_compose_builds_one_line_headers_and_both_parts(staffed: Cam, db_url: str) -> None:
-    from cam_tracker import schedule, store, tracker
+    from cam_tracker import store
 
     with store.session(db_url) as db:
-        plan = tracker.current_plan(db)
-        snap = schedule.snapshot(db, plan, dt.datetime(2015, 11, 3, tzinfo=dt.UTC))
-        meeting = tracker.find_session(db, plan, "2015-11")
+        plan = lookup.current_plan(db)
+        snap = snapshot.snapshot(db, plan, dt.datetime(2015, 11, 3, tzinfo=dt.UTC))
+        meeting = lookup.find_session(db, plan, "2015-11")
     digest = mail.digest(snap, meeting)
     hostile = mail.Reader("x", "Eve\r\nBcc: victim@example.org", "chair")
     message = mail.compose(
@@ -213,7 +216,7 @@ def test_compose_builds_one_line_headers_and_both_parts(staffed: Cam, db_url: st
     assert [a.addr_spec for a in message["To"].addresses] == ["eve@example.org"]
     assert message["Date"] == "Tue, 03 Nov 2015 12:00:00 +0000"
     assert message["Message-ID"] == "<1@example.org>"
-    assert mail.one_line("a\r\nb\u2028c\x00d\te") == "a b c d e"
+    assert one_line("a\r\nb\u2028c\x00d\te") == "a b c d e"
 
 
 # --- hostile data, end to end ------------------------------------------------------------
@@ -296,7 +299,7 @@ def test_names_and_addresses_are_validated(loaded: Cam) -> None:
         ),
         (("eve", "--name", "Eve", "--role", "queen"), "unknown role 'queen'"),
         (("Eve!", "--name", "Eve", "--role", "chair"), "not a usable person key"),
-        (("eve", "--role", "chair"), "needs --name"),
+        (("eve", "--role", "chair"), "needs a name (--name)"),
         (("chair", "--name", "X", "--role", "chair"), "exists already"),
         (("nobody", "--update", "--email", "n@example.org"), "no person 'nobody'"),
     ]

@@ -13,7 +13,8 @@ from conftest import Cam, fresh_store
 from sqlalchemy import MetaData, create_engine, insert, select, text
 from sqlmodel import SQLModel
 
-from cam_tracker import audit, migrations, store
+from cam_tracker import store
+from cam_tracker.store import audit, migrations
 
 DUMP = Path(__file__).parent / "data" / "store-0.1.0.sql"
 

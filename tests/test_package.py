@@ -27,7 +27,7 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_wheel_carries_workflows_plans_and_notifications(tmp_path: Path) -> None:
+def test_the_wheel_carries_every_data_root(tmp_path: Path) -> None:
     built = _run(
         "-m",
         "pip",
@@ -49,16 +49,16 @@ def test_the_wheel_carries_workflows_plans_and_notifications(tmp_path: Path) -> 
     expected = {p.name for p in (ROOT / "workflows").glob("*.yaml")}
     assert kinds == expected
     assert {"common.yaml", "resolution.yaml", "program_update.yaml"} <= kinds
-    assert "cam_tracker/_data/workflows/plans/cam-2015-2016.yaml" in names
-    assert any(n.startswith("cam_tracker/_data/notifications/") for n in names)
-    shipped = {n for n in names if n.startswith("cam_tracker/_data/notifications/")}
-    on_disk = {
-        "cam_tracker/_data/notifications/" + p.relative_to(ROOT / "notifications").as_posix()
-        for p in (ROOT / "notifications").rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts
-    }
-    assert on_disk <= shipped
-    assert "cam_tracker/cli.py" in names and "cam_tracker/__main__.py" in names
+    assert "cam_tracker/_data/plans/cam-2015-2016.yaml" in names
+    for root in ("templates", "locale", "plans", "workflows"):
+        shipped = {n for n in names if n.startswith(f"cam_tracker/_data/{root}/")}
+        on_disk = {
+            f"cam_tracker/_data/{root}/" + p.relative_to(ROOT / root).as_posix()
+            for p in (ROOT / root).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts
+        }
+        assert on_disk and on_disk <= shipped, root
+    assert "cam_tracker/cli/__init__.py" in names and "cam_tracker/__main__.py" in names
     assert not any(n.startswith("tests/") or n.endswith(".pyc") for n in names)
 
 

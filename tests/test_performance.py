@@ -24,11 +24,14 @@ from sqlalchemy import event
 from sqlmodel import col, func, select
 
 from cam_tracker import __main__ as entry
-from cam_tracker import audit, console, models, reports, store, tracker
-from cam_tracker.cli import cli, prepared_help
-from cam_tracker.config import ReminderSettings
-from cam_tracker.plan import load
-from cam_tracker.reminders import due
+from cam_tracker import store
+from cam_tracker.app import activities, lookup
+from cam_tracker.app.plans import load
+from cam_tracker.cli import cli, console, prepared_help
+from cam_tracker.core.settings import ReminderSettings
+from cam_tracker.reminders.due import due
+from cam_tracker.reports import gather
+from cam_tracker.store import audit, models
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("generate", ROOT / "bench" / "generate.py")
@@ -96,7 +99,7 @@ def _reminders(url: str) -> object:
 
 def _report(url: str) -> object:
     with store.session(url) as db:
-        return reports.gather(db, tracker.current_plan(db))
+        return gather.gather(db, lookup.current_plan(db))
 
 
 @pytest.mark.parametrize(
@@ -120,8 +123,8 @@ def _report(url: str) -> object:
         "history",
         "calendar",
         "remind --dry-run",
-        "reminders.due",
-        "reports.gather",
+        "due_module.due",
+        "gather.gather",
     ],
 )
 def test_queries_do_not_grow_with_the_store(
@@ -293,19 +296,19 @@ def test_many_transitions_in_one_transaction_and_a_savepoint_undone(db_url: str)
         load(db, "cam-2015-2016")
     events = ("postpone", "resume")
     with store.session(db_url) as db:
-        current = tracker.current_plan(db)
+        current = lookup.current_plan(db)
         for n in range(30):
-            tracker.advance(db, current, "campaign", events[n % 2], actor="t", note=f"step {n}")
+            activities.advance(db, current, "campaign", events[n % 2], actor="t", note=f"step {n}")
         savepoint = db.begin_nested()
-        tracker.advance(db, current, "sicremi", "postpone", actor="t", note="undone")
+        activities.advance(db, current, "sicremi", "postpone", actor="t", note="undone")
         savepoint.rollback()
-        kept = tracker.advance(db, current, "campaign", "postpone", actor="t", note="kept")
+        kept = activities.advance(db, current, "campaign", "postpone", actor="t", note="kept")
     with store.session(db_url) as db:
         rows = list(db.exec(select(models.History).order_by(col(models.History.id))))
         head = db.get(models.ChainHead, 1)
         verdict = audit.verify(db)
-        campaign = tracker.find_activity(db, tracker.current_plan(db), "campaign")
-        sicremi = tracker.find_activity(db, tracker.current_plan(db), "sicremi")
+        campaign = lookup.find_activity(db, lookup.current_plan(db), "campaign")
+        sicremi = lookup.find_activity(db, lookup.current_plan(db), "sicremi")
     assert verdict.ok, verdict.problem
     assert [row.note for row in rows] == [f"step {n}" for n in range(30)] + ["kept"]
     assert rows[-1].id == kept.row.id and rows[-1].hash == kept.row.hash

@@ -11,8 +11,11 @@ import yaml
 from sqlalchemy import func
 from sqlmodel import SQLModel, col, select
 
-from cam_tracker import models, plan, schedule, store, tracker
-from cam_tracker.errors import InvalidDefinition, NotFound, TransitionRefused
+from cam_tracker import store
+from cam_tracker.app import activities, lookup, plans, snapshot
+from cam_tracker.core.errors import InvalidDefinition, NotFound, TransitionRefused
+from cam_tracker.files import plan
+from cam_tracker.store import models
 
 BUNDLED = plan.bundled_plans()["cam-2015-2016"]
 SOURCE: dict[str, Any] = yaml.safe_load(BUNDLED.read_text(encoding="utf-8"))
@@ -30,9 +33,9 @@ def write(path: Path, data: dict[str, Any]) -> Path:
     return path
 
 
-def load(url: str, source: str | Path) -> plan.LoadReport:
+def load(url: str, source: str | Path) -> plans.LoadReport:
     with store.session(url) as db:
-        return plan.load(db, str(source))
+        return plans.load(db, str(source))
 
 
 def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
@@ -57,9 +60,9 @@ def by_key(data: dict[str, Any], section: str, key: str) -> dict[str, Any]:
 
 def advance(url: str, key: str, event: str, session: str | None, on: str, **extra: Any) -> None:
     with store.session(url) as db:
-        tracker.advance(
+        activities.advance(
             db,
-            tracker.current_plan(db),
+            lookup.current_plan(db),
             key,
             event,
             actor="tester",
@@ -97,7 +100,7 @@ def test_bundled_plan_loads_with_all_its_content(db_url: str) -> None:
     assert count(db_url, models.Person) == 3
     assert count(db_url, models.History) == 0
     with store.session(db_url) as db:
-        snap = schedule.snapshot(db, tracker.current_plan(db))
+        snap = snapshot.snapshot(db, lookup.current_plan(db))
     assert [a.activity.key for a in snap.activities] == [a["key"] for a in SOURCE["activities"]]
     for view in snap.activities:
         assert view.state == view.flow.initial
@@ -122,7 +125,7 @@ def test_bundled_plan_loads_with_all_its_content(db_url: str) -> None:
 def test_every_calendar_month_of_the_period_has_its_sessions(db_url: str) -> None:
     load(db_url, "cam-2015-2016")
     with store.session(db_url) as db:
-        snap = schedule.snapshot(db, tracker.current_plan(db))
+        snap = snapshot.snapshot(db, lookup.current_plan(db))
     months = [s.month for s in snap.sessions]
     assert sorted(set(months)) == PLAN_MONTHS
     assert months == sorted(months)
@@ -138,7 +141,7 @@ def test_every_calendar_month_of_the_period_has_its_sessions(db_url: str) -> Non
 def test_paragraphs_20_and_22_are_served_by_no_activity(db_url: str) -> None:
     load(db_url, "cam-2015-2016")
     with store.session(db_url) as db:
-        snap = schedule.snapshot(db, tracker.current_plan(db))
+        snap = snapshot.snapshot(db, lookup.current_plan(db))
     mandates = {m.id: m.key for m in snap.mandates}
     every = {f"{mandates[p.mandate_id]}/{p.number}" for ps in snap.paragraphs.values() for p in ps}
     served = {f"{mandates[p.mandate_id]}/{p.number}" for a in snap.activities for p in a.paragraphs}
@@ -338,7 +341,7 @@ def test_hostile_strings_are_kept_verbatim(db_url: str, tmp_path: Path) -> None:
     report = load(db_url, write(tmp_path / "hostile.yaml", data))
     assert report.created
     with store.session(db_url) as db:
-        snap = schedule.snapshot(db, tracker.current_plan(db))
+        snap = snapshot.snapshot(db, lookup.current_plan(db))
     for index, title in enumerate(HOSTILE):
         assert snap.activities[index].activity.title == {"en": title, "es": title + " (es)"}
     assert snap.milestones[0].milestone.text == {"en": HOSTILE[0]}
@@ -378,7 +381,7 @@ def test_reloading_an_edited_title_updates_it_and_keeps_history(
     assert report.activities_added == report.activities_missing == []
     assert dump(db_url)["history"] == history_before
     with store.session(db_url) as db:
-        snap = schedule.snapshot(db, tracker.current_plan(db))
+        snap = snapshot.snapshot(db, lookup.current_plan(db))
     program = snap.activity("program-update")
     assert program is not None
     assert program.activity.title == {"en": "Update the Program", "es": "X"}
@@ -397,7 +400,7 @@ def test_reloading_applies_responsible_people_and_mandates(db_url: str, plan_fil
     program["serves"] = ["ag-res-2816/18"]
     load(db_url, write(plan_file, data))
     with store.session(db_url) as db:
-        view = schedule.snapshot(db, tracker.current_plan(db)).activity("program-update")
+        view = snapshot.snapshot(db, lookup.current_plan(db)).activity("program-update")
     assert view is not None
     assert [p.key for p in view.responsible] == ["chair"]
     assert [p.number for p in view.paragraphs] == ["18"]
@@ -419,13 +422,13 @@ def test_an_activity_removed_from_the_file_is_reported_and_kept(
     assert report.activities_added == []
     assert dump(db_url)["history"] == history_before
     with store.session(db_url) as db:
-        current = tracker.current_plan(db)
-        kept = tracker.find_activity(db, current, "program-update")
+        current = lookup.current_plan(db)
+        kept = lookup.find_activity(db, current, "program-update")
         assert kept.removed and kept.state == "working_group_installed"
-        snap = schedule.snapshot(db, current)
+        snap = snapshot.snapshot(db, current)
         assert snap.activity("program-update") is None
         assert len(snap.activities) == 10
-        removed = schedule.snapshot(db, current, include_removed=True).activity("program-update")
+        removed = snapshot.snapshot(db, current, include_removed=True).activity("program-update")
         assert removed is not None and [h.event for h in removed.history] == [
             "install_working_group"
         ]
@@ -441,7 +444,7 @@ def test_re_adding_a_removed_activity_restores_it(db_url: str, plan_file: Path) 
     assert report.activities_updated == ["program-update"]
     assert report.activities_missing == report.activities_added == []
     with store.session(db_url) as db:
-        snap = schedule.snapshot(db, tracker.current_plan(db))
+        snap = snapshot.snapshot(db, lookup.current_plan(db))
     program = snap.activity("program-update")
     assert program is not None and not program.activity.removed
     assert program.state == "working_group_installed"
@@ -475,7 +478,7 @@ def test_a_new_activity_and_session_are_added_on_reload(db_url: str, plan_file: 
     report = load(db_url, write(plan_file, data))
     assert report.activities_added == ["extra"] and report.sessions_added == ["2016-05b"]
     with store.session(db_url) as db:
-        snap = schedule.snapshot(db, tracker.current_plan(db))
+        snap = snapshot.snapshot(db, lookup.current_plan(db))
     extra = snap.activity("extra")
     assert extra is not None and extra.state == "proposed"
     assert extra.next_milestone is not None and extra.next_milestone.due == dt.date(2016, 5, 25)
@@ -512,7 +515,7 @@ def test_a_load_failing_half_way_leaves_the_store_as_it_was(db_url: str, plan_fi
         load(db_url, write(plan_file, data))
     assert dump(db_url) == before
     with store.session(db_url) as db:
-        assert tracker.current_plan(db).title["en"] == SOURCE["title"]["en"]
+        assert lookup.current_plan(db).title["en"] == SOURCE["title"]["en"]
         names = db.exec(select(models.Activity.key).where(col(models.Activity.key) == "new-one"))
         assert list(names) == []
 
@@ -525,8 +528,8 @@ def test_a_session_removed_from_the_file_is_hidden_with_its_open_items(
     report = load(db_url, write(plan_file, data))
     assert report.sessions_missing == ["2015-10a", "2015-10b"]
     with store.session(db_url) as db:
-        current = tracker.current_plan(db)
-        snap = schedule.snapshot(db, current)
+        current = lookup.current_plan(db)
+        snap = snapshot.snapshot(db, current)
         assert [s.key for s in snap.sessions][:2] == ["2015-11", "2015-12a"]
         program = snap.activity("program-update")
         assert program is not None and program.state == "working_group_installed"
@@ -537,7 +540,7 @@ def test_a_session_removed_from_the_file_is_hidden_with_its_open_items(
             select(models.Milestone).where(col(models.Milestone.done_history_id).is_not(None))
         )
         assert [m.event for m in done] == ["install_working_group"]
-        moved = tracker.reschedule(
+        moved = activities.reschedule(
             db, current, "program-update", to_month="2016-01", reason="x", actor="tester"
         )
         assert (moved.milestone.event, moved.from_month) == ("report_progress", "2015-11")
@@ -545,6 +548,6 @@ def test_a_session_removed_from_the_file_is_hidden_with_its_open_items(
     report = load(db_url, write(plan_file, plan_data()))
     assert report.sessions_added == [] and report.sessions_missing == []
     with store.session(db_url) as db:
-        snap = schedule.snapshot(db, tracker.current_plan(db))
+        snap = snapshot.snapshot(db, lookup.current_plan(db))
     assert [s.key for s in snap.sessions][:2] == ["2015-10a", "2015-10b"]
     assert [m.activity.key for m in snap.agenda(snap.sessions[1])] == ["program-update"] * 2

@@ -8,8 +8,10 @@ import threading
 import pytest
 from conftest import Cam, Received, SmtpServer
 
-from cam_tracker import reminders, store
-from cam_tracker.config import reminder_settings, smtp_settings
+from cam_tracker import store
+from cam_tracker.core.settings import reminder_settings, smtp_settings
+from cam_tracker.reminders import due as due_module
+from cam_tracker.reminders import outbox as reminders
 
 CHAIR = "chair@example.org"
 VICE = "vice.chair@example.org"
@@ -219,7 +221,8 @@ def test_rescheduled_session_moves_unsent_reminders_and_never_resends(
     assert addresses(smtp_server, "2015-11") == sorted(LEADERS * 2)
     history = staffed.json("history", "program-update")
     moves = [h for h in history if h["event"] == "reschedule"]
-    assert moves[-1]["note"] == "session 2015-11 moved from 2015-11-18 to 2015-11-28: date agreed"
+    assert moves[-1]["note"] == "date agreed"
+    assert moves[-1]["moved"] == {"event": None, "from": "2015-11-18", "to": "2015-11-28"}
     assert moves[-1]["session"] == "2015-11" and moves[-1]["actor"] == "secretariat"
 
 
@@ -318,7 +321,7 @@ def test_two_sender_threads_never_send_a_row_twice(
     settings = reminder_settings()
     now = dt.datetime(2015, 11, 3, 12, tzinfo=dt.UTC)
     with store.session(db_url) as db:
-        queued = reminders.queue(db, reminders.due(db, now, settings))
+        queued = reminders.queue(db, due_module.due(db, now, settings))
     assert len(queued) == 15
     smtp = smtp_settings()
     barrier = threading.Barrier(4)
@@ -390,7 +393,7 @@ def test_reminders_go_to_the_people_responsible(staffed: Cam, smtp_server: SmtpS
 def test_session_reschedule_refuses_bad_input_and_changes_nothing(staffed: Cam) -> None:
     before = staffed.json("calendar")
     cases = [
-        (("2015-11", "--to", "2015-13-01", "--reason", "x"), "not a --to date"),
+        (("2015-11", "--to", "2015-13-01", "--reason", "x"), "--to: not a date"),
         (("2015-99", "--to", "2015-11-18", "--reason", "x"), "no session '2015-99'"),
         (("2015-11", "--to", "2015-11-18", "--reason", " "), "a reason is required"),
         (("2015-11", "--to", "2015-11-18", "--reason", "a\x1bb"), "control character"),
@@ -445,12 +448,12 @@ def test_a_row_held_by_a_dead_sender_goes_once_its_lease_expires(
     from sqlalchemy import update
     from sqlmodel import col
 
-    from cam_tracker import models
+    from cam_tracker.store import models
 
     now = dt.datetime(2015, 11, 3, 12, tzinfo=dt.UTC)
     settings = reminder_settings()
     with store.session(db_url) as db:
-        rows = reminders.queue(db, reminders.due(db, now, settings))
+        rows = reminders.queue(db, due_module.due(db, now, settings))
         held = rows[0].id
         db.exec(
             update(models.Outbox)

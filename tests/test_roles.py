@@ -113,7 +113,7 @@ def test_an_unregistered_actor_is_refused_in_a_shared_store(loaded: Cam) -> None
         result = cam(*command, expect=1)
         assert result.output == (
             "Error: 'tester' is not registered in this shared store "
-            "(act with --as PERSON, or register with `cam people add`)\n"
+            "(act as a registered person, or register with `cam people add`) (--as)\n"
         )
     assert cam.json("history") == before
     assert cam.json("calendar", "--month", "2015-10")[0]["held_on"] is None

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import Cam, SmtpServer
 
-from cam_tracker import scheduler
+from cam_tracker.reminders import daemon as scheduler
 
 LEADERS = sorted(["chair@example.org", "vice.chair@example.org", "secretariat@example.org"])
 
@@ -69,7 +69,7 @@ def test_the_job_is_configured_on_purpose() -> None:
     built = scheduler.build("sqlite:///x.db", None, interval=30)
     [job] = built.get_jobs()
     assert job.id == scheduler.JOB_ID
-    assert job.func_ref == "cam_tracker.scheduler:tick"
+    assert job.func_ref == "cam_tracker.reminders.daemon:tick"
     assert (job.misfire_grace_time, job.coalesce, job.max_instances) == (30, True, 1)
     assert job.trigger.interval == dt.timedelta(seconds=30)
     assert str(built.timezone) == "UTC"

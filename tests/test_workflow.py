@@ -9,9 +9,9 @@ import pytest
 import transitions
 import yaml
 
-from cam_tracker import workflow
-from cam_tracker.errors import InvalidDefinition, NotFound, TransitionRefused
-from cam_tracker.resources import data_dir
+from cam_tracker.core.errors import InvalidDefinition, NotFound, TransitionRefused
+from cam_tracker.core.resources import data_dir
+from cam_tracker.files import workflow
 
 BUNDLED = data_dir("workflows")
 KINDS = sorted(p.stem for p in BUNDLED.glob("*.yaml") if p.name != workflow.COMMON_FILE)
@@ -166,7 +166,12 @@ MALFORMED: dict[str, tuple[Callable[[dict[str, Any]], None], str, str]] = {
     "no final state": (_drop_finals, "states", "no final state"),
     "kind is not the file name": (_set("kind", "resolutions"), "kind", "file name"),
     "missing label": (lambda d: d.pop("label"), "label", "missing"),
-    "label without Spanish": (lambda d: d["label"].pop("es"), "label.es", "missing"),
+    "label without English": (lambda d: d["label"].pop("en"), "label", "English text (en)"),
+    "label in an unknown language": (
+        lambda d: d["label"].update(xx="?"),
+        "label",
+        "unknown language 'xx'",
+    ),
 }
 
 

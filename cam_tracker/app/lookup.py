@@ -1,0 +1,65 @@
+"""Finding what the user named: a plan, an activity, a session; "did you mean" when not found."""
+
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
+
+from cam_tracker import store
+from cam_tracker.core.errors import (
+    NotFound,
+    did_you_mean,
+)
+from cam_tracker.store import models
+
+_ACTIVITY = (
+    select(models.Activity)
+    .where(col(models.Activity.plan_id) == bindparam("plan"))
+    .where(col(models.Activity.key) == bindparam("key"))
+)
+
+
+def current_plan(db: Session, name: str | None = None) -> models.Plan:
+    """The named plan, or the one loaded most recently."""
+    query = select(models.Plan)
+    if name:
+        plan = db.exec(query.where(models.Plan.name == name)).first()
+        if plan is None:
+            names = list(db.exec(select(models.Plan.name)))
+            raise NotFound(f"no plan {name!r} in the store{did_you_mean(name, names)}")
+        return plan
+    plan = db.exec(query.order_by(col(models.Plan.loaded_at).desc()).limit(1)).first()
+    if plan is None:
+        raise NotFound("no plan in the store yet: run `cam plan load cam-2015-2016`")
+    return plan
+
+
+def all_plans(db: Session) -> list[models.Plan]:
+    """Every plan in the store, by name."""
+    plans = list(db.exec(select(models.Plan).order_by(col(models.Plan.name))))
+    if not plans:
+        raise NotFound("no plan in the store yet: run `cam plan load cam-2015-2016`")
+    return plans
+
+
+def find_activity(db: Session, plan: models.Plan, key: str) -> models.Activity:
+    """An activity of the plan by key (read once per transaction: this session keeps it current)."""
+    cache = store.transaction_cache(db)
+    activity: models.Activity | None = cache.get((models.Activity, plan.id, key))
+    if activity is None:
+        activity = db.exec(_ACTIVITY, params={"plan": plan.id, "key": key}).first()
+    if activity is None:
+        keys = db.exec(select(models.Activity.key).where(models.Activity.plan_id == plan.id))
+        raise NotFound(f"no activity {key!r} in {plan.name}{did_you_mean(key, keys)}")
+    cache[models.Activity, plan.id, key] = activity
+    return activity
+
+
+def find_session(db: Session, plan: models.Plan, key: str) -> models.Meeting:
+    meeting = db.exec(
+        select(models.Meeting)
+        .where(models.Meeting.plan_id == plan.id)
+        .where(models.Meeting.key == key)
+    ).first()
+    if meeting is None:
+        keys = db.exec(select(models.Meeting.key).where(models.Meeting.plan_id == plan.id))
+        raise NotFound(f"no session {key!r} in {plan.name}{did_you_mean(key, keys)}")
+    return meeting

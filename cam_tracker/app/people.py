@@ -1,0 +1,168 @@
+"""People: who acts in the store, who hears about it, who is responsible for what."""
+
+import re
+import unicodedata
+from email.headerregistry import Address
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from cam_tracker.app.lookup import current_plan, find_activity
+from cam_tracker.core.errors import InvalidInput, MissingValue, NotFound, did_you_mean
+from cam_tracker.core.text import languages
+from cam_tracker.files.plan import KEY_PATTERN
+from cam_tracker.files.workflow import ROLES
+from cam_tracker.store import models
+
+MAX_NAME = 200
+
+
+def check_key(key: str) -> str:
+    if not re.fullmatch(KEY_PATTERN, key):
+        raise InvalidInput(
+            f"not a usable person key: {key!r} (lowercase letters, digits, '.', '_', '-')"
+        )
+    return key
+
+
+def check_name(name: str) -> str:
+    """A one-line name: no control characters, at most MAX_NAME characters."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("the name is empty")
+    if len(name) > MAX_NAME:
+        raise InvalidInput(f"the name is too long ({len(name)} characters, at most {MAX_NAME})")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") for ch in name):
+        raise InvalidInput("the name contains a control character or a line break")
+    return name
+
+
+def check_email(email: str) -> str:
+    """One plain address (user@domain), as email.headerregistry parses it."""
+    email = email.strip()
+    try:
+        address = Address(addr_spec=email)
+    except (ValueError, IndexError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else "malformed"
+        raise InvalidInput(f"not an email address: {email!r} ({reason})") from None
+    if not address.username or not address.domain or "." not in address.domain:
+        raise InvalidInput(f"not an email address: {email!r} (use user@domain.org)")
+    return address.addr_spec
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise InvalidInput(
+            f"unknown role {role!r}{did_you_mean(role, ROLES)}; roles: {', '.join(ROLES)}"
+        )
+    return role
+
+
+def check_language(lang: str) -> str:
+    known = languages()
+    if lang not in known:
+        raise InvalidInput(f"unknown language {lang!r}; available: {', '.join(known)}")
+    return lang
+
+
+def find_person(db: Session, key: str) -> models.Person:
+    person = db.exec(select(models.Person).where(models.Person.key == key)).first()
+    if person is None:
+        keys = db.exec(select(models.Person.key))
+        raise NotFound(f"no person {key!r}{did_you_mean(key, keys)}")
+    return person
+
+
+def add(
+    db: Session,
+    key: str,
+    *,
+    name: str | None,
+    role: str | None,
+    email: str | None = None,
+    language: str | None = None,
+    update: bool = False,
+) -> tuple[models.Person, bool]:
+    """Register a person (or, with `update`, change one); returns it and whether it is new."""
+    check_key(key)
+    person = db.exec(select(models.Person).where(models.Person.key == key)).first()
+    if person is not None and not update:
+        raise InvalidInput(f"person {key!r} exists already", fields=("update",))
+    if person is None:
+        if update:
+            find_person(db, key)
+        if name is None or role is None:
+            missing = [f for f, v in (("name", name), ("role", role)) if not v]
+            raise MissingValue(f"a new person needs a {' and a '.join(missing)}", fields=missing)
+        person = models.Person(key=key, name=check_name(name), role=check_role(role))
+    created = person.id is None
+    if name is not None:
+        person.name = check_name(name)
+    if role is not None:
+        person.role = check_role(role)
+    if email is not None:
+        person.email = check_email(email)
+    if language is not None:
+        person.language = check_language(language)
+    person.registered = True
+    db.add(person)
+    db.flush()
+    return person, created
+
+
+def person_row(person: models.Person, responsible: list[str] | None = None) -> dict[str, Any]:
+    """A person as `people list` shows one."""
+    return {
+        "key": person.key,
+        "name": person.name,
+        "role": person.role,
+        "email": person.email,
+        "language": person.language,
+        "registered": person.registered,
+        "responsible": responsible or [],
+    }
+
+
+def listing(db: Session, plan_name: str | None = None) -> list[dict[str, Any]]:
+    """Every person, with the activities of the plan (if any) they are responsible for."""
+    any_plan = db.exec(select(models.Plan.id).limit(1)).first() is not None
+    plan = current_plan(db, plan_name) if plan_name or any_plan else None
+    responsible: dict[int, list[str]] = {}
+    if plan is not None:
+        for person_id, activity_key in db.exec(
+            select(models.Responsibility.person_id, models.Activity.key)
+            .join(
+                models.Activity,
+                col(models.Activity.id) == col(models.Responsibility.activity_id),
+            )
+            .where(models.Activity.plan_id == plan.id)
+            .order_by(col(models.Activity.position))
+        ):
+            responsible.setdefault(person_id, []).append(activity_key)
+    return [
+        person_row(person, responsible.get(person.id or 0, []))
+        for person in db.exec(select(models.Person).order_by(col(models.Person.key)))
+    ]
+
+
+def assign(db: Session, plan: models.Plan, person_key: str, activity_key: str) -> bool:
+    """Make a person responsible for an activity; False when they were already."""
+    person = find_person(db, person_key)
+    activity = find_activity(db, plan, activity_key)
+    if db.get(models.Responsibility, (activity.id, person.id)) is not None:
+        return False
+    assert activity.id is not None and person.id is not None
+    db.add(models.Responsibility(activity_id=activity.id, person_id=person.id))
+    db.flush()
+    return True
+
+
+def unassign(db: Session, plan: models.Plan, person_key: str, activity_key: str) -> None:
+    """Remove a person from an activity's responsible people."""
+    person = find_person(db, person_key)
+    activity = find_activity(db, plan, activity_key)
+    link = db.get(models.Responsibility, (activity.id, person.id))
+    if link is None:
+        raise NotFound(f"{person_key} is not responsible for {activity_key}")
+    db.delete(link)
+    db.flush()

@@ -1,0 +1,360 @@
+"""The read side: one function per thing a front end shows, each returning JSON-ready rows.
+
+Rows are built once, here, from a snapshot: they carry keys (what a user
+types: activity keys, events, sessions) and, beside them, labels in the
+workspace's language (what a person reads). The shapes are the documented
+`--json` output; the CLI's tables print the same rows, a web page would too.
+Every count of activities by status uses `ActivityView.status`, so a listing,
+the report and the reminders never disagree.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from cam_tracker.app.snapshot import ActivityView, MilestoneView, Snapshot, snapshots
+from cam_tracker.core.dates import iso, parse_month
+from cam_tracker.core.errors import InvalidInput, NotFound, did_you_mean
+from cam_tracker.core.text import local
+from cam_tracker.files import workflow
+from cam_tracker.store import models
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ActivityFilter:
+    """What `cam list` narrows the activities to; None means any."""
+
+    state: str | None = None
+    kind: str | None = None
+    month: str | None = None
+    mandate: str | None = None
+    overdue: bool = False
+
+
+@dataclass
+class ActivityListing:
+    """Activities of one plan (or of all, each row naming its plan), as of a moment.
+
+    `after_period` says the moment is past the plan's period: a plan judged
+    years after it ended shows as far behind, and a reader should know why.
+    """
+
+    title: str
+    today: dt.date
+    rows: list[Row]
+    across_plans: bool
+    after_period: bool
+    period_end: str | None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many activities of the listing have each status, in `workflow.STATUSES` order."""
+        counts = dict.fromkeys(workflow.STATUSES, 0)
+        for row in self.rows:
+            counts[row["status"]] += 1
+        return counts
+
+
+def _check_filter(filters: ActivityFilter, snaps: list[Snapshot]) -> ActivityFilter:
+    """Refuse a filter that can match nothing because its value does not exist."""
+    if filters.kind is not None:
+        workflow.get(filters.kind)
+    month = parse_month(filters.month) if filters.month is not None else None
+    if filters.state is not None:
+        kinds = (
+            [filters.kind]
+            if filters.kind
+            else sorted({v.activity.kind for s in snaps for v in s.activities})
+        )
+        states = list(dict.fromkeys(st for k in kinds for st in workflow.get(k).states))
+        if filters.state not in states:
+            raise InvalidInput(
+                f"no state {filters.state!r}{did_you_mean(filters.state, states)}; "
+                f"states: {', '.join(states)}",
+                fields=("state",),
+            )
+    return ActivityFilter(filters.state, filters.kind, month, filters.mandate, filters.overdue)
+
+
+def _milestone_brief(view: MilestoneView | None, lang: str) -> Row | None:
+    if view is None:
+        return None
+    flow = workflow.get(view.activity.kind)
+    event = view.milestone.event
+    return {
+        "month": view.milestone.planned_month,
+        "session": view.session.key,
+        "event": event,
+        "event_label": flow.step(event).label(lang) if event in flow.events() else event,
+        "due": iso(view.due),
+    }
+
+
+def _mandate_refs(view: ActivityView, snap: Snapshot) -> list[str]:
+    symbols = {m.id: m.symbol for m in snap.mandates}
+    return [f"{symbols[p.mandate_id]} para. {p.number}" for p in view.paragraphs]
+
+
+def activity_row(view: ActivityView, snap: Snapshot, lang: str = "en") -> Row:
+    """One activity as every listing shows it."""
+    flow = view.flow
+    status = view.status(snap.today)
+    return {
+        "key": view.activity.key,
+        "number": view.activity.number,
+        "title": local(view.activity.title, lang),
+        "kind": view.activity.kind,
+        "kind_label": flow.label(lang),
+        "state": view.state,
+        "state_label": flow.state_label(view.state, lang),
+        "status": status,
+        "final": view.is_final,
+        "next_milestone": _milestone_brief(view.next_milestone, lang),
+        "behind": status == workflow.BEHIND,
+        "mandates": _mandate_refs(view, snap),
+        "responsible": [p.key for p in view.responsible],
+    }
+
+
+def _matches(view: ActivityView, snap: Snapshot, filters: ActivityFilter) -> bool:
+    if filters.state is not None and view.state != filters.state:
+        return False
+    if filters.kind is not None and view.activity.kind != filters.kind:
+        return False
+    if filters.month is not None and not any(
+        m.milestone.planned_month == filters.month for m in view.milestones
+    ):
+        return False
+    if filters.mandate is not None:
+        needle = filters.mandate.casefold()
+        mandates = {m.id: m for m in snap.mandates}
+        if not any(_mandate_matches(needle, mandates[p.mandate_id], p) for p in view.paragraphs):
+            return False
+    return not (filters.overdue and view.status(snap.today) != workflow.BEHIND)
+
+
+def list_activities(snap: Snapshot, filters: ActivityFilter, lang: str = "en") -> list[Row]:
+    """The activities of one snapshot that pass the filter, in plan order."""
+    filters = _check_filter(filters, [snap])
+    return [
+        activity_row(view, snap, lang) for view in snap.activities if _matches(view, snap, filters)
+    ]
+
+
+def activity_listing(
+    db: Session,
+    plan: models.Plan | None,
+    as_of: dt.date | dt.datetime | None,
+    filters: ActivityFilter,
+    lang: str = "en",
+) -> ActivityListing:
+    """`cam list`: one plan's activities, or (plan None) every plan's, as of a moment.
+
+    A date `as_of` is the end of that day in each plan's own time zone.
+    """
+    if plan is not None:
+        plans = [plan]
+    else:
+        from cam_tracker.app.lookup import all_plans
+
+        plans = all_plans(db)
+    snaps = snapshots(db, plans, as_of, with_history=False)
+    filters = _check_filter(filters, snaps)
+    rows = [
+        {**({"plan": snap.plan.name} if plan is None else {}), **activity_row(view, snap, lang)}
+        for snap in snaps
+        for view in snap.activities
+        if _matches(view, snap, filters)
+    ]
+    first = snaps[0]
+    return ActivityListing(
+        title="all plans" if plan is None else first.plan.name,
+        today=first.today,
+        rows=rows,
+        across_plans=plan is None,
+        after_period=plan is not None and first.after_period,
+        period_end=first.plan.period_end if plan is not None else None,
+    )
+
+
+def _mandate_matches(needle: str, mandate: models.Mandate, paragraph: models.Paragraph) -> bool:
+    haystacks = (
+        mandate.symbol,
+        mandate.key,
+        f"{mandate.key}/{paragraph.number}",
+        f"{mandate.symbol} para. {paragraph.number}",
+        *mandate.title.values(),
+    )
+    return any(needle in h.casefold() for h in haystacks)
+
+
+def history_row(
+    row: models.History, activity: models.Activity, session_key: str | None, lang: str = "en"
+) -> Row:
+    """One step of the log. A move names what moved (data, never parsed from the note)."""
+    flow = workflow.get(activity.kind)
+    event_label = flow.step(row.event).label(lang) if row.event in flow.events() else row.event
+    return {
+        "id": row.id,
+        "activity": activity.key,
+        "event": row.event,
+        "event_label": event_label,
+        "from_state": row.from_state,
+        "to_state": row.to_state,
+        "actor": row.actor,
+        "actor_role": row.actor_role,
+        "at": iso(row.at),
+        "note": row.note,
+        "document": row.document,
+        "session": session_key,
+        "moved": (
+            {"event": row.moved_event, "from": row.moved_from, "to": row.moved_to}
+            if row.moved_from is not None
+            else None
+        ),
+    }
+
+
+def history(snap: Snapshot, key: str | None = None, lang: str = "en") -> list[Row]:
+    """The log of steps, oldest first; one activity's when `key` is given."""
+    activities = {v.activity.id: v.activity for v in snap.activities}
+    if key is not None and key not in {a.key for a in activities.values()}:
+        keys = [a.key for a in activities.values()]
+        raise NotFound(f"no activity {key!r} in {snap.plan.name}{did_you_mean(key, keys)}")
+    sessions = {s.id: s.key for s in snap.sessions}
+    return [
+        history_row(row, activities[row.activity_id], sessions.get(row.session_id), lang)
+        for row in snap.history
+        if row.activity_id in activities and (key is None or activities[row.activity_id].key == key)
+    ]
+
+
+def _milestone_row(view: MilestoneView, lang: str) -> Row:
+    brief = _milestone_brief(view, lang)
+    assert brief is not None
+    return {
+        "session": view.session.key,
+        "month": view.milestone.planned_month,
+        "event": view.milestone.event,
+        "event_label": brief["event_label"],
+        "text": local(view.milestone.text, lang),
+        "due": iso(view.due),
+        "done": view.is_done,
+        "done_at": iso(view.done.at) if view.done else None,
+    }
+
+
+def activity_detail(snap: Snapshot, key: str, lang: str = "en") -> Row:
+    """`cam show`: one activity's mandates, milestones, allowed events and history."""
+    view = snap.activity(key)
+    if view is None:
+        keys = [v.activity.key for v in snap.activities]
+        raise NotFound(f"no activity {key!r} in {snap.plan.name}{did_you_mean(key, keys)}")
+    flow = view.flow
+    mandates = {m.id: m for m in snap.mandates}
+    allowed = [
+        {
+            "event": step.event,
+            "label": step.label(lang),
+            "to": step.dest,
+            "requires": list(step.requires),
+            "roles": list(step.roles),
+        }
+        for step in flow.allowed(view.state)
+    ]
+    sessions = {s.id: s.key for s in snap.sessions}
+    row = activity_row(view, snap, lang)
+    row.update(
+        {
+            "plan": snap.plan.name,
+            "mandates": [
+                {
+                    "symbol": mandates[p.mandate_id].symbol,
+                    "paragraph": p.number,
+                    "text": p.text,
+                }
+                for p in view.paragraphs
+            ],
+            "milestones": [_milestone_row(m, lang) for m in view.milestones],
+            "allowed_events": allowed,
+            "history": [
+                history_row(h, view.activity, sessions.get(h.session_id), lang)
+                for h in view.history
+            ],
+        }
+    )
+    return row
+
+
+def calendar(snap: Snapshot, month: str | None = None, lang: str = "en") -> list[Row]:
+    """Sessions by month with their agenda and each item's state."""
+    if month is not None:
+        month = parse_month(month)
+    views = {v.activity.id: v for v in snap.activities}
+    rows = []
+    for meeting in snap.sessions:
+        if month is not None and meeting.month != month:
+            continue
+        agenda = []
+        for m in snap.agenda(meeting):
+            view = views.get(m.activity.id)
+            brief = _milestone_brief(m, lang) if m.milestone.event else None
+            agenda.append(
+                {
+                    "activity": m.activity.key,
+                    "event": m.milestone.event,
+                    "event_label": brief["event_label"] if brief else None,
+                    "text": local(m.milestone.text, lang),
+                    "state": view.state if view else None,
+                    "state_label": view.flow.state_label(view.state, lang) if view else None,
+                    "planned_month": m.milestone.planned_month,
+                    "done": m.is_done,
+                }
+            )
+        rows.append(
+            {
+                "id": meeting.key,
+                "month": meeting.month,
+                "date": iso(meeting.date),
+                "kind": meeting.kind,
+                "title": local(meeting.title, lang),
+                "held_on": iso(snap.session_held(meeting)),
+                "agenda": agenda,
+            }
+        )
+    return rows
+
+
+def plans(db: Session) -> list[Row]:
+    """Bundled and loaded plans side by side."""
+    from cam_tracker.files.plan import bundled_plans
+
+    loaded = {p.name: p for p in db.exec(select(models.Plan).order_by(col(models.Plan.loaded_at)))}
+    counts = dict(
+        db.exec(
+            select(models.Activity.plan_id, func.count())
+            .where(col(models.Activity.removed).is_(False))
+            .group_by(col(models.Activity.plan_id))
+        ).all()
+    )
+    bundled = bundled_plans()
+    names = list(dict.fromkeys([*bundled, *loaded]))
+    return [
+        {
+            "name": name,
+            "bundled": name in bundled,
+            "loaded": name in loaded,
+            "title": local(loaded[name].title, "en") if name in loaded else None,
+            "period": f"{loaded[name].period_start} – {loaded[name].period_end}"
+            if name in loaded
+            else None,
+            "activities": counts.get(loaded[name].id or 0, 0) if name in loaded else None,
+            "loaded_at": iso(loaded[name].loaded_at) if name in loaded else None,
+        }
+        for name in names
+    ]

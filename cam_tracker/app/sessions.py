@@ -1,0 +1,195 @@
+"""Sessions of the committee: set or move a session's date.
+
+A move is recorded in the history of every activity on the session's agenda
+(event `reschedule`, state unchanged, the reason in the note, the session
+linked), as `cam reschedule` does for one milestone. The session's pending
+reminders follow the new date.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from cam_tracker import store
+from cam_tracker.app.activities import advance, log_reschedule, required_reason, step_time
+from cam_tracker.app.authorization import identify
+from cam_tracker.app.lookup import find_session
+from cam_tracker.core.errors import (
+    CamError,
+    InvalidInput,
+    NotFound,
+    TransitionRefused,
+    did_you_mean,
+)
+from cam_tracker.files import workflow
+from cam_tracker.store import models
+
+
+@dataclass
+class SessionMoved:
+    """What moving a session changed."""
+
+    meeting: models.Meeting
+    before: str
+    after: str
+    history: list[models.History]
+
+
+def reschedule(
+    db: Session,
+    plan: models.Plan,
+    key: str,
+    *,
+    to: dt.date,
+    reason: str,
+    actor: str,
+) -> SessionMoved:
+    """Set or move a session's date; its open agenda items follow (its reminders:
+    `reminders.outbox.move_session`)."""
+    reason_text = required_reason(reason)
+    store.lock_for_write(db)
+    meeting = find_session(db, plan, key)
+    who = identify(db, actor)
+    if meeting.removed:
+        raise TransitionRefused(f"session {key} is no longer in the plan file")
+    if meeting.held_on is not None:
+        raise TransitionRefused(f"session {key} was held on {meeting.held_on}: it cannot move")
+    if meeting.date == to:
+        raise InvalidInput(f"session {key} is already on {to}", fields=("to",))
+    before = meeting.date.isoformat() if meeting.date else meeting.month
+    old_month, new_month = meeting.month, to.strftime("%Y-%m")
+    meeting.date = to
+    meeting.month = new_month
+    db.add(meeting)
+    items = list(
+        db.exec(
+            select(models.Milestone, models.Activity)
+            .join(models.Activity, col(models.Activity.id) == col(models.Milestone.activity_id))
+            .where(models.Milestone.session_id == meeting.id)
+            .order_by(col(models.Milestone.position))
+        )
+    )
+    for milestone, _activity in items:
+        if milestone.done_history_id is None and milestone.planned_month == old_month:
+            milestone.planned_month = new_month
+            db.add(milestone)
+    db.flush()
+    now = models.utcnow()
+    rows = []
+    activities = {activity.id: activity for _milestone, activity in items}
+    for activity in activities.values():
+        rows.append(
+            log_reschedule(
+                db,
+                activity,
+                who,
+                at=now,
+                reason=reason_text,
+                meeting=meeting,
+                moved=(None, before, to.isoformat()),
+            )
+        )
+    return SessionMoved(meeting, before, to.isoformat(), rows)
+
+
+@dataclass
+class ItemOutcome:
+    """What recording a session did with one agenda item."""
+
+    activity: str
+    event: str | None
+    status: str  # advanced | skipped | excluded | refused | noted | done
+    detail: str = ""
+
+
+def record_session(
+    db: Session,
+    plan: models.Plan,
+    session_key: str,
+    *,
+    actor: str,
+    on: dt.date | None = None,
+    as_planned: bool = False,
+    excluded: tuple[str, ...] = (),
+) -> list[ItemOutcome]:
+    """Record a session as held; with `as_planned`, advance its agenda items too."""
+    store.lock_for_write(db)
+    meeting = find_session(db, plan, session_key)
+    identify(db, actor)
+    if meeting.held_on is not None:
+        raise TransitionRefused(
+            f"session {session_key} was already recorded as held on {meeting.held_on}"
+        )
+    day = on or meeting.date or models.utcnow().astimezone(ZoneInfo(plan.timezone)).date()
+    step_time(plan, day, None)
+    items = list(
+        db.exec(
+            select(models.Milestone, models.Activity)
+            .join(models.Activity, col(models.Activity.id) == col(models.Milestone.activity_id))
+            .where(models.Milestone.session_id == meeting.id)
+            .order_by(col(models.Milestone.position))
+        )
+    )
+    agenda_keys = {activity.key for _, activity in items}
+    unknown = [key for key in excluded if key not in agenda_keys]
+    if unknown:
+        raise NotFound(
+            f"{unknown[0]!r} is not on the agenda of {session_key}"
+            f"{did_you_mean(unknown[0], agenda_keys)}; agenda: {', '.join(sorted(agenda_keys))}"
+        )
+    meeting.held_on = day
+    if meeting.date is None or meeting.date != day:
+        meeting.date = day
+        meeting.month = day.strftime("%Y-%m")
+    db.add(meeting)
+    db.flush()
+    outcomes = []
+    for milestone, activity in items:
+        if milestone.event is None:
+            outcomes.append(ItemOutcome(activity.key, None, "noted"))
+        elif milestone.done_history_id is not None:
+            outcomes.append(ItemOutcome(activity.key, milestone.event, "done", "already done"))
+        elif activity.key in excluded:
+            outcomes.append(ItemOutcome(activity.key, milestone.event, "excluded"))
+        elif not as_planned:
+            outcomes.append(ItemOutcome(activity.key, milestone.event, "skipped"))
+        else:
+            outcomes.append(_advance_item(db, plan, meeting, milestone, activity, actor, day))
+    return outcomes
+
+
+def _advance_item(
+    db: Session,
+    plan: models.Plan,
+    meeting: models.Meeting,
+    milestone: models.Milestone,
+    activity: models.Activity,
+    actor: str,
+    day: dt.date,
+) -> ItemOutcome:
+    assert milestone.event is not None
+    flow = workflow.get(activity.kind)
+    step_requires = next(
+        (s.requires for s in flow.allowed(activity.state) if s.event == milestone.event), ()
+    )
+    note = "; ".join(milestone.text.values()) if "note" in step_requires else None
+    savepoint = db.begin_nested()
+    try:
+        advance(
+            db,
+            plan,
+            activity.key,
+            milestone.event,
+            actor=actor,
+            session_key=meeting.key,
+            on=day,
+            note=note,
+        )
+    except (CamError, SQLAlchemyError) as exc:
+        savepoint.rollback()
+        return ItemOutcome(activity.key, milestone.event, "refused", str(exc))
+    savepoint.commit()
+    return ItemOutcome(activity.key, milestone.event, "advanced", activity.state)

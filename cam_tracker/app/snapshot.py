@@ -1,0 +1,380 @@
+"""Where a plan stands at a moment: states, milestones planned and done, what is behind.
+
+`snapshot` reads a plan in a fixed number of queries (never one per activity)
+and answers, for any as-of moment, the questions the listing, the calendar,
+the reminders and the report ask.
+"""
+
+import datetime as dt
+import gc
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from cam_tracker.core.dates import as_of_moment, month_end
+from cam_tracker.files import workflow
+from cam_tracker.store import models
+
+# The order milestones come due in: month, then the session's place, then the agenda's.
+MILESTONE_ORDER = (
+    col(models.Milestone.planned_month),
+    col(models.Meeting.position),
+    col(models.Milestone.position),
+)
+
+
+@dataclass
+class MilestoneView:
+    """An agenda item with its planned and actual dates."""
+
+    milestone: models.Milestone
+    session: models.Meeting
+    activity: models.Activity
+    done: models.History | None
+    today: dt.date
+
+    @property
+    def due(self) -> dt.date:
+        """The day it is due: the session's date when known, else its month's end."""
+        if self.session.date is not None and self.session.month == self.milestone.planned_month:
+            return self.session.date
+        return month_end(self.milestone.planned_month)
+
+    @property
+    def is_done(self) -> bool:
+        if self.milestone.event is None:
+            return self.session.held_on is not None and self.session.held_on <= self.today
+        return self.done is not None
+
+
+@dataclass
+class ActivityView:
+    """One activity as it stood at the snapshot's moment."""
+
+    activity: models.Activity
+    state: str
+    milestones: list[MilestoneView] = field(default_factory=list)
+    history: list[models.History] = field(default_factory=list)
+    paragraphs: list[models.Paragraph] = field(default_factory=list)
+    responsible: list[models.Person] = field(default_factory=list)
+
+    @cached_property
+    def flow(self) -> workflow.Workflow:
+        return workflow.get(self.activity.kind)
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in self.flow.states and self.flow.is_final(self.state)
+
+    @property
+    def open_milestones(self) -> list[MilestoneView]:
+        return [m for m in self.milestones if not m.is_done and m.milestone.event is not None]
+
+    @property
+    def next_milestone(self) -> MilestoneView | None:
+        pending = self.open_milestones
+        return pending[0] if pending else None
+
+    def late_milestones(self, today: dt.date) -> list[MilestoneView]:
+        """Open milestones past due, unless the activity is done or halted (postponed…)."""
+        if self.is_final or self.flow.halted_status(self.state) is not None:
+            return []
+        return [m for m in self.open_milestones if m.due < today]
+
+    def status(self, today: dt.date) -> str:
+        """The one status every listing, report and email counts by (`workflow.STATUSES`).
+
+        Exactly one per activity: completed (a final state), postponed or
+        withdrawn (the shared state it is in), behind (a milestone past due),
+        else on schedule.
+        """
+        if self.is_final:
+            return workflow.COMPLETED
+        halted = self.flow.halted_status(self.state)
+        if halted is not None:
+            return halted
+        return workflow.BEHIND if self.late_milestones(today) else workflow.ON_SCHEDULE
+
+    def is_behind(self, today: dt.date) -> bool:
+        return self.status(today) == workflow.BEHIND
+
+
+@dataclass
+class Snapshot:
+    """A plan read from the store, as it stood at `as_of`."""
+
+    plan: models.Plan
+    as_of: dt.datetime
+    activities: list[ActivityView]
+    sessions: list[models.Meeting]
+    milestones: list[MilestoneView]
+    mandates: list[models.Mandate]
+    paragraphs: dict[int, list[models.Paragraph]]
+    history: list[models.History]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.plan.timezone)
+
+    @property
+    def today(self) -> dt.date:
+        return self.as_of.astimezone(self.zone).date()
+
+    @property
+    def after_period(self) -> bool:
+        """Whether the moment is past the plan's period (a plan judged years after it ended)."""
+        return self.today > month_end(self.plan.period_end)
+
+    def activity(self, key: str) -> ActivityView | None:
+        return next((a for a in self.activities if a.activity.key == key), None)
+
+    def agenda(self, meeting: models.Meeting) -> list[MilestoneView]:
+        return [m for m in self.milestones if m.session.id == meeting.id]
+
+    def session_held(self, meeting: models.Meeting) -> dt.date | None:
+        if meeting.held_on is not None and meeting.held_on <= self.today:
+            return meeting.held_on
+        return None
+
+
+def snapshot(
+    db: Session,
+    plan: models.Plan,
+    as_of: dt.datetime | None = None,
+    *,
+    with_history: bool = True,
+    include_removed: bool = False,
+) -> Snapshot:
+    """Read a plan whole; with `as_of`, history after that moment is ignored."""
+    with _no_collection():
+        snaps = _read(db, [plan], as_of, with_history=with_history, include_removed=include_removed)
+    return snaps[0]
+
+
+def snapshots(
+    db: Session,
+    plans: list[models.Plan],
+    as_of: dt.date | dt.datetime | None = None,
+    *,
+    with_history: bool = True,
+    include_removed: bool = False,
+) -> list[Snapshot]:
+    """Read many plans in the queries one takes (one set per distinct as-of moment).
+
+    A date `as_of` is the end of that day in each plan's time zone.
+    """
+    groups: dict[dt.datetime | None, list[models.Plan]] = defaultdict(list)
+    for plan in plans:
+        groups[as_of_moment(plan.timezone, as_of)].append(plan)
+    read: dict[int | None, Snapshot] = {}
+    with _no_collection():
+        for moment, group in groups.items():
+            for snap in _read(
+                db, group, moment, with_history=with_history, include_removed=include_removed
+            ):
+                read[snap.plan.id] = snap
+    return [read[plan.id] for plan in plans]
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector while thousands of rows become objects.
+
+    Every collection walks the objects alive, and loading a large store
+    triggers hundreds of them: paused, reading takes about half as long.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read(
+    db: Session,
+    plans: list[models.Plan],
+    as_of: dt.datetime | None,
+    *,
+    with_history: bool,
+    include_removed: bool,
+) -> list[Snapshot]:
+    """The snapshots of `plans` at one moment, in a fixed number of queries.
+
+    Without `with_history`, no history row is read: states as of `as_of` come
+    from each activity's last step before it, and milestones from the steps
+    that fulfilled them.
+    """
+    moment = as_of or models.utcnow()
+    ids = [plan.id for plan in plans]
+    activity_query = select(models.Activity).where(col(models.Activity.plan_id).in_(ids))
+    if not include_removed:
+        activity_query = activity_query.where(col(models.Activity.removed).is_(False))
+    activities = list(
+        db.exec(
+            activity_query.order_by(
+                col(models.Activity.plan_id), col(models.Activity.position), col(models.Activity.id)
+            )
+        )
+    )
+    by_id = {a.id: a for a in activities}
+    sessions = list(
+        db.exec(
+            select(models.Meeting)
+            .where(col(models.Meeting.plan_id).in_(ids))
+            .where(col(models.Meeting.removed).is_(False))
+            .order_by(col(models.Meeting.month), col(models.Meeting.position))
+        )
+    )
+    session_by_id = {s.id: s for s in sessions}
+    milestones = list(
+        db.exec(
+            select(models.Milestone)
+            .join(models.Meeting, col(models.Meeting.id) == col(models.Milestone.session_id))
+            .where(col(models.Meeting.plan_id).in_(ids))
+            .order_by(*MILESTONE_ORDER)
+        )
+    )
+    history: list[tuple[models.History, int]] = []
+    if with_history:
+        history = [
+            (row, plan_id)
+            for row, plan_id in db.exec(
+                select(models.History, models.Activity.plan_id)
+                .join(models.Activity, col(models.Activity.id) == col(models.History.activity_id))
+                .where(col(models.Activity.plan_id).in_(ids))
+                .where(col(models.History.at) <= moment)
+                .order_by(col(models.History.at), col(models.History.id))
+            )
+        ]
+    views = {
+        a.id: ActivityView(activity=a, state=workflow.get(a.kind).initial if as_of else a.state)
+        for a in activities
+    }
+    history_by_id = {row.id: row for row, _plan_id in history}
+    for row, _plan_id in history:
+        view = views.get(row.activity_id)
+        if view is not None:
+            view.history.append(row)
+            if as_of is not None:
+                view.state = row.to_state
+    if not with_history:
+        done = (
+            select(models.History)
+            .join(models.Milestone, col(models.Milestone.done_history_id) == col(models.History.id))
+            .join(models.Meeting, col(models.Meeting.id) == col(models.Milestone.session_id))
+            .where(col(models.Meeting.plan_id).in_(ids))
+        )
+        if as_of is not None:
+            done = done.where(col(models.History.at) <= moment)
+            for activity_id, state in _states_at(db, ids, moment).items():
+                if activity_id in views:
+                    views[activity_id].state = state
+        history_by_id = {row.id: row for row in db.exec(done)}
+    zones = {plan.id: ZoneInfo(plan.timezone) for plan in plans}
+    today = {plan.id: moment.astimezone(zones[plan.id]).date() for plan in plans}
+    milestone_views: dict[int | None, list[MilestoneView]] = defaultdict(list)
+    for milestone in milestones:
+        activity = by_id.get(milestone.activity_id)
+        meeting = session_by_id.get(milestone.session_id)
+        if activity is None or meeting is None:
+            continue
+        done_id = milestone.done_history_id
+        view_m = MilestoneView(
+            milestone=milestone,
+            session=meeting,
+            activity=activity,
+            done=history_by_id.get(done_id) if done_id else None,
+            today=today[meeting.plan_id],
+        )
+        milestone_views[meeting.plan_id].append(view_m)
+        views[activity.id].milestones.append(view_m)
+    mandates: dict[int | None, list[models.Mandate]] = defaultdict(list)
+    for mandate in db.exec(
+        select(models.Mandate)
+        .where(col(models.Mandate.plan_id).in_(ids))
+        .order_by(col(models.Mandate.position))
+    ):
+        mandates[mandate.plan_id].append(mandate)
+    paragraphs: dict[int, list[models.Paragraph]] = defaultdict(list)
+    paragraph_by_id: dict[int, models.Paragraph] = {}
+    for paragraph in db.exec(
+        select(models.Paragraph)
+        .join(models.Mandate, col(models.Mandate.id) == col(models.Paragraph.mandate_id))
+        .where(col(models.Mandate.plan_id).in_(ids))
+        .order_by(col(models.Paragraph.position))
+    ):
+        paragraphs[paragraph.mandate_id].append(paragraph)
+        assert paragraph.id is not None
+        paragraph_by_id[paragraph.id] = paragraph
+    for activity_id, paragraph_id in db.exec(
+        select(models.ActivityParagraph.activity_id, models.ActivityParagraph.paragraph_id)
+        .join(models.Activity, col(models.Activity.id) == col(models.ActivityParagraph.activity_id))
+        .where(col(models.Activity.plan_id).in_(ids))
+    ):
+        if activity_id in views and paragraph_id in paragraph_by_id:
+            views[activity_id].paragraphs.append(paragraph_by_id[paragraph_id])
+    for person, activity_id in db.exec(
+        select(models.Person, models.Responsibility.activity_id)
+        .join(models.Responsibility, col(models.Responsibility.person_id) == col(models.Person.id))
+        .join(models.Activity, col(models.Activity.id) == col(models.Responsibility.activity_id))
+        .where(col(models.Activity.plan_id).in_(ids))
+        .order_by(col(models.Person.key))
+    ):
+        if activity_id in views:
+            views[activity_id].responsible.append(person)
+    by_plan: dict[int | None, list[ActivityView]] = defaultdict(list)
+    for view in views.values():
+        view.paragraphs.sort(key=lambda p: (p.mandate_id, p.position))
+        by_plan[view.activity.plan_id].append(view)
+    sessions_of: dict[int | None, list[models.Meeting]] = defaultdict(list)
+    for meeting in sessions:
+        sessions_of[meeting.plan_id].append(meeting)
+    history_of: dict[int | None, list[models.History]] = defaultdict(list)
+    for row, plan_id in history:
+        history_of[plan_id].append(row)
+    return [
+        Snapshot(
+            plan=plan,
+            as_of=moment,
+            activities=by_plan[plan.id],
+            sessions=sessions_of[plan.id],
+            milestones=milestone_views[plan.id],
+            mandates=mandates[plan.id],
+            paragraphs={m.id or 0: paragraphs[m.id or 0] for m in mandates[plan.id]},
+            history=history_of[plan.id],
+        )
+        for plan in plans
+    ]
+
+
+def _states_at(db: Session, plan_ids: list[int | None], moment: dt.datetime) -> dict[int, str]:
+    """Each activity's state at `moment`: where its last step before then led."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=col(models.History.activity_id),
+            order_by=(col(models.History.at).desc(), col(models.History.id).desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(models.History.activity_id, models.History.to_state, rank)
+        .join(models.Activity, col(models.Activity.id) == col(models.History.activity_id))
+        .where(col(models.Activity.plan_id).in_(plan_ids))
+        .where(col(models.History.at) <= moment)
+        .subquery()
+    )
+    return {
+        activity_id: state
+        for activity_id, state in db.exec(
+            select(ranked.c.activity_id, ranked.c.to_state).where(ranked.c.rank == 1)
+        )
+    }

@@ -1,0 +1,496 @@
+"""Human-readable output: rich tables of the views' data.
+
+Every cell is plain text (never rich markup), so a title holding brackets or
+escape codes prints as it is written.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from rich import box
+from rich.console import Console
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from cam_tracker.app.queries import ActivityListing
+    from cam_tracker.files.workflow import Workflow
+    from cam_tracker.reminders.due import Due
+    from cam_tracker.reminders.outbox import RunReport
+
+Row = dict[str, Any]
+# Below this many columns, the history is printed as blocks rather than a table.
+HISTORY_TABLE_WIDTH = 160
+# Above this many rows, a table wider than the console is not folded to fit it.
+LONG_TABLE = 1000
+
+
+def _console() -> Console:
+    return Console(highlight=False, markup=False, emoji=False, soft_wrap=False)
+
+
+def _cell(value: Any) -> Text:
+    if value is None:
+        return Text("–", style="dim")
+    text = str(value)
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() or ch == "\n" else "�" for ch in text)
+    return Text(text)
+
+
+def _table(title: str, *columns: str, nowrap: tuple[str, ...] = ()) -> Table:
+    table = Table(
+        title=_cell(title) if title else None,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for column in columns:
+        table.add_column(column, overflow="fold", no_wrap=column in nowrap)
+    return table
+
+
+def _next(milestone: Row | None) -> str | None:
+    if milestone is None:
+        return None
+    return f"{milestone['month']} {milestone['event_label']}"
+
+
+def _actor(row: Row) -> str:
+    role = row.get("actor_role")
+    if role == "*":
+        return f"{row['actor']} (single-user)"
+    return f"{row['actor']} ({role})" if role else str(row["actor"])
+
+
+def plans(rows: list[Row]) -> None:
+    table = _table(
+        "Plans", "Name", "Bundled", "Loaded", "Title", "Period", "Activities", nowrap=("Name",)
+    )
+    for row in rows:
+        table.add_row(
+            _cell(row["name"]),
+            _cell("yes" if row["bundled"] else "no"),
+            _cell(row["loaded_at"][:16].replace("T", " ") if row["loaded"] else "no"),
+            _cell(row["title"]),
+            _cell(row["period"]),
+            _cell(row["activities"]),
+        )
+    _console().print(table)
+
+
+def shorten(text: str, width: int) -> str:
+    """Fit a text in `width` cells, cut at a word boundary with an ellipsis."""
+    from rich.cells import cell_len
+
+    if cell_len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    words, kept = text.split(" "), ""
+    for word in words:
+        candidate = f"{kept} {word}" if kept else word
+        if cell_len(candidate) + 1 > width:
+            break
+        kept = candidate
+    if not kept:  # one long word: cut inside it
+        kept = text
+        while cell_len(kept) + 1 > width:
+            kept = kept[:-1]
+    return kept.rstrip(" ,.:;–-") + "…"
+
+
+def fit_columns(
+    console_width: int, widths: list[int], floors: list[int], order: list[int]
+) -> list[int]:
+    """Column widths that fit the console: shrink the columns in `order` first, down to
+    their floors; a table that cannot fit at its floors keeps them (and is wider)."""
+    fitted = list(widths)
+    excess = sum(fitted) + 3 * (len(fitted) - 1) + 2 - console_width
+    for index in order:
+        if excess <= 0:
+            break
+        give = min(excess, max(0, fitted[index] - floors[index]))
+        fitted[index] -= give
+        excess -= give
+    return fitted
+
+
+STATUS_WORDS = {
+    "completed": "completed",
+    "on_schedule": "on schedule",
+    "behind": "behind plan",
+    "postponed": "postponed",
+    "withdrawn": "withdrawn",
+}
+
+
+def activities(listing: "ActivityListing") -> None:
+    """The activities table: every column kept at any width, long texts shortened first."""
+    from rich.cells import cell_len
+
+    console = _console()
+    rows = listing.rows
+    with_plan = listing.across_plans
+    columns = [
+        *(["Plan"] if with_plan else []),
+        "Key",
+        "No.",
+        "Title",
+        "State",
+        "Next",
+        "Late",
+    ]
+    texts = [
+        [
+            *([row["plan"]] if with_plan else []),
+            row["key"],
+            row["number"],
+            row["title"],
+            row["state_label"],
+            _next(row["next_milestone"]) or "–",
+            "yes" if row["behind"] else "",
+        ]
+        for row in rows
+    ]
+    widths = [cell_len(c) for c in columns]
+    for text_row in texts:
+        for index, text in enumerate(text_row):
+            widths[index] = max(widths[index], cell_len(text))
+    offset = 1 if with_plan else 0
+    title, state, upcoming = offset + 2, offset + 3, offset + 4
+    floors = [min(w, 12) for w in widths]
+    floors[title] = min(widths[title], 8)
+    floors[state] = min(widths[state], 10)
+    floors[upcoming] = min(widths[upcoming], 14)
+    for fixed in (offset, offset + 1, len(columns) - 1):  # key, number, late: never cut
+        floors[fixed] = widths[fixed]
+    if with_plan:
+        floors[0] = widths[0]
+    fitted = fit_columns(console.width, widths, floors, [title, state, upcoming])
+    cells = [
+        [
+            Text(shorten(text, width), style="bold red")
+            if index == len(columns) - 1 and text
+            else _cell(shorten(text, width))
+            for index, (text, width) in enumerate(zip(text_row, fitted, strict=True))
+        ]
+        for text_row in texts
+    ]
+    heading = f"{listing.title} — as of {listing.today}"
+    if listing.after_period:
+        heading += f", after the plan's period (it ended {listing.period_end})"
+    console.print(_cell(heading))
+    # Cells are fitted here already: a console narrower than the floors gets longer lines.
+    _print_table(console, "", columns, cells, tuple(columns), one_line_rows=True)
+    counts = listing.counts
+    summary = ", ".join(
+        f"{counts[status]} {STATUS_WORDS[status]}" for status in counts if counts[status]
+    )
+    console.print(_cell(f"{len(rows)} activities: {summary or 'none'}"))
+
+
+def _print_table(
+    console: Console,
+    title: str,
+    columns: list[str],
+    rows: list[list[Text]],
+    nowrap: tuple[str, ...],
+    *,
+    one_line_rows: bool = False,
+) -> None:
+    """Print a table as `_table` would, laying out the rows without rich when they fit.
+
+    Rich measures every cell of every row, which takes seconds for ten thousand
+    rows. When every cell is one line and the table fits the console, the
+    column widths are simply the widest cells: rich renders the title and the
+    header at those widths, and the rows are padded here to the same bytes.
+    A table of more than `LONG_TABLE` rows keeps those widths even when it is
+    wider than the console (one line per row), rather than wait for rich.
+    """
+    from rich.cells import cell_len
+
+    widths = [cell_len(column) for column in columns]
+    for row in rows:
+        for index, cell in enumerate(row):
+            widths[index] = max(widths[index], cell_len(cell.plain))
+    width = sum(widths) + 3 * (len(columns) - 1) + 2
+    fits = (width <= console.width or len(rows) > LONG_TABLE or one_line_rows) and (
+        cell_len(title) <= width
+    )
+    if not fits or any("\n" in cell.plain for row in rows for cell in row):
+        table = _table(title, *columns, nowrap=nowrap)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        return
+    table = _table(title, *columns, nowrap=nowrap)
+    for column, column_width in zip(table.columns, widths, strict=True):
+        column.width = column_width
+    console.width = max(console.width, width)
+    with console.capture() as capture:
+        console.print(table)
+    head, _, bottom = capture.get().rstrip("\n").rpartition("\n")
+    styled: dict[tuple[str, str, int], str] = {}
+
+    def padded(cell: Text, column_width: int) -> str:
+        text = cell.plain + " " * (column_width - cell_len(cell.plain))
+        if not cell.style:
+            return text
+        key = (text, str(cell.style), column_width)
+        if key not in styled:
+            with console.capture() as capture:
+                console.print(Text(text, style=cell.style), end="")
+            styled[key] = capture.get()
+        return styled[key]
+
+    lines = [head]
+    for row in rows:
+        lines.append(" " + "   ".join(padded(c, w) for c, w in zip(row, widths, strict=True)) + " ")
+    lines.append(bottom)
+    console.file.write("\n".join(lines) + "\n")
+
+
+def activity(row: Row) -> None:
+    console = _console()
+    console.print(_cell(f"{row['key']} ({row['number']}) — {row['title']}"))
+    console.print(_cell(f"kind: {row['kind']} ({row['kind_label']})   plan: {row['plan']}"))
+    console.print(
+        _cell(
+            f"state: {row['state']} ({row['state_label']})"
+            + ("   BEHIND PLAN" if row["behind"] else "")
+        )
+    )
+    if row["responsible"]:
+        console.print(_cell(f"responsible: {', '.join(row['responsible'])}"))
+    if row["mandates"]:
+        console.print(_cell("mandates:"))
+        for mandate in row["mandates"]:
+            console.print(_cell(f"  {mandate['symbol']} para. {mandate['paragraph']}"))
+    milestones = _table("Milestones", "Session", "Planned", "Event", "Item", "Done")
+    for m in row["milestones"]:
+        done = (m["done_at"] or "")[:10] if m["done"] else ""
+        milestones.add_row(
+            _cell(m["session"]),
+            _cell(m["month"]),
+            _cell(m["event"]),
+            _cell(m["text"]),
+            _cell(done or ("yes" if m["done"] else "")),
+        )
+    console.print(milestones)
+    allowed = _table("Allowed now", "Event", "To", "Requires", "Roles")
+    for step in row["allowed_events"]:
+        allowed.add_row(
+            _cell(step["event"]),
+            _cell(step["to"]),
+            _cell(", ".join(step["requires"]) or "–"),
+            _cell(", ".join(step["roles"]) or "anyone"),
+        )
+    console.print(allowed)
+    history(row["history"])
+
+
+def history(rows: list[Row]) -> None:
+    console = _console()
+    if console.width < HISTORY_TABLE_WIDTH:
+        _history_blocks(console, rows)
+        return
+    table = _table(
+        "History",
+        "#",
+        "When",
+        "Activity",
+        "Event",
+        "From → to",
+        "By",
+        "Session",
+        "Doc",
+        "Note",
+        nowrap=("#", "When"),
+    )
+    for row in rows:
+        table.add_row(
+            _cell(row["id"]),
+            _cell((row["at"] or "")[:10]),
+            _cell(row["activity"]),
+            _cell(row["event"]),
+            _cell(f"{row['from_state']} → {row['to_state']}"),
+            _cell(_actor(row)),
+            _cell(row["session"]),
+            _cell(row["document"]),
+            _cell(row["note"]),
+        )
+    console.print(table)
+
+
+def _history_blocks(console: Console, rows: list[Row]) -> None:
+    """The history on a narrow terminal: one block per step, identifiers kept whole."""
+    console.print(_cell("History"))
+    for row in rows:
+        head = (
+            f"#{row['id']}  {(row['at'] or '')[:10]}  {row['activity']}  {row['event']}: "
+            f"{row['from_state']} → {row['to_state']}"
+        )
+        details = [f"by {_actor(row)}"]
+        details += [f"session {row['session']}"] if row["session"] else []
+        details += [f"doc {row['document']}"] if row["document"] else []
+        console.print(_cell(head))
+        console.print(Padding(_cell(" · ".join(details)), (0, 0, 0, 4)))
+        if row["note"]:
+            console.print(Padding(_cell(row["note"]), (0, 0, 0, 4)))
+
+
+def calendar(rows: list[Row]) -> None:
+    console = _console()
+    for session in rows:
+        when = session["date"] or session["month"]
+        held = f" — held {session['held_on']}" if session["held_on"] else ""
+        table = _table(
+            f"{session['id']}  {when}  [{session['kind']}]  {session['title']}{held}",
+            "Activity",
+            "Expected",
+            "Item",
+            "State",
+            "Done",
+            nowrap=("Activity",),
+        )
+        for item in session["agenda"]:
+            table.add_row(
+                _cell(item["activity"]),
+                _cell(item["event"]),
+                _cell(item["text"]),
+                _cell(item["state"]),
+                _cell("yes" if item["done"] else ""),
+            )
+        console.print(table)
+
+
+def workflows(flows: list["Workflow"], lang: str) -> None:
+    table = _table("Workflow kinds", "Kind", "Label", "Initial", "States", "Events")
+    for flow in flows:
+        table.add_row(
+            _cell(flow.kind),
+            _cell(flow.label(lang)),
+            _cell(flow.initial),
+            _cell(", ".join(flow.states)),
+            _cell(", ".join(flow.events())),
+        )
+    _console().print(table)
+
+
+def workflow(flow: "Workflow", lang: str) -> None:
+    console = _console()
+    console.print(_cell(f"{flow.kind} — {flow.label(lang)} (initial: {flow.initial})"))
+    states = _table("States", "State", "Label", "Final")
+    for state in flow.states.values():
+        states.add_row(
+            _cell(state.name), _cell(state.label(lang)), _cell("yes" if state.final else "")
+        )
+    console.print(states)
+    steps = _table("Transitions", "Event", "From", "To", "Requires", "Roles")
+    for step in flow.steps:
+        steps.add_row(
+            _cell(step.event),
+            _cell(", ".join(step.sources)),
+            _cell(step.dest),
+            _cell(", ".join(step.requires) or "–"),
+            _cell(", ".join(step.roles) or "anyone"),
+        )
+    console.print(steps)
+
+
+def people(rows: list[Row]) -> None:
+    table = _table("People", "Key", "Name", "Role", "Email", "Lang", "Responsible for")
+    for row in rows:
+        table.add_row(
+            _cell(row["key"]),
+            _cell(row["name"]),
+            _cell(row["role"]),
+            _cell(row["email"]),
+            _cell(row["language"]),
+            _cell(", ".join(row["responsible"]) or None),
+        )
+    _console().print(table)
+
+
+def reminders_due(dues: list["Due"]) -> None:
+    from zoneinfo import ZoneInfo
+
+    console = _console()
+    if not dues:
+        console.print(_cell("no reminder is due (dry run: nothing is queued or sent)"))
+        return
+    console.print(_cell("dry run: nothing is queued or sent"))
+    shown: set[tuple[int | None, str]] = set()
+    for due in dues:
+        if (due.meeting.id, due.slot.name) not in shown:
+            shown.add((due.meeting.id, due.slot.name))
+            zone = ZoneInfo(due.plan.timezone)
+            at = due.slot.at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+            when = due.meeting.date.isoformat() if due.meeting.date else due.meeting.month
+            console.print(
+                _cell(
+                    f"{due.meeting.key}  {due.meeting.title.get('en', '')} ({when}): "
+                    f"{due.slot.name} reminder, due {at}, {due.items} open agenda items"
+                )
+            )
+        person = due.person
+        status = "queued" if due.queued else ("would send" if person.email else "no email")
+        address = f"<{person.email}>" if person.email else "(no email address)"
+        console.print(
+            _cell(
+                f"  {status:<10}  {person.key} {address} [{person.language}]: "
+                f"responsible for {due.mine} of them"
+            )
+        )
+    reachable = sum(1 for due in dues if due.person.email)
+    sessions = len({due.meeting.id for due in dues})
+    console.print(_cell(f"{reachable} digests due for {sessions} session(s)"))
+
+
+def reminders_sent(report: "RunReport") -> None:
+    console = _console()
+    for outcome in report.outcomes:
+        detail = f": {outcome.detail}" if outcome.detail and outcome.status != "sent" else ""
+        console.print(
+            _cell(
+                f"{outcome.status:<8} {outcome.session} {outcome.slot} reminder to "
+                f"{outcome.person} <{outcome.address}>{detail}"
+            )
+        )
+    counts = {status: 0 for status in ("sent", "waiting", "failed", "skipped")}
+    for outcome in report.outcomes:
+        if outcome.status in counts:
+            counts[outcome.status] += 1
+    summary = ", ".join(f"{count} {status}" for status, count in counts.items())
+    console.print(_cell(f"{len(report.queued)} queued; {summary}"))
+
+
+def outbox(rows: list[Row]) -> None:
+    def utc(value: str | None) -> str:
+        return f"{value[:16].replace('T', ' ')} UTC" if value else "–"
+
+    console = _console()
+    if not rows:
+        console.print(_cell("the outbox is empty"))
+        return
+    for row in rows:
+        tries = f"{row['attempts']} {'try' if row['attempts'] == 1 else 'tries'}"
+        if row["status"] == "sent":
+            state = f"sent {utc(row['sent_at'])}"
+        elif row["status"] == "pending":
+            state = f"waiting ({tries}), next try {utc(row['next_attempt_at'])}"
+        else:
+            state = f"{row['status']} ({tries})"
+        console.print(
+            _cell(
+                f"#{row['id']}  {row['plan']} {row['session']} {row['reminder']} → "
+                f"{row['person']} <{row['address']}>: {state}; due {utc(row['due_at'])}"
+            )
+        )
+        if row["error"] and row["status"] != "sent":
+            console.print(_cell(f"    {row['error']}"))
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    console.print(_cell(", ".join(f"{n} {status}" for status, n in sorted(counts.items()))))

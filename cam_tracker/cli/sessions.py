@@ -1,0 +1,103 @@
+"""`cam calendar` and `cam session …`: the committee's sessions."""
+
+from pathlib import Path
+
+import click
+
+from cam_tracker.cli.base import actor_option, cli, emit_json, json_option, who, workspace
+
+
+@cli.command("calendar")
+@click.option("--month", metavar="YYYY-MM", help="Only this month.")
+@click.option(
+    "--ics",
+    "ics_file",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    metavar="FILE",
+    help="Write the sessions as iCalendar (with reminder alarms) to FILE ('-': standard output).",
+)
+@json_option
+def calendar_command(month: str | None, ics_file: str | None, as_json: bool) -> None:
+    """Sessions by month with their agenda and each item's state."""
+    if ics_file is not None:
+        from cam_tracker.core.settings import reminder_settings
+
+        count, data = workspace().calendar_ics(month, reminder_settings())
+        if ics_file == "-":
+            click.echo(data, nl=False)
+            return
+        try:
+            Path(ics_file).write_bytes(data)
+        except OSError as exc:
+            raise click.FileError(ics_file, exc.strerror) from None
+        click.echo(f"{count} sessions written to {ics_file}")
+        return
+    rows = workspace().calendar(month)
+    if as_json:
+        emit_json(rows)
+    else:
+        from cam_tracker.cli import console
+
+        console.calendar(rows)
+
+
+@cli.group("session")
+def session_group() -> None:
+    """Record sessions of the committee."""
+
+
+@session_group.command("record")
+@click.argument("session_id", metavar="ID")
+@click.option(
+    "--on", "on", metavar="DATE", help="The day it was held (default: its date, else today)."
+)
+@click.option("--as-planned", is_flag=True, help="Advance every agenda item by its planned event.")
+@click.option(
+    "--except",
+    "excluded",
+    multiple=True,
+    metavar="KEY",
+    help="With --as-planned: leave this activity as it is (repeatable).",
+)
+@actor_option
+def session_record(
+    session_id: str, on: str | None, as_planned: bool, excluded: tuple[str, ...], actor: str | None
+) -> None:
+    """Record that session ID was held, and advance its agenda items."""
+    outcomes = workspace().record_session(
+        session_id, actor=who(actor), on=on, as_planned=as_planned, excluded=excluded
+    )
+    click.echo(f"session {session_id} recorded as held")
+    for item in outcomes:
+        event = f" {item.event}" if item.event else ""
+        detail = f": {item.detail}" if item.detail else ""
+        click.echo(f"  {item.status:<9} {item.activity}{event}{detail}")
+    if any(item.status == "skipped" for item in outcomes):
+        click.echo("advance the skipped items with `cam advance`, or record with --as-planned")
+
+
+@session_group.command("reschedule")
+@click.argument("session_id", metavar="ID")
+@click.option("--to", "to_day", required=True, metavar="YYYY-MM-DD", help="The new date.")
+@click.option("--reason", required=True, help="Why it moves (kept in the history).")
+@actor_option
+def session_reschedule(session_id: str, to_day: str, reason: str, actor: str | None) -> None:
+    """Set or move the date of session ID; its pending reminders follow."""
+    from cam_tracker.core.settings import reminder_settings
+    from cam_tracker.reminders.outbox import move_session
+
+    move = move_session(
+        workspace(),
+        session_id,
+        to=to_day,
+        reason=reason,
+        actor=who(actor),
+        settings=reminder_settings(),
+    )
+    click.echo(f"session {session_id}: {move.moved.before} → {move.moved.after}")
+    click.echo(f"  recorded in the history of {len(move.moved.history)} agenda activities")
+    if move.reminders_moved or move.reminders_dropped:
+        click.echo(
+            f"  pending reminders: {move.reminders_moved} moved to the new date, "
+            f"{move.reminders_dropped} lapsed"
+        )

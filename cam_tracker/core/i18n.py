@@ -1,0 +1,108 @@
+"""Languages: gettext catalogs (Babel), Jinja environments, dates and numbers.
+
+English is the source language. Another language is a directory of catalogs,
+`locale/<lang>/<domain>.po`: adding French is adding `fr/`,
+not code. Catalogs are compiled in memory when first used.
+"""
+
+import datetime as dt
+import io
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime, format_skeleton
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+from babel.support import NullTranslations, Translations
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+
+from cam_tracker.core.errors import InvalidInput
+from cam_tracker.core.resources import data_dir
+from cam_tracker.core.text import languages, local
+
+
+def check_language(lang: str) -> str:
+    """A language with catalogs (or English); anything else is refused."""
+    known = languages()
+    if lang not in known:
+        raise InvalidInput(f"unknown language {lang!r}; available: {', '.join(known)}")
+    try:
+        Locale.parse(lang)
+    except (UnknownLocaleError, ValueError):
+        raise InvalidInput(f"unknown language {lang!r}") from None
+    return lang
+
+
+@lru_cache(maxsize=32)
+def translations(lang: str, domain: str) -> NullTranslations:
+    """The compiled catalog of one domain in one language (English: identity)."""
+    path = data_dir("locale") / lang / f"{domain}.po"
+    if lang == "en" or not path.is_file():
+        return NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=lang, domain=domain)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled, domain=domain)
+
+
+def day(value: dt.date | None, lang: str, style: str = "long") -> str:
+    """A date as the language writes it ('November 3, 2015', '3 de noviembre de 2015')."""
+    return "" if value is None else format_date(value, format=style, locale=lang)
+
+
+def month(value: str, lang: str) -> str:
+    """A YYYY-MM month as words ('November 2015', 'noviembre de 2015')."""
+    year, number = (int(part) for part in value.split("-"))
+    return format_skeleton("yMMMM", dt.date(year, number, 1), locale=lang)
+
+
+def when(value: str, lang: str) -> str:
+    """A stored month (YYYY-MM) or day (YYYY-MM-DD) as words."""
+    return month(value, lang) if len(value) == 7 else day(dt.date.fromisoformat(value), lang)
+
+
+def moment(value: dt.datetime | None, lang: str, zone: str = "UTC") -> str:
+    """A moment in a time zone, medium style."""
+    if value is None:
+        return ""
+    return format_datetime(value, format="medium", tzinfo=ZoneInfo(zone), locale=lang)
+
+
+def number(value: float, lang: str) -> str:
+    return format_decimal(value, locale=lang)
+
+
+def percent(value: float, lang: str) -> str:
+    return format_percent(value, locale=lang)
+
+
+def environment(lang: str, domain: str, template_dirs: list[Path], *, html: bool) -> Environment:
+    """A Jinja environment for one language: autoescape for HTML, strict undefined."""
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs]),
+        autoescape=html,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.install_gettext_translations(translations(lang, domain), newstyle=True)  # type: ignore[attr-defined]
+    filters: dict[str, Any] = {
+        "day": lambda v, style="long": day(v, lang, style),
+        "month": lambda v: month(v, lang),
+        "when": lambda v: when(v, lang),
+        "moment": lambda v, zone="UTC": moment(v, lang, zone),
+        "number": lambda v: number(v, lang),
+        "percent": lambda v: percent(v, lang),
+        "local": lambda labels: local(labels, lang),
+    }
+    env.filters.update(filters)
+    env.globals["lang"] = lang
+    return env

@@ -1,0 +1,1 @@
+"""Reminders before sessions: when due, the outbox, the digest, the transport, the daemon."""

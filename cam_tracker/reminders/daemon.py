@@ -1,0 +1,143 @@
+"""The long-running reminder process: APScheduler 3 runs `tick` every N seconds.
+
+The scheduler only says when to look. What is due comes from the clock and
+the outbox (`reminders.run`), so whatever fell due while the process was down
+is found by its first tick, which runs at start; and exactly-once comes from
+the outbox's claims, so two processes never send the same row.
+"""
+
+import datetime as dt
+import logging
+import signal
+import threading
+import time
+from types import FrameType
+from typing import Any
+
+from cam_tracker import store
+from cam_tracker.core.errors import CamError
+from cam_tracker.core.settings import reminder_settings, smtp_settings
+from cam_tracker.reminders import outbox as reminders
+from cam_tracker.store import models
+
+log = logging.getLogger(__name__)
+
+JOB_ID = "cam-reminders"
+_stop = threading.Event()
+
+
+def tick(database_url: str, plan_name: str | None) -> None:
+    """One look at what is due now: queue it, send it, log it. Never raises."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        reminders.run(
+            database_url,
+            models.utcnow(),
+            smtp=smtp_settings(),
+            settings=reminder_settings(),
+            plan_name=plan_name,
+            stop=_stop,
+        )
+    except (CamError, SQLAlchemyError) as exc:
+        log.error("reminders: %s", str(exc).splitlines()[0] if str(exc) else repr(exc))
+
+
+def build(database_url: str, plan_name: str | None, *, interval: float) -> Any:
+    """A BlockingScheduler with one job: `tick` at once, then every `interval` seconds."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = BlockingScheduler(timezone=dt.UTC)
+    scheduler.add_job(
+        "cam_tracker.reminders.daemon:tick",
+        trigger="interval",
+        seconds=interval,
+        id=JOB_ID,
+        name="send the reminders that are due",
+        replace_existing=True,
+        kwargs={"database_url": database_url, "plan_name": plan_name},
+        # A tick that starts late still runs, as long as it is within one interval;
+        # late ticks that piled up (a suspended machine) run once, not once each.
+        misfire_grace_time=max(1, int(interval)),
+        coalesce=True,
+        max_instances=1,
+        next_run_time=dt.datetime.now(dt.UTC),
+    )
+    return scheduler
+
+
+def run(database_url: str, plan_name: str | None, *, interval: float) -> None:
+    """Run until SIGTERM or SIGINT; the first look is at once, then every `interval` s.
+
+    The settings are read afresh at each tick: a changed configuration file
+    applies without a restart.
+    """
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    scheduler = build(database_url, plan_name, interval=interval)
+    _stop.clear()
+    stoppers: list[threading.Thread] = []
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        if _stop.is_set():
+            return
+        log.info("received %s: stopping after the current send", signal.Signals(signum).name)
+        _stop.set()
+        # Shut down from another thread: a signal handler must not wait on the
+        # scheduler's locks, which the interrupted main loop may hold.
+        stopper = threading.Thread(target=_shutdown, args=(scheduler,), daemon=True)
+        stoppers.append(stopper)
+        stopper.start()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    log.info(
+        "scheduler started: looking for due reminders every %s s (store %s)",
+        f"{interval:g}",
+        _safe_url(database_url),
+    )
+    try:
+        scheduler.start()
+    finally:
+        for stopper in stoppers:
+            stopper.join()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        store.dispose(database_url)
+    log.info("scheduler stopped")
+
+
+def _shutdown(scheduler: Any) -> None:
+    """Stop the scheduler once it runs, waiting for the tick in progress to finish."""
+    from apscheduler.schedulers import SchedulerNotRunningError
+
+    for _ in range(100):
+        try:
+            scheduler.shutdown(wait=True)
+            return
+        except SchedulerNotRunningError:  # the signal came before the scheduler started
+            time.sleep(0.05)
+
+
+def _safe_url(url: str) -> str:
+    """The store URL without its password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unparsable URL)"
+
+
+def start(database_url: str, plan_name: str | None, *, interval: float) -> None:
+    """Check the settings and the store, configure logging on stderr, then `run`.
+
+    A mistake in the settings or an unreachable store stops the command at
+    once, with its one-line error, rather than at every tick.
+    """
+    smtp_settings()
+    reminder_settings()
+    store.engine_for(database_url)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    run(database_url, plan_name, interval=interval)

@@ -1,0 +1,343 @@
+"""Reminder emails: the digest of a session, rendered (Jinja2, per language), sent over SMTP.
+
+The templates are data (`notifications/reminder.txt.j2` and `.html.j2`); their
+strings are translated by the `reminders` catalog of each language. Headers
+never carry a line break from the data (each value is flattened to one line
+first, and `EmailMessage` refuses the rest); the HTML part is autoescaped.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import Environment
+from sqlmodel import Session
+
+from cam_tracker.app.snapshot import Snapshot, snapshot
+from cam_tracker.core import i18n
+from cam_tracker.core.errors import NotFound, TransitionRefused
+from cam_tracker.core.resources import data_dir
+from cam_tracker.core.text import local, one_line
+from cam_tracker.reminders.due import recipients
+from cam_tracker.reminders.timing import upcoming_until
+from cam_tracker.store import models
+
+DOMAIN = "reminders"
+
+if TYPE_CHECKING:
+    from cam_tracker.app.workspace import Workspace
+
+
+Labels = dict[str, str]
+
+
+MAX_SUBJECT = 200
+
+
+@dataclass(frozen=True)
+class Item:
+    """One agenda item of the session, with its activity's state as of the digest."""
+
+    number: str
+    activity: str
+    title: Labels
+    text: Labels
+    state: str
+    state_label: Labels
+    expected: Labels | None
+    done: bool
+    responsible: tuple[str, ...]
+    responsible_keys: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Late:
+    """A milestone of the plan that is behind: its due day has passed and it is not done."""
+
+    number: str
+    title: Labels
+    expected: Labels | None
+    month: str
+    due: dt.date
+    session: str
+    responsible_keys: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document symbol recorded in the history of an activity on the agenda."""
+
+    symbol: str
+    number: str
+    title: Labels
+    step: Labels
+    on: dt.date
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything a reminder says about one session, in no particular language."""
+
+    plan_title: Labels
+    body_name: Labels
+    body_short: str
+    session: str
+    title: Labels
+    kind: str
+    date: dt.date | None
+    month: str
+    today: dt.date
+    items: tuple[Item, ...]
+    late: tuple[Late, ...]
+    documents: tuple[Document, ...]
+
+    @property
+    def open_items(self) -> list[Item]:
+        return [item for item in self.items if not item.done]
+
+    @property
+    def responsible_keys(self) -> set[str]:
+        return {key for item in self.open_items for key in item.responsible_keys}
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who a digest is written for."""
+
+    key: str
+    name: str
+    role: str
+
+
+def _labels(flow_labels: dict[str, str] | None, fallback: str) -> Labels:
+    return dict(flow_labels) if flow_labels else {"en": fallback}
+
+
+def digest(snap: Snapshot, meeting: models.Meeting) -> Digest:
+    """The digest of one session as the snapshot sees it."""
+    views = {view.activity.id: view for view in snap.activities}
+    items = []
+    for milestone in snap.agenda(meeting):
+        view = views[milestone.activity.id]
+        flow = view.flow
+        state = flow.states.get(view.state)
+        event = milestone.milestone.event
+        step = next((s for s in flow.steps if s.event == event), None) if event else None
+        items.append(
+            Item(
+                number=view.activity.number,
+                activity=view.activity.key,
+                title=view.activity.title,
+                text=milestone.milestone.text,
+                state=view.state,
+                state_label=_labels(state.labels if state else None, view.state),
+                expected=_labels(step.labels, event or "") if step else None,
+                done=milestone.is_done,
+                responsible=tuple(p.name for p in view.responsible),
+                responsible_keys=frozenset(p.key for p in view.responsible),
+            )
+        )
+    late = []
+    for view in snap.activities:
+        for milestone in view.late_milestones(snap.today):
+            event = milestone.milestone.event
+            step = next((s for s in view.flow.steps if s.event == event), None)
+            late.append(
+                Late(
+                    number=view.activity.number,
+                    title=view.activity.title,
+                    expected=_labels(step.labels, event or "") if step else None,
+                    month=milestone.milestone.planned_month,
+                    due=milestone.due,
+                    session=milestone.session.key,
+                    responsible_keys=frozenset(p.key for p in view.responsible),
+                )
+            )
+    late.sort(key=lambda entry: (entry.due, entry.number))
+    on_agenda = {item.activity for item in items}
+    documents = []
+    for view in snap.activities:
+        if view.activity.key not in on_agenda:
+            continue
+        for row in view.history:
+            if row.document:
+                step = next((s for s in view.flow.steps if s.event == row.event), None)
+                documents.append(
+                    Document(
+                        symbol=row.document,
+                        number=view.activity.number,
+                        title=view.activity.title,
+                        step=_labels(step.labels if step else None, row.event),
+                        on=row.at.astimezone(snap.zone).date(),
+                    )
+                )
+    body = snap.plan.body
+    return Digest(
+        plan_title=snap.plan.title,
+        body_name=body.get("name") or {"en": str(body.get("short", ""))},
+        body_short=str(body.get("short", "")),
+        session=meeting.key,
+        title=meeting.title,
+        kind=meeting.kind,
+        date=meeting.date,
+        month=meeting.month,
+        today=snap.today,
+        items=tuple(items),
+        late=tuple(late),
+        documents=tuple(documents),
+    )
+
+
+@lru_cache(maxsize=16)
+def _environment(lang: str, html: bool) -> Environment:
+    return i18n.environment(lang, DOMAIN, [data_dir("templates")], html=html)
+
+
+def render(digest: Digest, reader: Reader | None, lang: str, *, html: bool) -> str:
+    """The body of the reminder, plain text or HTML, in `lang`."""
+    env = _environment(lang, html)
+    template = env.get_template("reminder.html.j2" if html else "reminder.txt.j2")
+    keys = {reader.key} if reader else set()
+    context: dict[str, Any] = {
+        "d": digest,
+        "reader": reader,
+        "subject": subject(digest, lang),
+        "mine": [item for item in digest.open_items if item.responsible_keys & keys],
+        "late_mine": [entry for entry in digest.late if entry.responsible_keys & keys],
+        "days": (digest.date - digest.today).days if digest.date else None,
+    }
+    return template.render(context)
+
+
+def subject(digest: Digest, lang: str) -> str:
+    """The subject line: body, session title and when; always one line."""
+    gettext = i18n.translations(lang, DOMAIN).gettext
+    when = i18n.day(digest.date, lang) if digest.date else i18n.month(digest.month, lang)
+    text = gettext("[%(body)s] Reminder: %(title)s, %(when)s") % {
+        "body": digest.body_short,
+        "title": local(digest.title, lang),
+        "when": when,
+    }
+    return one_line(text)
+
+
+def compose(
+    digest: Digest,
+    reader: Reader,
+    address: str,
+    lang: str,
+    *,
+    sender: str,
+    message_id: str,
+    date: dt.datetime,
+    calendar: bytes,
+) -> EmailMessage:
+    """The email: multipart/mixed of (text + HTML alternatives) and the session's .ics."""
+    message = EmailMessage()
+    message["Subject"] = subject(digest, lang)
+    message["From"] = Address(display_name=one_line(digest.body_short), addr_spec=sender)
+    message["To"] = Address(display_name=one_line(reader.name), addr_spec=address)
+    message["Date"] = format_datetime(date.astimezone(dt.UTC))
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(render(digest, reader, lang, html=False), cte="quoted-printable")
+    message.add_alternative(
+        render(digest, reader, lang, html=True), subtype="html", cte="quoted-printable"
+    )
+    message.add_attachment(
+        calendar,
+        maintype="text",
+        subtype="calendar",
+        filename=f"{digest.session}.ics",
+        params={"method": "PUBLISH"},
+    )
+    message["Content-Language"] = lang
+    return message
+
+
+def next_session(snap: Snapshot, now: dt.datetime) -> models.Meeting:
+    """The first session still ahead at `now` that has not been held."""
+    zone = snap.plan.timezone
+    ahead = [
+        m for m in snap.sessions if snap.session_held(m) is None and now < upcoming_until(m, zone)
+    ]
+    if not ahead:
+        raise NotFound(f"no session of {snap.plan.name} is ahead of {snap.today}")
+    return min(ahead, key=lambda m: (upcoming_until(m, zone), m.position))
+
+
+@dataclass
+class Preview:
+    """A reminder as it would go out to one reader."""
+
+    session: str
+    to: str
+    subject: str
+    body: str
+
+
+def preview(
+    db: Session,
+    plan: models.Plan,
+    session_key: str | None,
+    *,
+    now: dt.datetime,
+    person_key: str | None = None,
+    lang: str | None = None,
+    html: bool = False,
+) -> Preview:
+    """Render a session's reminder for one of its recipients (or for `person_key`)."""
+    from cam_tracker.app.lookup import find_session
+    from cam_tracker.app.people import find_person
+    from cam_tracker.core.text import languages
+    from cam_tracker.reminders import digest as mail
+
+    snap = snapshot(db, plan, now)
+    meeting = find_session(db, plan, session_key) if session_key else next_session(snap, now)
+    if meeting.removed:
+        raise TransitionRefused(f"session {meeting.key} is no longer in the plan file")
+    person = find_person(db, person_key) if person_key else None
+    if person is None:
+        everyone = recipients(db, snap, meeting)
+        person = next((p for p in everyone if p.email), everyone[0] if everyone else None)
+    language = lang or (person.language if person else "en")
+    if language not in languages():
+        language = "en"
+    reader = mail.Reader(person.key, person.name, person.role) if person else None
+    digest = mail.digest(snap, meeting)
+    if person is None:
+        to = "(nobody: no chair, vice chair, secretariat or responsible person)"
+    else:
+        to = f"{person.name} <{person.email}>" if person.email else f"{person.name} (no email)"
+    return Preview(
+        session=meeting.key,
+        to=to,
+        subject=mail.subject(digest, language),
+        body=mail.render(digest, reader, language, html=html),
+    )
+
+
+def preview_for(
+    ws: "Workspace",
+    session_key: str | None,
+    *,
+    now: str | None,
+    person_key: str | None = None,
+    lang: str | None = None,
+    html: bool = False,
+) -> Preview:
+    """A session's reminder (None: the next session after `now`) as it would go out."""
+    with ws.session() as db:
+        return preview(
+            db,
+            ws.plan(db),
+            session_key,
+            now=ws.moment(db, now),
+            person_key=person_key,
+            lang=lang,
+            html=html,
+        )

@@ -1,0 +1,132 @@
+"""TODO docstring."""
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from cam_tracker.app.snapshot import Snapshot, snapshots
+from cam_tracker.core.settings import ReminderSettings
+from cam_tracker.reminders.timing import ReminderSlot, due_slot
+from cam_tracker.store import models
+from cam_tracker.store.models import PENDING
+
+LEADERS = ("chair", "vice_chair", "secretariat")
+
+
+def _plans(db: Session, plan_name: str | None) -> list[models.Plan]:
+    from cam_tracker.app.lookup import current_plan
+
+    if plan_name:
+        return [current_plan(db, plan_name)]
+    return list(db.exec(select(models.Plan).order_by(col(models.Plan.name))))
+
+
+def recipients(
+    db: Session,
+    snap: Snapshot,
+    meeting: models.Meeting,
+    leaders: list[models.Person] | None = None,
+) -> list[models.Person]:
+    """The chair, vice chair and secretariat, then whoever is responsible for an open item."""
+    if leaders is None:
+        leaders = _leaders(db)
+    views = {view.activity.id: view for view in snap.activities}
+    responsible = [
+        person
+        for milestone in snap.agenda(meeting)
+        if not milestone.is_done
+        for person in views[milestone.activity.id].responsible
+    ]
+    unique: dict[int | None, models.Person] = {}
+    for person in [*leaders, *responsible]:
+        unique.setdefault(person.id, person)
+    return list(unique.values())
+
+
+def _leaders(db: Session) -> list[models.Person]:
+    return sorted(
+        db.exec(select(models.Person).where(col(models.Person.role).in_(LEADERS))),
+        key=lambda p: (LEADERS.index(p.role), p.key),
+    )
+
+
+@dataclass
+class Due:
+    """One digest due now for one person (`queued`: already in the outbox, waiting)."""
+
+    plan: models.Plan
+    meeting: models.Meeting
+    slot: ReminderSlot
+    person: models.Person
+    items: int
+    mine: int
+    queued: bool
+
+
+def due(
+    db: Session, now: dt.datetime, settings: ReminderSettings, plan_name: str | None = None
+) -> list[Due]:
+    """Every digest due at `now` and not sent yet, people without an address included.
+
+    A fixed number of queries, however many plans, sessions and activities:
+    the sessions tell which reminders are due; only the plans that have one
+    are read, all at once, and the outbox once for all their sessions.
+    """
+    plans = {plan.id: plan for plan in _plans(db, plan_name)}
+    if not plans:
+        return []
+    slots: dict[int | None, ReminderSlot] = {}
+    due_plans: set[int | None] = set()
+    for meeting in db.exec(
+        select(models.Meeting)
+        .where(col(models.Meeting.plan_id).in_(list(plans)))
+        .where(col(models.Meeting.removed).is_(False))
+    ):
+        plan = plans[meeting.plan_id]
+        today = now.astimezone(ZoneInfo(plan.timezone)).date()
+        if meeting.held_on is not None and meeting.held_on <= today:
+            continue
+        slot = due_slot(meeting, plan.timezone, now, settings.offsets_days, settings.monthly_day)
+        if slot is not None:
+            slots[meeting.id] = slot
+            due_plans.add(plan.id)
+    if not slots:
+        return []
+    snaps = snapshots(db, [p for p in plans.values() if p.id in due_plans], now, with_history=False)
+    existing: dict[tuple[int, str, int], str] = {
+        (session_id, slot_name, person_id): status
+        for session_id, slot_name, person_id, status in db.exec(
+            select(
+                models.Outbox.session_id,
+                models.Outbox.slot,
+                models.Outbox.person_id,
+                models.Outbox.status,
+            ).where(col(models.Outbox.session_id).in_(list(slots)))
+        )
+    }
+    leaders = _leaders(db)
+    found = []
+    for snap in snaps:
+        views = {view.activity.id: view for view in snap.activities}
+        for meeting in snap.sessions:
+            slot = slots.get(meeting.id)
+            if slot is None or snap.session_held(meeting):
+                continue
+            open_items = [m for m in snap.agenda(meeting) if not m.is_done]
+            if not open_items:
+                continue
+            for person in recipients(db, snap, meeting, leaders):
+                status = existing.get((meeting.id or 0, slot.name, person.id or 0))
+                if status is not None and status != PENDING:
+                    continue
+                mine = sum(
+                    1
+                    for m in open_items
+                    if any(p.id == person.id for p in views[m.activity.id].responsible)
+                )
+                found.append(
+                    Due(snap.plan, meeting, slot, person, len(open_items), mine, status == PENDING)
+                )
+    return found

@@ -1,0 +1,555 @@
+"""Reminders before sessions: what is due, the outbox, and sending each row exactly once.
+
+Due-ness comes from the clock and the outbox, never from whatever calls
+`run`: a session's reminder is due once its time has passed and the session
+is still ahead (`schedule.due_slot`); reminders of the same session whose
+time passed unsent collapse into the latest one. A due reminder is one outbox
+row per recipient, unique on (session, slot, person): queueing twice queues
+once, and a row sent is never queued again.
+
+Sending claims one row at a time with a conditional UPDATE (still pending,
+unclaimed or its lease expired), so two senders never hold the same row; the
+row's Message-ID is fixed at its first claim. The crash window: a sender that
+dies after the server accepted a message and before the row is marked sent
+leaves the row claimed; once its lease expires another sender sends it again,
+with the same Message-ID. That is at-least-once in that window (milliseconds
+wide): a lost reminder is worse than a duplicate that mail systems can
+recognise by its Message-ID.
+"""
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+import uuid
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, or_, select
+
+from cam_tracker import store
+from cam_tracker.app.snapshot import Snapshot, snapshot
+from cam_tracker.core.errors import (
+    CamError,
+    DeliveryError,
+    InvalidInput,
+    NotFound,
+    TransitionRefused,
+)
+from cam_tracker.core.settings import ReminderSettings, SmtpSettings
+from cam_tracker.reminders.due import Due, due
+from cam_tracker.reminders.timing import reminder_slots, upcoming_until
+from cam_tracker.store import models
+from cam_tracker.store.models import FAILED, PENDING, SENT, SKIPPED
+
+if TYPE_CHECKING:
+    from cam_tracker.app.sessions import SessionMoved
+    from cam_tracker.app.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+
+log.addHandler(logging.NullHandler())  # shown only where logging is configured
+
+
+LEASE = dt.timedelta(minutes=10)
+
+
+MAX_BACKOFF = dt.timedelta(hours=6)
+
+
+def queue(db: Session, dues: list[Due]) -> list[models.Outbox]:
+    """Insert an outbox row for each new digest with an address; older pending ones collapse."""
+    rows = []
+    for item in dues:
+        if item.queued or not item.person.email:
+            continue
+        assert item.meeting.id is not None and item.person.id is not None
+        row = models.Outbox(
+            session_id=item.meeting.id,
+            slot=item.slot.name,
+            person_id=item.person.id,
+            address=item.person.email,
+            due_at=item.slot.at,
+        )
+        savepoint = db.begin_nested()
+        db.add(row)
+        try:
+            db.flush()
+        except IntegrityError:  # another run queued it first
+            savepoint.rollback()
+            continue
+        savepoint.commit()
+        rows.append(row)
+        db.exec(
+            _claimable(update(models.Outbox), models.utcnow())
+            .where(models.Outbox.session_id == row.session_id)
+            .where(models.Outbox.person_id == row.person_id)
+            .where(models.Outbox.slot != row.slot)
+            .where(col(models.Outbox.due_at) < row.due_at)
+            .values(status=SKIPPED, error=f"superseded by the {row.slot} reminder")
+        )
+    return rows
+
+
+def _claimable(statement: Any, real_now: dt.datetime) -> Any:
+    """Rows still pending that no live sender holds."""
+    return statement.where(models.Outbox.status == PENDING).where(
+        or_(
+            col(models.Outbox.claimed_by).is_(None),
+            col(models.Outbox.lease_until) < real_now,
+        )
+    )
+
+
+def follow(
+    db: Session, meeting: models.Meeting, zone: str, settings: ReminderSettings
+) -> tuple[int, int]:
+    """After a session moved: pending reminders take their new times, or lapse."""
+    slots = {
+        s.name: s.at
+        for s in reminder_slots(meeting, zone, settings.offsets_days, settings.monthly_day)
+    }
+    moved = dropped = 0
+    pending = db.exec(
+        select(models.Outbox)
+        .where(models.Outbox.session_id == meeting.id)
+        .where(models.Outbox.status == PENDING)
+    ).all()
+    for row in pending:
+        statement = _claimable(update(models.Outbox), models.utcnow()).where(
+            models.Outbox.id == row.id
+        )
+        if row.slot in slots:
+            moved += db.exec(statement.values(due_at=slots[row.slot])).rowcount
+        else:
+            dropped += db.exec(
+                statement.values(
+                    status=SKIPPED,
+                    error=f"the session moved to {meeting.date}: the {row.slot} reminder lapsed",
+                )
+            ).rowcount
+    db.flush()
+    return moved, dropped
+
+
+@dataclass
+class SessionMove:
+    """A session moved, and what became of its pending reminders."""
+
+    moved: "SessionMoved"
+    reminders_moved: int
+    reminders_dropped: int
+
+
+def move_session(
+    ws: "Workspace", key: str, *, to: str, reason: str, actor: str, settings: ReminderSettings
+) -> SessionMove:
+    """Set or move a session's date: its open items and its pending reminders follow,
+    in one transaction."""
+    from cam_tracker.app import sessions
+    from cam_tracker.core.dates import parse_day
+
+    with ws.session() as db:
+        plan = ws.plan(db)
+        moved = sessions.reschedule(
+            db, plan, key, to=parse_day(to, "to"), reason=reason, actor=actor
+        )
+        count, dropped = follow(db, moved.meeting, plan.timezone, settings)
+        return SessionMove(moved, count, dropped)
+
+
+@dataclass
+class Outcome:
+    """What one send attempt did with one outbox row."""
+
+    row: int
+    session: str
+    slot: str
+    person: str
+    address: str
+    status: str  # sent | failed | waiting | skipped | later
+    detail: str = ""
+
+
+@dataclass
+class _Claimed:
+    row: models.Outbox
+    person: models.Person
+    meeting: models.Meeting
+    message: EmailMessage | None = None
+
+
+class _Run:
+    """One pass of the sender: its claim token, its snapshots, its connection."""
+
+    def __init__(
+        self, url: str, now: dt.datetime, smtp: SmtpSettings, settings: ReminderSettings
+    ) -> None:
+        self.url = url
+        self.now = now
+        self.smtp = smtp
+        self.settings = settings
+        self.token = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:12]}"
+        self.domain = smtp.sender.rpartition("@")[2]
+        self.snapshots: dict[int, Snapshot] = {}
+
+    def candidates(self) -> list[int]:
+        real_now = models.utcnow()
+        with store.session(self.url) as db:
+            return [
+                row_id
+                for row_id in db.exec(
+                    _claimable(select(models.Outbox.id), real_now)
+                    .where(models.Outbox.due_at <= self.now)
+                    .where(models.Outbox.next_attempt_at <= real_now)
+                    .order_by(col(models.Outbox.due_at), col(models.Outbox.id))
+                )
+                if row_id is not None
+            ]
+
+    def claim(self, row_id: int) -> _Claimed | Outcome | None:
+        """Take the row (or settle it at once: skipped, failed, later); None if taken."""
+        with store.session(self.url) as db:
+            row = self._take(db, row_id, col(models.Outbox.due_at) <= self.now)
+            if row is None:
+                return None
+            if row.message_id is None:
+                row.message_id = make_msgid(domain=self.domain)
+                db.add(row)
+            person = db.get(models.Person, row.person_id)
+            meeting = db.get(models.Meeting, row.session_id)
+            assert person is not None and meeting is not None
+            claimed = _Claimed(row, person, meeting)
+            try:
+                settled = self._prepare(db, claimed)
+            except (CamError, ValueError) as exc:
+                settled = self._retry(db, row, f"cannot compose the message: {exc}")
+            return claimed if settled is None else settled
+
+    def _outcome(self, claimed: _Claimed, status: str, detail: str = "") -> Outcome:
+        return Outcome(
+            claimed.row.id or 0,
+            claimed.meeting.key,
+            claimed.row.slot,
+            claimed.person.key,
+            claimed.row.address,
+            status,
+            detail,
+        )
+
+    def _snapshot(self, db: Session, plan_id: int) -> Snapshot:
+        if plan_id not in self.snapshots:
+            plan = db.get(models.Plan, plan_id)
+            assert plan is not None
+            self.snapshots[plan_id] = snapshot(db, plan, self.now)
+        return self.snapshots[plan_id]
+
+    def _prepare(self, db: Session, claimed: _Claimed) -> Outcome | None:
+        """Compose the message, or settle the row when there is nothing to send."""
+        from cam_tracker.app.people import check_email
+        from cam_tracker.core.text import languages
+        from cam_tracker.reminders import digest as mail
+        from cam_tracker.reminders import ics
+
+        row, meeting, person = claimed.row, claimed.meeting, claimed.person
+        snap = self._snapshot(db, meeting.plan_id)
+        zone = snap.plan.timezone
+        slots = {
+            s.name: s
+            for s in reminder_slots(
+                meeting, zone, self.settings.offsets_days, self.settings.monthly_day
+            )
+        }
+        reason = None
+        if meeting.removed:
+            reason = "the session is no longer in the plan"
+        elif meeting.held_on is not None and meeting.held_on <= snap.today:
+            reason = f"the session was held on {meeting.held_on}"
+        elif self.now >= upcoming_until(meeting, zone):
+            reason = "the session has begun"
+        elif row.slot not in slots:
+            reason = f"the session's date changed: the {row.slot} reminder lapsed"
+        if reason is None and slots[row.slot].at > self.now:
+            self._settle(db, row, due_at=slots[row.slot].at, attempts=row.attempts - 1)
+            return self._outcome(claimed, "later", f"due {slots[row.slot].at.isoformat()}")
+        digest = mail.digest(snap, meeting) if reason is None else None
+        if digest is not None and not digest.open_items:
+            reason = "nothing is left open on the agenda"
+        if reason is not None or digest is None:
+            self._settle(db, row, status=SKIPPED, error=reason)
+            return self._outcome(claimed, SKIPPED, reason or "")
+        try:
+            address = check_email(person.email or "")
+        except InvalidInput as exc:
+            self._settle(db, row, status=FAILED, error=f"{person.key}: {exc}")
+            return self._outcome(claimed, FAILED, str(exc))
+        row.address = address
+        db.add(row)
+        lang = person.language if person.language in languages() else "en"
+        real_now = models.utcnow()
+        assert row.message_id is not None
+        claimed.message = mail.compose(
+            digest,
+            mail.Reader(person.key, person.name, person.role),
+            address,
+            lang,
+            sender=self.smtp.sender,
+            message_id=row.message_id,
+            date=real_now,
+            calendar=ics.feed(snap, [meeting], self.settings, lang, real_now),
+        )
+        return None
+
+    def _settle(self, db: Session, row: models.Outbox, **values: Any) -> int:
+        """Release or close a row this run holds."""
+        result = db.exec(
+            update(models.Outbox)
+            .where(col(models.Outbox.id) == row.id)
+            .where(col(models.Outbox.claimed_by) == self.token)
+            .values(claimed_by=None, lease_until=None, **values)
+        )
+        rowcount: int = result.rowcount
+        return rowcount
+
+    def _retry(self, db: Session, row: models.Outbox, error: str) -> Outcome:
+        attempts = db.exec(select(models.Outbox.attempts).where(models.Outbox.id == row.id)).one()
+        if attempts >= self.settings.max_attempts:
+            detail = f"{error} (gave up after {attempts} attempts)"
+            self._settle(db, row, status=FAILED, error=detail)
+            status = FAILED
+        else:
+            delay = dt.timedelta(seconds=self.settings.retry_seconds * 2 ** (attempts - 1))
+            retry_at = models.utcnow() + min(delay, MAX_BACKOFF)
+            self._settle(db, row, next_attempt_at=retry_at, error=error)
+            detail = f"{error}; next attempt {retry_at.isoformat(timespec='seconds')}"
+            status = "waiting"
+        meeting = db.get(models.Meeting, row.session_id)
+        person = db.get(models.Person, row.person_id)
+        return Outcome(
+            row.id or 0,
+            meeting.key if meeting else "?",
+            row.slot,
+            person.key if person else "?",
+            row.address,
+            status,
+            detail,
+        )
+
+    def finish(self, claimed: _Claimed, failure: DeliveryError | None) -> Outcome:
+        """Record what the server said."""
+        from cam_tracker.reminders.transport import Refused
+
+        with store.session(self.url) as db:
+            if failure is None:
+                done = self._settle(
+                    db, claimed.row, status=SENT, sent_at=models.utcnow(), error=None
+                )
+                if done != 1:
+                    log.warning(
+                        "outbox row %s was sent but its lease had expired: it may go twice",
+                        claimed.row.id,
+                    )
+                return self._outcome(claimed, SENT, claimed.row.message_id or "")
+            if isinstance(failure, Refused):
+                self._settle(db, claimed.row, status=FAILED, error=str(failure))
+                return self._outcome(claimed, FAILED, str(failure))
+            return self._retry(db, claimed.row, str(failure))
+
+    def postpone(self, row_id: int, error: str) -> Outcome | None:
+        """Claim a row only to record why it waits (the server is unreachable)."""
+        with store.session(self.url) as db:
+            row = self._take(db, row_id)
+            return None if row is None else self._retry(db, row, error)
+
+    def _take(self, db: Session, row_id: int, *conditions: Any) -> models.Outbox | None:
+        """Claim one row for this run, under a lease; None if another sender holds it."""
+        real_now = models.utcnow()
+        taken = db.exec(
+            _claimable(update(models.Outbox), real_now)
+            .where(models.Outbox.id == row_id)
+            .where(models.Outbox.next_attempt_at <= real_now)
+            .where(*conditions)
+            .values(
+                claimed_by=self.token,
+                lease_until=real_now + LEASE,
+                attempts=models.Outbox.attempts + 1,
+            )
+        )
+        if taken.rowcount != 1:
+            return None
+        return db.exec(select(models.Outbox).where(models.Outbox.id == row_id)).one()
+
+
+def send_due(
+    url: str,
+    now: dt.datetime,
+    smtp: SmtpSettings,
+    settings: ReminderSettings,
+    *,
+    stop: threading.Event | None = None,
+) -> list[Outcome]:
+    """Send every queued reminder due at `now`, each at most once per claim."""
+    from cam_tracker.reminders.transport import Mailer, Unreachable
+
+    run = _Run(url, now, smtp, settings)
+    outcomes: list[Outcome] = []
+    unreachable: str | None = None
+    with Mailer(smtp) as mailer:
+        for row_id in run.candidates():
+            if stop is not None and stop.is_set():
+                break
+            outcome: Outcome | None
+            if unreachable is not None:
+                outcome = run.postpone(row_id, unreachable)
+            else:
+                claimed = run.claim(row_id)
+                if claimed is None or isinstance(claimed, Outcome):
+                    outcome = claimed
+                else:
+                    assert claimed.message is not None
+                    failure: DeliveryError | None = None
+                    try:
+                        mailer.send(claimed.message, claimed.row.address)
+                    except DeliveryError as exc:
+                        failure = exc
+                        if isinstance(exc, Unreachable):
+                            unreachable = str(exc)
+                    outcome = run.finish(claimed, failure)
+            if outcome is not None:
+                _log(outcome)
+                outcomes.append(outcome)
+    return outcomes
+
+
+def _log(outcome: Outcome) -> None:
+    what = f"{outcome.slot} reminder of session {outcome.session} to {outcome.person}"
+    if outcome.status == SENT:
+        log.info("sent %s <%s> (%s)", what, outcome.address, outcome.detail)
+    elif outcome.status in (FAILED, "waiting"):
+        log.warning("%s %s: %s", outcome.status, what, outcome.detail)
+    else:
+        log.info("%s %s: %s", outcome.status, what, outcome.detail)
+
+
+@dataclass
+class RunReport:
+    """What one `run` found due, queued and sent."""
+
+    due: list[Due]
+    queued: list[models.Outbox]
+    outcomes: list[Outcome]
+
+
+def run(
+    url: str,
+    now: dt.datetime,
+    *,
+    smtp: SmtpSettings,
+    settings: ReminderSettings,
+    plan_name: str | None = None,
+    stop: threading.Event | None = None,
+) -> RunReport:
+    """Queue what is due at `now`, then send every queued row that is due."""
+    with store.session(url) as db:
+        found = due(db, now, settings, plan_name)
+        queued = queue(db, found)
+    if queued:
+        log.info("queued %d reminder(s)", len(queued))
+    return RunReport(found, queued, send_due(url, now, smtp, settings, stop=stop))
+
+
+def rows(db: Session, *, failed_only: bool = False) -> list[dict[str, Any]]:
+    """The outbox: every reminder queued, its state, and why when it failed."""
+    from cam_tracker.core.dates import iso
+
+    query = (
+        select(models.Outbox, models.Meeting, models.Plan, models.Person)
+        .join(models.Meeting, col(models.Meeting.id) == col(models.Outbox.session_id))
+        .join(models.Plan, col(models.Plan.id) == col(models.Meeting.plan_id))
+        .join(models.Person, col(models.Person.id) == col(models.Outbox.person_id))
+        .order_by(col(models.Outbox.id))
+    )
+    if failed_only:
+        query = query.where(models.Outbox.status == FAILED)
+    return [
+        {
+            "id": row.id,
+            "plan": plan.name,
+            "session": meeting.key,
+            "reminder": row.slot,
+            "person": person.key,
+            "address": row.address,
+            "status": row.status,
+            "due_at": iso(row.due_at),
+            "queued_at": iso(row.queued_at),
+            "attempts": row.attempts,
+            "next_attempt_at": iso(row.next_attempt_at) if row.status == PENDING else None,
+            "sent_at": iso(row.sent_at),
+            "message_id": row.message_id,
+            "error": row.error,
+        }
+        for row, meeting, plan, person in db.exec(query)
+    ]
+
+
+def retry(db: Session, row_id: int) -> models.Outbox:
+    """Put a failed (or waiting) row back in line, to be sent at the next run."""
+    row = db.get(models.Outbox, row_id)
+    if row is None:
+        raise NotFound(f"no outbox row {row_id}")
+    if row.status == SENT:
+        raise TransitionRefused(f"outbox row {row_id} was sent at {row.sent_at}: never twice")
+    if row.status == SKIPPED:
+        raise TransitionRefused(f"outbox row {row_id} was skipped ({row.error}): nothing to retry")
+    result = db.exec(
+        update(models.Outbox)
+        .where(col(models.Outbox.id) == row_id)
+        .where(col(models.Outbox.status).in_((PENDING, FAILED)))
+        .where(
+            or_(
+                col(models.Outbox.claimed_by).is_(None),
+                col(models.Outbox.lease_until) < models.utcnow(),
+            )
+        )
+        .values(status=PENDING, attempts=0, next_attempt_at=models.utcnow(), claimed_by=None)
+    )
+    if result.rowcount != 1:
+        raise TransitionRefused(f"outbox row {row_id} is being sent right now")
+    db.refresh(row)
+    return row
+
+
+# --- what the front ends call --------------------------------------------------------
+
+
+def due_now(ws: "Workspace", now: str | None, settings: ReminderSettings) -> list[Due]:
+    """The digests due at `now` (typed by the user; default: now), queued or not; sends nothing."""
+    with ws.session() as db:
+        return due(db, ws.moment(db, now), settings, ws.plan_name)
+
+
+def remind(
+    ws: "Workspace", now: str | None, *, smtp: SmtpSettings, settings: ReminderSettings
+) -> RunReport:
+    """Queue what is due at `now` (typed by the user; default: now) and send the queue."""
+    with ws.session() as db:
+        moment = ws.moment(db, now)
+    return run(ws.database_url, moment, smtp=smtp, settings=settings, plan_name=ws.plan_name)
+
+
+def listing(ws: "Workspace", *, failed_only: bool = False) -> list[dict[str, Any]]:
+    """The outbox, row by row."""
+    with ws.session() as db:
+        return rows(db, failed_only=failed_only)
+
+
+def retry_row(ws: "Workspace", row_id: int) -> None:
+    """Put one row back in line."""
+    with ws.session() as db:
+        retry(db, row_id)

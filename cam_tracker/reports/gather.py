@@ -1,0 +1,400 @@
+"""The progress report to the General Assembly: gather the data, then render it.
+
+`gather` reads a plan through `schedule.snapshot` (a fixed number of queries,
+history after the as-of moment ignored) into language-neutral data; `render`
+writes it as Markdown, self-contained HTML with a timeline chart, or PDF, in
+any language that has a `report` catalog. Templates are data: `templates/`.
+"""
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from cam_tracker.app import snapshot as schedule
+from cam_tracker.app.snapshot import MilestoneView
+from cam_tracker.core.dates import month_end
+from cam_tracker.core.text import local
+from cam_tracker.files import workflow
+from cam_tracker.files.workflow import RESCHEDULE
+from cam_tracker.store import models
+
+Labels = dict[str, str]
+
+
+CATALOG = "report"
+STATUSES = workflow.STATUSES
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A move recorded in the history: a milestone to another month, or a whole session.
+
+    `event_label` is None for a session's move; `before` and `after` are each a
+    month (YYYY-MM) or a day (YYYY-MM-DD), as the history row stores them.
+    """
+
+    event_label: Labels | None
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One recorded step of an activity (a row of the log)."""
+
+    number: int
+    day: dt.date
+    activity: str
+    activity_number: str
+    activity_title: Labels
+    event: str
+    event_label: Labels
+    from_label: Labels
+    to_label: Labels
+    session: Labels | None
+    document: str | None
+    note: str | None
+    actor: str
+    moved: Moved | None = None
+    # A step that halted, resumed or moved the activity (what the kind's workflow says).
+    delay: bool = False
+
+    @property
+    def is_transition(self) -> bool:
+        return self.event != RESCHEDULE
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A planned milestone: the step an activity should reach at a session."""
+
+    month: str
+    due: dt.date
+    session: Labels
+    text: Labels
+    event_label: Labels
+    done_on: dt.date | None
+    late: bool
+
+
+@dataclass
+class ActivityReport:
+    """One activity as it stood at the report's date."""
+
+    key: str
+    number: str
+    title: Labels
+    kind_label: Labels
+    state: str
+    state_label: Labels
+    status: str
+    steps: list[Step]
+    planned: list[Planned]
+    path: list[Labels]
+
+    @property
+    def transitions(self) -> list[Step]:
+        return [s for s in self.steps if s.is_transition]
+
+    @property
+    def remaining(self) -> list[Planned]:
+        return [p for p in self.planned if p.done_on is None]
+
+    @property
+    def late(self) -> list[Planned]:
+        return [p for p in self.planned if p.late]
+
+    @property
+    def next(self) -> Planned | None:
+        remaining = self.remaining
+        return remaining[0] if remaining else None
+
+
+@dataclass
+class ParagraphReport:
+    """An operative paragraph and the activities that serve it.
+
+    `entries` pairs each activity with whether this is where the report tells
+    it in full (its first mention) or refers back to it.
+    """
+
+    number: str
+    text: str
+    entries: list[tuple[ActivityReport, bool]]
+
+    @property
+    def activities(self) -> list[ActivityReport]:
+        return [activity for activity, _ in self.entries]
+
+
+@dataclass
+class MandateReport:
+    """A resolution that instructs the committee."""
+
+    key: str
+    symbol: str
+    title: Labels
+    paragraphs: list[ParagraphReport]
+
+    @property
+    def unserved(self) -> list[ParagraphReport]:
+        return [p for p in self.paragraphs if not p.activities]
+
+
+@dataclass(frozen=True)
+class SessionReport:
+    """A session of the calendar: planned, and held or not."""
+
+    key: str
+    month: str
+    title: Labels
+    date: dt.date | None
+    held_on: dt.date | None
+    items: int
+    items_done: int
+
+    def status(self, today: dt.date) -> str:
+        """held, pending (its month has not ended), or not_held."""
+        if self.held_on is not None:
+            return "held"
+        return "pending" if month_end(self.month) >= today else "not_held"
+
+
+@dataclass
+class Report:
+    """Everything the progress report says, in no language in particular."""
+
+    plan: str
+    title: Labels
+    body: Labels
+    body_short: str
+    parent: Labels | None
+    organization: Labels | None
+    period_start: str
+    period_end: str
+    general_assembly: Labels
+    as_of: dt.date
+    activities: list[ActivityReport]
+    mandates: list[MandateReport]
+    sessions: list[SessionReport]
+    log: list[Step]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def delays(self) -> list[Step]:
+        """Postponements, moves, withdrawals and resumptions, oldest first."""
+        return [s for s in self.log if s.delay]
+
+    @property
+    def behind(self) -> list[ActivityReport]:
+        return [a for a in self.activities if a.status == workflow.BEHIND]
+
+    @property
+    def unserved(self) -> list[tuple[MandateReport, ParagraphReport]]:
+        return [(m, p) for m in self.mandates for p in m.unserved]
+
+    @property
+    def sessions_held(self) -> int:
+        return sum(1 for s in self.sessions if s.held_on is not None)
+
+    def by_state(self, lang: str) -> list[tuple[str, int]]:
+        """Activities counted by the state label a reader sees, most first."""
+        counts = Counter(local(a.state_label, lang) for a in self.activities)
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+
+
+def _labels(value: Any) -> Labels | None:
+    """Plan data: a plain string is English, a mapping gives one text per language."""
+    if isinstance(value, str):
+        return {"en": value} if value else None
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items() if v}
+    return None
+
+
+def _own_steps(flow: workflow.Workflow) -> list[workflow.Step]:
+    """The steps of the kind itself, without postpone, withdraw and resume."""
+    return [
+        s for s in flow.steps if s.dest != workflow.PREVIOUS and s.dest not in flow.special_states
+    ]
+
+
+def path_to_final(
+    flow: workflow.Workflow, state: str, history: list[models.History]
+) -> list[Labels]:
+    """The fewest steps from `state` to a final state (resuming first when postponed)."""
+    if state in flow.states and flow.is_final(state):
+        return []
+    prefix: list[Labels] = []
+    if state in flow.special_states:
+        held = flow.initial
+        for row in history:
+            if row.to_state in flow.special_states and row.from_state not in flow.special_states:
+                held = row.from_state
+        resume = next((s for s in flow.steps if s.dest == workflow.PREVIOUS), None)
+        prefix = [resume.labels] if resume else []
+        state = held
+    steps = _own_steps(flow)
+    paths: dict[str, list[workflow.Step]] = {state: []}
+    frontier = [state]
+    while frontier:
+        following = []
+        for current in frontier:
+            if current in flow.states and flow.is_final(current):
+                return prefix + [s.labels for s in paths[current]]
+            for step in steps:
+                if current in step.sources and step.dest not in paths:
+                    paths[step.dest] = [*paths[current], step]
+                    following.append(step.dest)
+        frontier = following
+    return prefix
+
+
+def _planned(view: MilestoneView, flow: workflow.Workflow, zone: Any, late: bool) -> Planned:
+    event = view.milestone.event or ""
+    return Planned(
+        month=view.milestone.planned_month,
+        due=view.due,
+        session=view.session.title,
+        text=view.milestone.text,
+        event_label=flow.step(event).labels if event in flow.events() else {"en": event},
+        done_on=view.done.at.astimezone(zone).date() if view.done is not None else None,
+        late=late,
+    )
+
+
+def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> Report:
+    """Read a plan as it stood at `as_of` (default: now) into report data."""
+    snap = schedule.snapshot(db, plan, as_of, include_removed=True)
+    zone = snap.zone
+    today = snap.today
+    sessions = {s.id: s for s in snap.sessions}
+    views = {v.activity.id: v for v in snap.activities}
+
+    log: list[Step] = []
+    for row in snap.history:
+        view = views.get(row.activity_id)
+        if view is None:
+            continue
+        flow = view.flow
+        moved = None
+        event_label = flow.step(row.event).labels if row.event in flow.events() else None
+        note = row.note
+        if row.moved_from is not None and row.moved_to is not None:
+            name = row.moved_event
+            moved = Moved(
+                event_label=(
+                    None
+                    if name is None
+                    else flow.step(name).labels
+                    if name in flow.events()
+                    else {"en": name}
+                ),
+                before=row.moved_from,
+                after=row.moved_to,
+            )
+        meeting = sessions.get(row.session_id) if row.session_id else None
+        log.append(
+            Step(
+                number=len(log) + 1,
+                day=row.at.astimezone(zone).date(),
+                activity=view.activity.key,
+                activity_number=view.activity.number,
+                activity_title=view.activity.title,
+                event=row.event,
+                event_label=event_label or {"en": row.event},
+                from_label=_state_labels(flow, row.from_state),
+                to_label=_state_labels(flow, row.to_state),
+                session=meeting.title if meeting else None,
+                document=row.document,
+                note=note,
+                actor=row.actor,
+                moved=moved,
+                delay=row.event in flow.delay_events,
+            )
+        )
+    steps_of: dict[str, list[Step]] = {}
+    for step in log:
+        steps_of.setdefault(step.activity, []).append(step)
+
+    activities: dict[int, ActivityReport] = {}
+    for view in snap.activities:
+        if view.activity.removed:
+            continue
+        flow = view.flow
+        late = {m.milestone.id for m in view.late_milestones(today)}
+        assert view.activity.id is not None
+        activities[view.activity.id] = ActivityReport(
+            key=view.activity.key,
+            number=view.activity.number,
+            title=view.activity.title,
+            kind_label=flow.labels,
+            state=view.state,
+            state_label=_state_labels(flow, view.state),
+            status=view.status(today),
+            steps=steps_of.get(view.activity.key, []),
+            planned=[
+                _planned(m, flow, zone, m.milestone.id in late)
+                for m in view.milestones
+                if m.milestone.event is not None
+            ],
+            path=path_to_final(flow, view.state, view.history),
+        )
+
+    serving: dict[int, list[ActivityReport]] = {}
+    for view in snap.activities:
+        report = activities.get(view.activity.id or 0)
+        if report is not None:
+            for paragraph in view.paragraphs:
+                serving.setdefault(paragraph.id or 0, []).append(report)
+    told: set[str] = set()
+    mandates = []
+    for mandate in snap.mandates:
+        paragraphs = []
+        for paragraph in snap.paragraphs.get(mandate.id or 0, []):
+            entries = []
+            for activity in serving.get(paragraph.id or 0, []):
+                entries.append((activity, activity.key not in told))
+                told.add(activity.key)
+            paragraphs.append(ParagraphReport(paragraph.number, paragraph.text, entries))
+        mandates.append(MandateReport(mandate.key, mandate.symbol, mandate.title, paragraphs))
+    calendar = []
+    for meeting in snap.sessions:
+        agenda = [m for m in snap.agenda(meeting) if m.milestone.event is not None]
+        calendar.append(
+            SessionReport(
+                key=meeting.key,
+                month=meeting.month,
+                title=meeting.title,
+                date=meeting.date,
+                held_on=snap.session_held(meeting),
+                items=len(agenda),
+                items_done=sum(1 for m in agenda if m.is_done),
+            )
+        )
+    listed = list(activities.values())
+    body = plan.body
+    return Report(
+        plan=plan.name,
+        title=plan.title,
+        body=_labels(body.get("name")) or {"en": plan.name},
+        body_short=str(body.get("short") or ""),
+        parent=_labels(body.get("parent")),
+        organization=_labels(body.get("organization")),
+        period_start=plan.period_start,
+        period_end=plan.period_end,
+        general_assembly={k: v for k, v in plan.general_assembly.items() if v},
+        as_of=today,
+        activities=listed,
+        mandates=mandates,
+        sessions=calendar,
+        log=log,
+        counts={status: sum(1 for a in listed if a.status == status) for status in STATUSES},
+    )
+
+
+def _state_labels(flow: workflow.Workflow, state: str) -> Labels:
+    return flow.states[state].labels if state in flow.states else {"en": state}

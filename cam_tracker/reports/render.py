@@ -1,0 +1,196 @@
+"""Rendering the report: one registry of output formats, each a function of the gathered data.
+
+A new format (a web site, a word-processor file) is one more entry in
+`RENDERERS`; nothing else chooses by format name.
+"""
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cam_tracker.core.errors import InvalidInput
+from cam_tracker.core.resources import data_dir
+from cam_tracker.reports.gather import CATALOG, STATUSES, Report
+
+TEMPLATES = data_dir("templates")
+
+if TYPE_CHECKING:
+    from cam_tracker.app.workspace import Workspace
+
+PDF_MISSING = "PDF needs WeasyPrint: pip install 'cam-tracker[pdf]'"
+
+
+@dataclass(frozen=True)
+class Format:
+    """One output format of the report: its name, file suffixes, and how it renders."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    render: Callable[[Report, str], bytes]
+    binary: bool = False
+
+
+RENDERERS: dict[str, Format] = {}
+
+
+def renderer(name: str, *suffixes: str, binary: bool = False) -> Callable[[Any], Any]:
+    """Register a rendering function as the format `name` (the one place formats are listed)."""
+
+    def register(func: Callable[[Report, str], bytes]) -> Callable[[Report, str], bytes]:
+        RENDERERS[name] = Format(name, suffixes, func, binary)
+        return func
+
+    return register
+
+
+def format_for(output: Path | None, fmt: str | None) -> str:
+    """The format asked for, else the one the output file's suffix names, else Markdown."""
+    if fmt is not None:
+        if fmt not in RENDERERS:
+            raise InvalidInput(
+                f"unknown report format {fmt!r}; formats: {', '.join(RENDERERS)}",
+                fields=("format",),
+            )
+        return fmt
+    if output is None:
+        return "md"
+    suffix = output.suffix.lower()
+    found = next((f.name for f in RENDERERS.values() if suffix in f.suffixes), None)
+    if found is None:
+        suffixes = [s for f in RENDERERS.values() for s in f.suffixes]
+        raise InvalidInput(
+            f"cannot tell the format from {output.name!r}: name one of "
+            f"{'|'.join(RENDERERS)} or use a {', '.join(suffixes)} file",
+            fields=("format",),
+        )
+    return found
+
+
+def _translator(lang: str) -> Callable[[str], str]:
+    from cam_tracker.core.i18n import translations
+
+    return translations(lang, CATALOG).gettext
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+
+
+def _markdown_text(value: Any) -> str:
+    """Every value a Markdown template prints: one line, Markdown syntax escaped.
+
+    Text marked safe (a macro's output, already escaped) passes as it is.
+    """
+    from markupsafe import Markup
+
+    if isinstance(value, Markup):
+        return str(value)
+    text = "" if value is None else str(value)
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _environment(lang: str, *, html: bool) -> Any:
+    from cam_tracker.core.i18n import check_language, environment
+
+    env = environment(check_language(lang), CATALOG, [TEMPLATES], html=html)
+    if not html:
+        env.finalize = _markdown_text
+    env.globals["statuses"] = STATUSES
+    return env
+
+
+def render(report: Report, fmt: str = "md", lang: str = "en") -> bytes:
+    """The report in one registered format and one language."""
+    return RENDERERS[format_for(None, fmt)].render(report, lang)
+
+
+@renderer("md", ".md", ".markdown")
+def render_markdown(report: Report, lang: str) -> bytes:
+    """Markdown: every value on one line, its syntax escaped; no chart."""
+    text: str = _environment(lang, html=False).get_template("report.md.j2").render(r=report)
+    return text.encode()
+
+
+@renderer("html", ".html", ".htm")
+def render_html_bytes(report: Report, lang: str) -> bytes:
+    """One self-contained HTML page."""
+    return render_html(report, lang).encode()
+
+
+@renderer("pdf", ".pdf", binary=True)
+def render_pdf(report: Report, lang: str) -> bytes:
+    """The HTML printed to PDF by WeasyPrint."""
+    return html_to_pdf(render_html(report, lang))
+
+
+def render_html(report: Report, lang: str) -> str:
+    """The self-contained HTML report, its timeline chart inline."""
+    from markupsafe import Markup
+
+    from cam_tracker.reports.chart import timeline_svg
+
+    env = _environment(lang, html=True)
+    chart = Markup(timeline_svg(report, lang)) if report.activities else None
+    result: str = env.get_template("report.html.j2").render(r=report, chart=chart)
+    return result
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    """A report ready to print or write: its bytes, format, language and as-of day."""
+
+    content: bytes
+    format: str
+    lang: str
+    as_of: dt.date
+
+    @property
+    def binary(self) -> bool:
+        return RENDERERS[self.format].binary
+
+
+def progress_report(
+    ws: "Workspace",
+    *,
+    plan_name: str | None = None,
+    as_of: str | None = None,
+    lang: str | None = None,
+    fmt: str = "md",
+) -> RenderedReport:
+    """The progress report of a plan (as of a date typed by the user), rendered."""
+    from cam_tracker.core.dates import as_of as as_of_moment
+    from cam_tracker.reports.gather import gather
+
+    lang = lang or ws.lang
+    with ws.session() as db:
+        plan = ws.plan(db, plan_name)
+        data = gather(db, plan, as_of_moment(plan.timezone, as_of))
+    return RenderedReport(render(data, fmt, lang), fmt, lang, data.as_of)
+
+
+def write(path: Path, content: bytes) -> None:
+    """Write a rendered report to a file, whole or not at all."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_bytes(content)
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Print the HTML report to PDF with WeasyPrint (the `pdf` extra)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        # Advice for whoever packages the system libraries (fonts are subset anyway), not the user.
+        warnings.filterwarnings("ignore", message="HarfBuzz-Subset", category=DeprecationWarning)
+        try:
+            from weasyprint import HTML
+        except (ImportError, OSError):
+            raise InvalidInput(PDF_MISSING) from None
+        pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    return pdf

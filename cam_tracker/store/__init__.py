@@ -1,0 +1,38 @@
+"""The store: models, engines and sessions, the history chain, audit, transfer, migrations.
+
+The only package that builds engines or knows SQLite from PostgreSQL.
+"""
+
+from cam_tracker.store.engine import (
+    dispose,
+    dispose_all,
+    engine_for,
+    is_postgres,
+    reset,
+    session,
+    upgrade,
+)
+from cam_tracker.store.history import (
+    GENESIS,
+    append_history,
+    history_hash,
+    lock_for_write,
+    set_state,
+    transaction_cache,
+)
+
+__all__ = [
+    "GENESIS",
+    "append_history",
+    "dispose",
+    "dispose_all",
+    "engine_for",
+    "history_hash",
+    "is_postgres",
+    "lock_for_write",
+    "reset",
+    "session",
+    "set_state",
+    "transaction_cache",
+    "upgrade",
+]

@@ -1,0 +1,142 @@
+"""The store: engines and sessions from a URL, and the writes that must be atomic.
+
+The only module that knows SQLite from PostgreSQL. SQLite transactions begin
+IMMEDIATE (one writer at a time, the others wait); on PostgreSQL the history
+chain's head row is locked FOR UPDATE. Either way, history appends are
+serialised and a state change only lands on the version it was computed from.
+"""
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlmodel import Session, SQLModel, create_engine
+
+from cam_tracker.core.errors import ConfigError
+
+_ENGINES: dict[str, Engine] = {}
+
+
+_ENGINES_LOCK = threading.RLock()
+
+
+SQLITE_BUSY_SECONDS = 60
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_SECONDS * 1000}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def engine_for(url: str) -> Engine:
+    """The engine for a store URL (one per process), its schema created on first use."""
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(url)
+        if engine is None:
+            engine = _ENGINES[url] = _create(url)
+        return engine
+
+
+def _create(url: str, *, ensure: bool = True) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"not a database URL: {url!r}") from None
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            try:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(f"cannot create the store directory: {exc}") from None
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        _configure_sqlite(engine)
+    else:
+        try:
+            engine = create_engine(url, pool_pre_ping=True)
+        except (ImportError, ArgumentError) as exc:
+            raise ConfigError(f"cannot use database URL: {exc}") from None
+    if ensure:
+        _on_store(engine, "ensure")
+    return engine
+
+
+def _on_store(engine: Engine, action: str) -> str | None:
+    """Bring the schema up to date; with 'upgrade', return the revision found before."""
+    from cam_tracker.store import migrations
+
+    try:
+        if action == "upgrade":
+            with engine.connect() as connection:
+                before = migrations.current_revision(connection)
+        else:
+            before = None
+        migrations.ensure_schema(engine)
+    except OperationalError as exc:
+        raise ConfigError(
+            f"cannot open the store: {str(exc.orig).strip().splitlines()[0]}"
+        ) from None
+    return before
+
+
+def upgrade(url: str) -> tuple[str | None, str]:
+    """Upgrade a store's schema; return the revision before (None: empty) and after."""
+    from cam_tracker.store.migrations import HEAD
+
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(url)
+        if engine is None:
+            engine = _ENGINES[url] = _create(url, ensure=False)
+    return _on_store(engine, "upgrade"), HEAD
+
+
+@contextmanager
+def session(url: str) -> Iterator[Session]:
+    """One unit of work: committed when the block ends, rolled back on error."""
+    with Session(engine_for(url), expire_on_commit=False) as db:
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+
+
+def is_postgres(db: Session) -> bool:
+    return db.get_bind().dialect.name == "postgresql"
+
+
+def dispose(url: str) -> None:
+    """Close the pooled connections of one store and forget its engine."""
+    with _ENGINES_LOCK:
+        engine = _ENGINES.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+def dispose_all() -> None:
+    """Close every pooled connection (tests, long-running processes at exit)."""
+    for url in list(_ENGINES):
+        dispose(url)
+
+
+def reset(url: str) -> None:
+    """Empty every table of a PostgreSQL store (tests only)."""
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine_for(url).begin() as connection:
+        connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")

@@ -1,0 +1,191 @@
+"""The history chain: appending a step and moving an activity's state, atomically.
+
+Every history row carries the hash of the row before it; the chain's head
+(last hash, length) is one row that every append locks, so appends are
+serialised and the chain never forks. A state only changes on the version
+it was read at. Rows keep the hash rule they were written under
+(`chain_version`), so rows written by older releases still verify.
+"""
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, event, insert, text, update
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col, select
+
+from cam_tracker.core.errors import Conflict
+from cam_tracker.store import models
+from cam_tracker.store.engine import is_postgres
+
+GENESIS = "0" * 64
+
+
+def history_hash(row: models.History) -> str:
+    """The hash of a history row over its content and the previous row's hash."""
+    content = {
+        "id": row.id,
+        "activity_id": row.activity_id,
+        "event": row.event,
+        "from_state": row.from_state,
+        "to_state": row.to_state,
+        "actor": row.actor,
+        **({"actor_role": row.actor_role} if row.actor_role is not None else {}),
+        "at": _utc_iso(row.at),
+        "note": row.note,
+        "document": row.document,
+        "session_id": row.session_id,
+        "prev_hash": row.prev_hash,
+    }
+    if row.chain_version >= 2:
+        content.update(
+            chain_version=row.chain_version,
+            moved_event=row.moved_event,
+            moved_from=row.moved_from,
+            moved_to=row.moved_to,
+        )
+    encoded = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def _utc_iso(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat()
+
+
+def lock_for_write(db: Session) -> None:
+    """Serialise writers: take the history chain's head before reading what to change.
+
+    Every writing use case calls this first, so writers queue in one order
+    and never deadlock; SQLite's BEGIN IMMEDIATE already does the same.
+    """
+    _chain(db)
+
+
+@dataclass
+class _Chain:
+    """The history chain's head, as the transaction that locked it sees it."""
+
+    last_hash: str
+    length: int
+    next_id: int | None = None  # SQLite: MAX(id) + 1 once, then counted
+
+
+_CACHE = "cam_tracker.transaction"
+
+
+_HEAD = select(models.ChainHead.last_hash, models.ChainHead.length).where(models.ChainHead.id == 1)
+
+
+_MOVE_HEAD = update(models.ChainHead).where(col(models.ChainHead.id) == 1)
+
+
+_APPEND = insert(models.History)
+
+
+_SET_STATE = (
+    update(models.Activity)
+    .where(col(models.Activity.id) == bindparam("activity_id"))
+    .where(col(models.Activity.version) == bindparam("expected"))
+)
+
+
+def transaction_cache(db: Session) -> dict[Any, Any]:
+    """What the current transaction read once and may keep: forgotten when it ends.
+
+    Any end counts (commit, rollback, a savepoint's): the next use reads anew.
+    """
+    cache: dict[Any, Any] = db.info.setdefault(_CACHE, {})
+    return cache
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget(session: OrmSession, _transaction: Any) -> None:
+    session.info.pop(_CACHE, None)
+
+
+def _chain(db: Session) -> _Chain:
+    """Lock the chain's head for this transaction; read it once, then keep it in step.
+
+    While the transaction holds the lock, no other writer appends, so the head
+    need not be read again until the transaction (or a savepoint) ends.
+    """
+    cache = transaction_cache(db)
+    chain: _Chain | None = cache.get(_Chain)
+    if chain is None:
+        connection = db.connection()
+        head = connection.execute(_HEAD.with_for_update()).first()
+        if head is None:
+            connection.execute(insert(models.ChainHead).values(id=1, last_hash=GENESIS, length=0))
+        chain = cache[_Chain] = _Chain(*(head or (GENESIS, 0)))
+    return chain
+
+
+def _next_history_id(db: Session, chain: _Chain) -> int:
+    """The id the next history row gets: it is part of the row's hash."""
+    connection = db.connection()
+    if is_postgres(db):
+        query = text("SELECT nextval(pg_get_serial_sequence('history', 'id'))")
+        return int(connection.execute(query).scalar_one())
+    if chain.next_id is None:  # the chain head's write lock serialises this
+        query = text("SELECT COALESCE(MAX(id), 0) + 1 FROM history")
+        chain.next_id = int(connection.execute(query).scalar_one())
+    chain.next_id += 1
+    return chain.next_id - 1
+
+
+def append_history(db: Session, row: models.History) -> models.History:
+    """Append a history row at the end of the chain (inside the caller's transaction)."""
+    chain = _chain(db)
+    row.id = _next_history_id(db, chain)
+    row.prev_hash = chain.last_hash
+    row.hash = history_hash(row)
+    connection = db.connection()
+    connection.execute(_APPEND, row.model_dump())
+    connection.execute(_MOVE_HEAD, {"last_hash": row.hash, "length": chain.length + 1})
+    chain.last_hash, chain.length = row.hash, chain.length + 1
+    return row
+
+
+def set_state(
+    db: Session, activity: models.Activity, new_state: str, resume_state: str | None
+) -> None:
+    """Move an activity to `new_state` if nobody moved it since it was read."""
+    expected = activity.version
+    values = {
+        "state": new_state,
+        "resume_state": resume_state,
+        "version": expected + 1,
+        "updated_at": models.utcnow(),
+    }
+    result = db.connection().execute(
+        _SET_STATE, {"activity_id": activity.id, "expected": expected, **values}
+    )
+    if result.rowcount != 1:
+        raise Conflict(_conflict_message(db, activity))
+    for key, value in values.items():
+        set_committed_value(activity, key, value)
+
+
+def _conflict_message(db: Session, activity: models.Activity) -> str:
+    state_now = db.exec(
+        select(models.Activity.state).where(models.Activity.id == activity.id)
+    ).first()
+    if state_now is None:
+        return f"{activity.key}: it was removed meanwhile"
+    last = db.exec(
+        select(models.History)
+        .where(models.History.activity_id == activity.id)
+        .order_by(models.History.id.desc())  # type: ignore[union-attr]
+        .limit(1)
+    ).first()
+    who = f" by {last.actor} ({last.event})" if last else ""
+    return (
+        f"{activity.key} was changed meanwhile{who}: it is now {state_now!r}; "
+        "check it and try again"
+    )

@@ -1,0 +1,202 @@
+"""The store's tables (SQLModel). Datetimes are timezone-aware, stored in UTC."""
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+Labels = dict[str, str]
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Plan(SQLModel, table=True):
+    """A work plan of one body for one period."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    title: Labels = Field(sa_column=Column(JSON, nullable=False))
+    body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    period_start: str
+    period_end: str
+    general_assembly: Labels = Field(sa_column=Column(JSON, nullable=False))
+    timezone: str = "UTC"
+    source: str
+    digest: str
+    loaded_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Mandate(SQLModel, table=True):
+    """A resolution that instructs the committee."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    key: str
+    symbol: str
+    title: Labels = Field(sa_column=Column(JSON, nullable=False))
+    position: int = 0
+
+
+class Paragraph(SQLModel, table=True):
+    """One operative paragraph of a mandate."""
+
+    __table_args__ = (UniqueConstraint("mandate_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    mandate_id: int = Field(foreign_key="mandate.id", index=True)
+    number: str
+    text: str
+    position: int = 0
+
+
+class Activity(SQLModel, table=True):
+    """One thing the plan commits to do; its `state` is its workflow state."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "key"), Index("ix_activity_state", "state"))
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    key: str = Field(index=True)
+    number: str
+    title: Labels = Field(sa_column=Column(JSON, nullable=False))
+    kind: str = Field(index=True)
+    state: str
+    resume_state: str | None = None
+    removed: bool = False
+    version: int = 1
+    position: int = 0
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ActivityParagraph(SQLModel, table=True):
+    """Which mandate paragraphs an activity serves."""
+
+    activity_id: int = Field(foreign_key="activity.id", primary_key=True)
+    paragraph_id: int = Field(foreign_key="paragraph.id", primary_key=True, index=True)
+
+
+class Person(SQLModel, table=True):
+    """Someone who acts in the store or hears about it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True)
+    name: str
+    role: str
+    email: str | None = None
+    language: str = "en"
+    # Registered with `cam people add`: a store with one is shared, and roles apply.
+    registered: bool = False
+
+
+class Responsibility(SQLModel, table=True):
+    """A person responsible for an activity."""
+
+    activity_id: int = Field(foreign_key="activity.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+
+
+class Meeting(SQLModel, table=True):
+    """A session of the committee: known by its month, later by its date."""
+
+    __tablename__ = "session"
+    __table_args__ = (UniqueConstraint("plan_id", "key"), Index("ix_session_month", "month"))
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    key: str
+    month: str
+    date: dt.date | None = None
+    kind: str
+    title: Labels = Field(sa_column=Column(JSON, nullable=False))
+    mandates: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    held_on: dt.date | None = None
+    removed: bool = False
+    position: int = 0
+
+
+class Milestone(SQLModel, table=True):
+    """An agenda item: the event an activity is expected to reach at a session."""
+
+    __table_args__ = (UniqueConstraint("session_id", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="session.id", index=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    position: int
+    event: str | None = None
+    text: Labels = Field(sa_column=Column(JSON, nullable=False))
+    planned_month: str
+    done_history_id: int | None = Field(default=None, foreign_key="history.id")
+
+
+CHAIN_VERSION = 2
+
+
+class History(SQLModel, table=True):
+    """One recorded step of an activity. Append-only, hash-chained."""
+
+    # An activity's steps in order: its last one is found without sorting them all.
+    __table_args__ = (Index("ix_history_activity_at", "activity_id", "at", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activity.id")
+    event: str
+    from_state: str
+    to_state: str
+    actor: str
+    # The role the actor fired the step under; "*" in a single-user store.
+    actor_role: str | None = None
+    at: dt.datetime = Field(index=True)
+    note: str | None = None
+    document: str | None = None
+    session_id: int | None = Field(default=None, foreign_key="session.id")
+    # A move in the plan (event `reschedule`): the moved milestone's event and its months.
+    # Stored as data, so that no reader ever parses the note (which holds only the reason).
+    moved_event: str | None = None
+    moved_from: str | None = None
+    moved_to: str | None = None
+    recorded_at: dt.datetime = Field(default_factory=utcnow)
+    # How the hash covers the row: 1 for rows written before moves were data, 2 since.
+    chain_version: int = Field(default=CHAIN_VERSION, sa_column_kwargs={"server_default": "1"})
+    prev_hash: str
+    hash: str = Field(unique=True)
+
+
+class ChainHead(SQLModel, table=True):
+    """The last hash of the history chain: one row, locked by every append."""
+
+    id: int = Field(default=1, primary_key=True)
+    last_hash: str
+    length: int = 0
+
+
+# The states of an outbox row.
+PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
+
+
+class Outbox(SQLModel, table=True):
+    """One reminder for one recipient: queued once, claimed by one sender, sent once.
+
+    `slot` is the reminder's offset before the session ("14d", "3d") or
+    "monthly" for a session known only by its month. A sender owns a row while
+    `claimed_by` is set and `lease_until` has not passed.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("session_id", "slot", "person_id"),
+        Index("ix_outbox_status_due", "status", "due_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="session.id", index=True)
+    slot: str
+    person_id: int = Field(foreign_key="person.id", index=True)
+    address: str
+    status: str = "pending"  # pending | sent | failed | skipped
+    due_at: dt.datetime
+    queued_at: dt.datetime = Field(default_factory=utcnow)
+    attempts: int = 0
+    next_attempt_at: dt.datetime = Field(default_factory=utcnow)
+    claimed_by: str | None = None
+    lease_until: dt.datetime | None = None
+    message_id: str | None = None
+    sent_at: dt.datetime | None = None
+    error: str | None = None
