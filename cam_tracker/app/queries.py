@@ -90,7 +90,7 @@ def _milestone_brief(view: MilestoneView | None, lang: str) -> Row | None:
         "month": view.milestone.planned_month,
         "session": view.session.key,
         "event": event,
-        "event_label": flow.step(event).label(lang) if event in flow.events() else event,
+        "event_label": flow.event_label(event, lang) if event else None,
         "due": iso(view.due),
     }
 
@@ -198,7 +198,7 @@ def history_row(
 ) -> Row:
     """One step of the log. A move names what moved (data, never parsed from the note)."""
     flow = workflow.get(activity.kind)
-    event_label = flow.step(row.event).label(lang) if row.event in flow.events() else row.event
+    event_label = flow.event_label(row.event, lang)
     return {
         "id": row.id,
         "activity": activity.key,

@@ -63,6 +63,7 @@ class ActivityView:
     history: list[models.History] = field(default_factory=list)
     paragraphs: list[models.Paragraph] = field(default_factory=list)
     responsible: list[models.Person] = field(default_factory=list)
+    _statuses: dict[dt.date, str] = field(default_factory=dict, repr=False)
 
     @cached_property
     def flow(self) -> workflow.Workflow:
@@ -72,9 +73,10 @@ class ActivityView:
     def is_final(self) -> bool:
         return self.state in self.flow.states and self.flow.is_final(self.state)
 
-    @property
+    @cached_property
     def open_milestones(self) -> list[MilestoneView]:
-        return [m for m in self.milestones if not m.is_done and m.milestone.event is not None]
+        """Read once the snapshot is built (its milestones no longer change)."""
+        return [m for m in self.milestones if m.milestone.event is not None and not m.is_done]
 
     @property
     def next_milestone(self) -> MilestoneView | None:
@@ -88,6 +90,12 @@ class ActivityView:
         return [m for m in self.open_milestones if m.due < today]
 
     def status(self, today: dt.date) -> str:
+        found = self._statuses.get(today)
+        if found is None:
+            found = self._statuses[today] = self._status(today)
+        return found
+
+    def _status(self, today: dt.date) -> str:
         """The one status every listing, report and email counts by (`workflow.STATUSES`).
 
         Exactly one per activity: completed (a final state), postponed or

@@ -7,6 +7,7 @@ escape codes prints as it is written.
 from typing import TYPE_CHECKING, Any
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.padding import Padding
 from rich.table import Table
@@ -79,11 +80,14 @@ def plans(rows: list[Row]) -> None:
     _console().print(table)
 
 
+def width_of(text: str) -> int:
+    """Cells a text takes on a terminal (an ASCII text: its length, measured fast)."""
+    return len(text) if text.isascii() else cell_len(text)
+
+
 def shorten(text: str, width: int) -> str:
     """Fit a text in `width` cells, cut at a word boundary with an ellipsis."""
-    from rich.cells import cell_len
-
-    if cell_len(text) <= width:
+    if (len(text) <= width and text.isascii()) or cell_len(text) <= width:
         return text
     if width <= 1:
         return "…"[:width]
@@ -156,7 +160,7 @@ def activities(listing: "ActivityListing") -> None:
     widths = [cell_len(c) for c in columns]
     for text_row in texts:
         for index, text in enumerate(text_row):
-            widths[index] = max(widths[index], cell_len(text))
+            widths[index] = max(widths[index], width_of(text))
     offset = 1 if with_plan else 0
     title, state, upcoming = offset + 2, offset + 3, offset + 4
     floors = [min(w, 12) for w in widths]
@@ -168,12 +172,15 @@ def activities(listing: "ActivityListing") -> None:
     if with_plan:
         floors[0] = widths[0]
     fitted = fit_columns(console.width, widths, floors, [title, state, upcoming])
+    cut = [index for index, width in enumerate(fitted) if width < widths[index]]
+    for text_row in texts:
+        for index in cut:
+            text_row[index] = shorten(text_row[index], fitted[index])
+    late_column = len(columns) - 1
     cells = [
         [
-            Text(shorten(text, width), style="bold red")
-            if index == len(columns) - 1 and text
-            else _cell(shorten(text, width))
-            for index, (text, width) in enumerate(zip(text_row, fitted, strict=True))
+            Text(text, style="bold red") if index == late_column and text else _cell(text)
+            for index, text in enumerate(text_row)
         ]
         for text_row in texts
     ]
@@ -213,7 +220,7 @@ def _print_table(
     widths = [cell_len(column) for column in columns]
     for row in rows:
         for index, cell in enumerate(row):
-            widths[index] = max(widths[index], cell_len(cell.plain))
+            widths[index] = max(widths[index], width_of(cell.plain))
     width = sum(widths) + 3 * (len(columns) - 1) + 2
     fits = (width <= console.width or len(rows) > LONG_TABLE or one_line_rows) and (
         cell_len(title) <= width
@@ -234,7 +241,7 @@ def _print_table(
     styled: dict[tuple[str, str, int], str] = {}
 
     def padded(cell: Text, column_width: int) -> str:
-        text = cell.plain + " " * (column_width - cell_len(cell.plain))
+        text = cell.plain + " " * (column_width - width_of(cell.plain))
         if not cell.style:
             return text
         key = (text, str(cell.style), column_width)

@@ -7,7 +7,7 @@ trigger/source/dest); the steps every kind shares live in `common.yaml`.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -166,13 +166,34 @@ class Workflow:
         return self.state(state).final
 
     def events(self) -> list[str]:
-        return list(dict.fromkeys(step.event for step in self.steps))
+        return list(self._by_event)
+
+    @cached_property
+    def _by_event(self) -> dict[str, Step]:
+        """Each event's first step (a resume has one per target, all alike to a reader)."""
+        found: dict[str, Step] = {}
+        for step in self.steps:
+            found.setdefault(step.event, step)
+        return found
 
     def step(self, event: str) -> Step:
-        for step in self.steps:
-            if step.event == event:
-                return step
-        raise NotFound(f"workflow {self.kind!r} has no event {event!r}")
+        try:
+            return self._by_event[event]
+        except KeyError:
+            raise NotFound(f"workflow {self.kind!r} has no event {event!r}") from None
+
+    def has_event(self, event: str | None) -> bool:
+        return event in self._by_event
+
+    def event_label(self, event: str, lang: str = "en") -> str:
+        """An event's label; an event the kind does not have (the tool's own) shows as its name."""
+        step = self._by_event.get(event)
+        return step.label(lang) if step is not None else event
+
+    def event_labels(self, event: str) -> dict[str, str] | None:
+        """An event's labels in every language, or None when the kind has no such event."""
+        step = self._by_event.get(event)
+        return step.labels if step is not None else None
 
     def allowed(self, state: str) -> list[Step]:
         """The steps that may fire from `state`, in definition order."""

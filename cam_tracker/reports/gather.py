@@ -260,7 +260,7 @@ def _planned(view: MilestoneView, flow: workflow.Workflow, zone: Any, late: bool
         due=view.due,
         session=view.session.title,
         text=view.milestone.text,
-        event_label=flow.step(event).labels if event in flow.events() else {"en": event},
+        event_label=flow.event_labels(event) or {"en": event},
         done_on=view.done.at.astimezone(zone).date() if view.done is not None else None,
         late=late,
     )
@@ -281,18 +281,12 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
             continue
         flow = view.flow
         moved = None
-        event_label = flow.step(row.event).labels if row.event in flow.events() else None
+        event_label = flow.event_labels(row.event)
         note = row.note
         if row.moved_from is not None and row.moved_to is not None:
             name = row.moved_event
             moved = Moved(
-                event_label=(
-                    None
-                    if name is None
-                    else flow.step(name).labels
-                    if name in flow.events()
-                    else {"en": name}
-                ),
+                event_label=(None if name is None else flow.event_labels(name) or {"en": name}),
                 before=row.moved_from,
                 after=row.moved_to,
             )
