@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from cam_tracker.app import corrections
+from cam_tracker.app.corrections import Correction
 from cam_tracker.core.dates import as_of_moment, month_end
 from cam_tracker.files import workflow
 from cam_tracker.store import models
@@ -117,6 +119,9 @@ class Snapshot:
     mandates: list[models.Mandate]
     paragraphs: dict[int, list[models.Paragraph]]
     history: list[models.History]
+    # The corrections in `history` (by the correction row's id), and each corrected step's.
+    corrections: dict[int, Correction] = field(default_factory=dict)
+    corrected_by: dict[int, list[int]] = field(default_factory=dict)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -210,7 +215,8 @@ def _read(
 
     Without `with_history`, no history row is read: states as of `as_of` come
     from each activity's last step before it, and milestones from the steps
-    that fulfilled them.
+    that fulfilled them. Either way a step reads with its corrections applied
+    (`corrections.apply`), and only steps that change a state decide one.
     """
     moment = as_of or models.utcnow()
     ids = [plan.id for plan in plans]
@@ -258,17 +264,27 @@ def _read(
         a.id: ActivityView(activity=a, state=workflow.get(a.kind).initial if as_of else a.state)
         for a in activities
     }
+    plan_of = {row.id: plan_id for row, plan_id in history}
+    read = corrections.apply(row for row, _plan_id in history)
+    history = [(row, plan_of[row.id]) for row in read.rows]
     history_by_id = {row.id: row for row, _plan_id in history}
     for row, _plan_id in history:
         view = views.get(row.activity_id)
         if view is not None:
             view.history.append(row)
-            if as_of is not None:
+            if as_of is not None and row.from_state != row.to_state:
                 view.state = row.to_state
     if not with_history:
+        # The steps that fulfilled milestones, and the corrections of those steps.
         done = (
             select(models.History)
-            .join(models.Milestone, col(models.Milestone.done_history_id) == col(models.History.id))
+            .join(
+                models.Milestone,
+                or_(
+                    col(models.Milestone.done_history_id) == col(models.History.id),
+                    col(models.Milestone.done_history_id) == col(models.History.corrects_id),
+                ),
+            )
             .join(models.Meeting, col(models.Meeting.id) == col(models.Milestone.session_id))
             .where(col(models.Meeting.plan_id).in_(ids))
         )
@@ -277,7 +293,8 @@ def _read(
             for activity_id, state in _states_at(db, ids, moment).items():
                 if activity_id in views:
                     views[activity_id].state = state
-        history_by_id = {row.id: row for row in db.exec(done)}
+        read = corrections.apply(db.exec(done))
+        history_by_id = {row.id: row for row in read.rows if row.corrects_id is None}
     zones = {plan.id: ZoneInfo(plan.timezone) for plan in plans}
     today = {plan.id: moment.astimezone(zones[plan.id]).date() for plan in plans}
     milestone_views: dict[int | None, list[MilestoneView]] = defaultdict(list)
@@ -350,13 +367,19 @@ def _read(
             mandates=mandates[plan.id],
             paragraphs={m.id or 0: paragraphs[m.id or 0] for m in mandates[plan.id]},
             history=history_of[plan.id],
+            corrections=read.corrections,
+            corrected_by=read.corrected_by,
         )
         for plan in plans
     ]
 
 
 def _states_at(db: Session, plan_ids: list[int | None], moment: dt.datetime) -> dict[int, str]:
-    """Each activity's state at `moment`: where its last step before then led."""
+    """Each activity's state at `moment`: where its last step before then led.
+
+    A row that changes no state (a move, a correction) is written when it is
+    decided, possibly after steps dated earlier: it never decides a state.
+    """
     rank = (
         func.row_number()
         .over(
@@ -370,6 +393,7 @@ def _states_at(db: Session, plan_ids: list[int | None], moment: dt.datetime) -> 
         .join(models.Activity, col(models.Activity.id) == col(models.History.activity_id))
         .where(col(models.Activity.plan_id).in_(plan_ids))
         .where(col(models.History.at) <= moment)
+        .where(col(models.History.from_state) != col(models.History.to_state))
         .subquery()
     )
     return {
