@@ -119,6 +119,21 @@ def test_a_reload_does_not_bring_back_a_moved_milestone_already_done(
     assert "Behind plan" not in line and "Approved" in line
 
 
+def test_a_reload_keeps_a_moved_milestone_whose_session_moved_too(
+    cam: Cam, plan_file: Path
+) -> None:
+    cam("reschedule", "campaign", "--to", "2015-12", "--reason", "not ready", "--on", "2015-11-10")
+    cam(
+        "session", "reschedule", "2015-12a", "--to", "2016-01-06", "--reason", "room",
+        "--on", "2015-11-12",
+    )  # fmt: skip
+    moved = milestones(cam, "campaign")
+    assert moved[0] == ("2015-12a", "present_proposal", "2016-01", False)
+    output = cam("plan", "load", str(write(plan_file, edited()))).output
+    assert milestones(cam, "campaign") == moved
+    assert "milestone added" not in output and "milestone removed" not in output
+
+
 def test_a_reload_keeps_a_moved_session_date(cam: Cam, tmp_path: Path) -> None:
     data = plan_data()
     by_key(data, "sessions", "2015-11")["date"] = "2015-11-18"
@@ -618,3 +633,35 @@ def test_a_correction_cannot_change_the_step_or_break_the_order(cam: Cam, plan_f
     )
     assert f"step #{correction} is a correction" in message
     assert "--event" not in cam("history", "correct", "--help").output
+
+
+def test_a_corrected_day_counts_in_every_view_whatever_its_as_of(cam: Cam, plan_file: Path) -> None:
+    cam("advance", "campaign", "define_contents", "--note", "Contents", "--on", "2015-10-10")
+    [step] = cam.json("history")
+    cam("history", "correct", str(step["id"]), "--on", "2015-10-25", "--reason", "minutes")
+
+    def state(as_of: str) -> str:
+        rows = cam.json("list", "--as-of", as_of)
+        return str(next(row["state"] for row in rows if row["key"] == "campaign"))
+
+    def steps(as_of: str) -> list[tuple[str, str]]:
+        shown = cam.json("show", "campaign", "--as-of", as_of)["history"]
+        return [(row["event"], row["at"][:10]) for row in shown]
+
+    assert (state("2015-10-22"), state("2015-10-26")) == ("proposed", "contents_defined")
+    assert steps("2015-10-22") == []
+    assert steps("2015-10-26") == [("define_contents", "2015-10-25")]
+    before = one_line(
+        cam("advance", "campaign", "postpone", "--note", "x", "--on", "2015-10-20", expect=1)
+    )
+    assert "before the last recorded step of campaign (2015-10-25)" in before
+    # A second correction wins over the first, earlier than the day first written.
+    cam("history", "correct", str(step["id"]), "--on", "2015-10-05", "--reason", "agenda")
+    assert (state("2015-10-07"), steps("2015-10-07")) == (
+        "contents_defined",
+        [("define_contents", "2015-10-05")],
+    )
+    report = cam("report", "--as-of", "2015-10-31").output
+    annex = report.split("Log of recorded steps", 1)[1]
+    assert "Oct 5, 2015" in annex and "(corrected)" in annex and "Correction of step" not in annex
+    cam("advance", "campaign", "postpone", "--note", "Waiting", "--on", "2015-10-20")

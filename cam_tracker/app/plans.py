@@ -351,19 +351,14 @@ class _Moves:
     milestones: dict[tuple[int, str], list[models.History]]  # by (activity id, event)
 
     def placed(self, milestone: models.Milestone) -> models.History | None:
-        """The recorded move that put a milestone where it is, if one did."""
+        """The recorded move that put a milestone at its session, if one did.
+
+        Its month may have changed since, with its session's (`cam session reschedule`).
+        """
         if milestone.event is None:
             return None
         rows = self.milestones.get((milestone.activity_id, milestone.event), [])
-        return next(
-            (
-                row
-                for row in reversed(rows)
-                if row.session_id == milestone.session_id
-                and row.moved_to == milestone.planned_month
-            ),
-            None,
-        )
+        return next((row for row in reversed(rows) if row.session_id == milestone.session_id), None)
 
     def origin(self, milestone: models.Milestone, last: models.History) -> str:
         """The month a moved milestone was planned for before its first recorded move."""

@@ -58,7 +58,8 @@ class Corrects:
 class Step:
     """One recorded step of an activity (a row of the log), with its corrections applied.
 
-    A corrected step lists the numbers of its corrections (`corrected_by`);
+    A corrected step is marked (`corrected`) with the numbers of its corrections
+    in the log (`corrected_by`: none for those written after the report's date);
     a correction says what it changed (`corrects`) and carries its reason as its note.
     """
 
@@ -78,6 +79,7 @@ class Step:
     moved: Moved | None = None
     # A step that halted, resumed or moved the activity (what the kind's workflow says).
     delay: bool = False
+    corrected: bool = False
     corrected_by: tuple[int, ...] = ()
     corrects: Corrects | None = None
 
@@ -333,6 +335,7 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
                 actor=row.actor,
                 moved=moved,
                 delay=row.event in flow.delay_events,
+                corrected=bool(snap.corrected_by.get(row.id or 0)),
                 corrected_by=tuple(
                     number_of[c] for c in snap.corrected_by.get(row.id or 0, []) if c in number_of
                 ),
