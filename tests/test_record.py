@@ -111,7 +111,6 @@ def test_a_reload_does_not_bring_back_a_moved_milestone_already_done(
         ("2015-12a", "present_proposal", "2015-12", True),
         ("2016-01", "approve", "2016-01", True),
     ]
-    assert cam.json("list", "--as-of", "2016-02-15") != before  # sicremi's title changed
     after = next(r for r in cam.json("list", "--as-of", "2016-02-15") if r["key"] == "campaign")
     assert (after["status"], after["next_milestone"]) == ("on_schedule", None)
     report = cam("report", "--as-of", "2016-02-15").output

@@ -141,6 +141,11 @@ def session_day(
                 "say the day it happened",
                 fields=("on",),
             )
+        if month_of(today) < meeting.month:
+            raise TransitionRefused(
+                f"session {meeting.key} is in {meeting.month}, still ahead: "
+                "record what happens at it once it happened"
+            )
         given = today
     if month_of(given) != meeting.month:
         raise InvalidInput(

@@ -18,6 +18,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from cam_tracker import store
+from cam_tracker.core.dates import local_day
 from cam_tracker.core.errors import InvalidDefinition, TransitionRefused
 from cam_tracker.files import workflow
 from cam_tracker.files.plan import PlanSpec, _SessionSpec, bundled_plans, read_plan, resolve_source
@@ -389,9 +390,8 @@ def _recorded_moves(db: Session, plan_id: int) -> _Moves:
 
 
 def _day(row: models.History, plan: models.Plan) -> str:
-    from zoneinfo import ZoneInfo
-
-    return row.at.astimezone(ZoneInfo(plan.timezone)).date().isoformat()
+    """The day a history row was written for, in the plan's time zone."""
+    return local_day(row.at, plan.timezone).isoformat()
 
 
 def _refuse_hiding(db: Session, gone: list[models.Meeting]) -> None:
@@ -678,7 +678,7 @@ def _upsert_agendas(
         extras = [m for m in kept_moved if m.session_id == meeting.id]
         extras += [m for m in free.values() if m.session_id == meeting.id]
         for extra in sorted(extras, key=lambda m: m.id or 0):
-            if extra.done_history_id is None and extra in free.values():
+            if extra.done_history_id is None and extra.id in free:
                 report.milestones_removed.append(_name(extra, meeting.key, keys))
                 removed += 1
                 db.delete(extra)
