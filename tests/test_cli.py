@@ -73,9 +73,7 @@ def test_plan_load_and_list(cam: Any) -> None:
     assert bundled["bundled"] is True and bundled["loaded"] is False
     assert set(bundled) <= documented("plan list") | {"name"}
     result = cam("plan", "load", "cam-2015-2016")
-    assert result.output == (
-        "cam-2015-2016: loaded: 11 activities added, 0 updated, 10 sessions added\n"
-    )
+    assert result.output == "cam-2015-2016: loaded: 11 activities, 10 sessions, 20 milestones\n"
     assert "unchanged" in cam("plan", "load", "cam-2015-2016").output
     after = next(p for p in cam.json("plan", "list") if p["name"] == "cam-2015-2016")
     assert after["loaded"] is True and after["activities"] == 11
@@ -89,8 +87,9 @@ def test_plan_load_reports_an_activity_gone_from_the_file(loaded: Any, tmp_path:
     data["activities"] = [a for a in data["activities"] if a["key"] != "cam-dissemination"]
     path = tmp_path / "plan.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    output = loaded("plan", "load", str(path)).output
-    assert output.startswith("cam-2015-2016: updated: 0 activities added")
+    output = loaded("plan", "load", str(path), "--replace").output
+    assert f"cam-2015-2016: {path} replaces bundled plan cam-2015-2016\n" in output
+    assert "cam-2015-2016: updated: " in output
     assert "warning: activity cam-dissemination is no longer in the file" in output
     assert "cam-dissemination" not in [row["key"] for row in loaded.json("list")]
 
@@ -324,7 +323,7 @@ def test_history(loaded: Any) -> None:
     loaded("advance", "campaign", "postpone", "--note", "No budget", "--on", "2015-10-22")
     rows = loaded.json("history")
     required = {"activity", "event", "from_state", "to_state", "actor", "at", "note"}
-    required |= {"document", "session"}
+    required |= {"document", "session", "moved", "corrects", "corrected_by"}
     for row in rows:
         assert required <= set(row) <= documented("history")
     first, second = rows
@@ -398,9 +397,18 @@ def test_session_record_as_planned(loaded: Any) -> None:
 
 def test_session_record_except_and_refused_items(loaded: Any) -> None:
     result = loaded(
-        "session", "record", "2015-11", "--on", "2015-11-18", "--as-planned", "--except", "sicremi"
+        "session",
+        "record",
+        "2015-11",
+        "--on",
+        "2015-11-18",
+        "--as-planned",
+        "--except",
+        "sicremi",
+        expect=1,
     )
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()
+    assert result.stderr.startswith("Error: 1 item refused; the session and the 2 advanced")
     assert lines[0] == "session 2015-11 recorded as held"
     assert "  advanced  forum-human-rights present_proposal: proposal_presented" in lines
     assert "  excluded  sicremi present" in lines
@@ -422,7 +430,9 @@ def test_session_record_without_as_planned(loaded: Any) -> None:
 def test_session_record_refusals(loaded: Any) -> None:
     loaded("session", "record", "2015-10a", "--on", "2015-10-21", "--as-planned")
     before = store_state(loaded)
-    assert "already recorded" in refused(loaded, "session", "record", "2015-10a", "--as-planned")
+    message = refused(loaded, "session", "record", "2015-10a")
+    assert "already recorded" in message and "(--as-planned)" in message
+    assert "already done" in loaded("session", "record", "2015-10a", "--as-planned").output
     assert "did you mean" in refused(loaded, "session", "record", "2015-1l", "--as-planned")
     message = refused(
         loaded, "session", "record", "2015-10b", "--as-planned", "--except", "campaign"

@@ -93,7 +93,7 @@ def _items_with_events(cam: Any, key: str) -> int:
 
 def test_load_list_advance_record_show_history(cam: Any) -> None:
     """The path a new user takes: load, list, advance, record a session, look."""
-    assert "11 activities added" in cam("plan", "load", "cam-2015-2016").output
+    assert "11 activities, 10 sessions" in cam("plan", "load", "cam-2015-2016").output
     listing = cam("list").output
     assert "program-update" in listing and "Mandated" in listing
 

@@ -511,7 +511,11 @@ def test_a_load_failing_half_way_leaves_the_store_as_it_was(db_url: str, plan_fi
     by_key(data, "activities", "program-update")["kind"] = "resolution"
     for meeting in data["sessions"]:
         meeting["agenda"] = [i for i in meeting["agenda"] if i["activity"] != "program-update"]
-    with pytest.raises(InvalidDefinition, match="program-update: cannot become a 'resolution'"):
+    with pytest.raises(
+        InvalidDefinition,
+        match="activity program-update has history in states mandated, working_group_installed "
+        "that kind 'resolution' does not have",
+    ):
         load(db_url, write(plan_file, data))
     assert dump(db_url) == before
     with store.session(db_url) as db:
@@ -524,30 +528,48 @@ def test_a_session_removed_from_the_file_is_hidden_with_its_open_items(
     db_url: str, plan_file: Path
 ) -> None:
     data = plan_data()
-    data["sessions"] = [s for s in data["sessions"] if s["key"] not in ("2015-10a", "2015-10b")]
+    data["sessions"] = [s for s in data["sessions"] if s["key"] not in ("2015-10b", "2015-11")]
     report = load(db_url, write(plan_file, data))
-    assert report.sessions_missing == ["2015-10a", "2015-10b"]
+    assert report.sessions_missing == ["2015-10b", "2015-11"]
+    assert len(report.milestones_removed) == 6
+    assert "2015-11 sicremi present" in report.milestones_removed
     with store.session(db_url) as db:
         current = lookup.current_plan(db)
         snap = snapshot.snapshot(db, current)
-        assert [s.key for s in snap.sessions][:2] == ["2015-11", "2015-12a"]
+        assert [s.key for s in snap.sessions][:2] == ["2015-10a", "2015-12a"]
         program = snap.activity("program-update")
         assert program is not None and program.state == "working_group_installed"
         nxt = program.next_milestone
-        assert nxt is not None and nxt.session.key == "2015-11"
-        # The step done at a session now gone stays in the history and on its milestone.
-        done = db.exec(
-            select(models.Milestone).where(col(models.Milestone.done_history_id).is_not(None))
-        )
-        assert [m.event for m in done] == ["install_working_group"]
+        assert nxt is not None and nxt.session.key == "2015-12b"
         moved = activities.reschedule(
             db, current, "program-update", to_month="2016-01", reason="x", actor="tester"
         )
-        assert (moved.milestone.event, moved.from_month) == ("report_progress", "2015-11")
-    assert count(db_url, models.Milestone) == 20 - 5 + 1
+        assert (moved.milestone.event, moved.from_month) == ("conclude", "2015-12")
+    assert count(db_url, models.Milestone) == 20 - 2 - 4
     report = load(db_url, write(plan_file, plan_data()))
     assert report.sessions_added == [] and report.sessions_missing == []
+    assert len(report.milestones_added) == 6 and len(report.kept) == 1
     with store.session(db_url) as db:
         snap = snapshot.snapshot(db, lookup.current_plan(db))
-    assert [s.key for s in snap.sessions][:2] == ["2015-10a", "2015-10b"]
+    assert [s.key for s in snap.sessions][:3] == ["2015-10a", "2015-10b", "2015-11"]
     assert [m.activity.key for m in snap.agenda(snap.sessions[1])] == ["program-update"] * 2
+    program = snap.activity("program-update")
+    assert program is not None
+    assert [(m.session.key, m.milestone.event) for m in program.milestones][-1] == (
+        "2016-01",
+        "conclude",
+    )
+    assert count(db_url, models.Milestone) == 20
+
+
+def test_a_session_with_a_record_cannot_leave_the_file(db_url: str, plan_file: Path) -> None:
+    before = dump(db_url)
+    data = plan_data()
+    data["sessions"] = [s for s in data["sessions"] if s["key"] != "2015-10a"]
+    with pytest.raises(
+        InvalidDefinition,
+        match=r"session 2015-10a has a record \(1 step, 1 milestone reached\) and is gone "
+        "from the file: keep its key",
+    ):
+        load(db_url, write(plan_file, data))
+    assert dump(db_url) == before

@@ -27,8 +27,30 @@ def source(tmp_path: Path, smtp_server: SmtpServer) -> Cam:
     cam("people", "add", "chair", "--update", "--email", "chair@example.org", "--lang", "es")
     cam("remind", "--now", "2015-11-03")
     for session, day in (("2015-10a", "2015-10-21"), ("2015-11", "2015-11-18")):
-        cam("session", "record", session, "--on", day, "--as-planned", "--as", "secretariat")
+        # The chair's items are refused to the secretariat (exit 1); the rest is recorded.
+        cam(
+            "session",
+            "record",
+            session,
+            "--on",
+            day,
+            "--as-planned",
+            "--as",
+            "secretariat",
+            expect=1,
+        )
     cam("advance", "draft-resolution", "postpone", "--note", "Délai «demandé» <b>", "--as", "chair")
+    cam(
+        "history",
+        "correct",
+        "1",
+        "--note",
+        "By acclamation",
+        "--reason",
+        "minutes",
+        "--as",
+        "chair",
+    )
     return cam
 
 

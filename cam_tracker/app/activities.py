@@ -1,4 +1,4 @@
-"""Use cases that change the store: advance, record a session, reschedule.
+"""Use cases that change the store: advance, reschedule, correct a step.
 
 Each takes an open store session; the caller commits it. A state change and
 its history row are written in the same transaction, so both land or neither.
@@ -6,19 +6,24 @@ its history row are written in the same transaction, so both land or neither.
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from cam_tracker import store
+from cam_tracker.app import corrections
 from cam_tracker.app.authorization import Actor, authorize, identify
 from cam_tracker.app.lookup import find_activity, find_session
 from cam_tracker.app.snapshot import MILESTONE_ORDER
-from cam_tracker.core.dates import parse_month
+from cam_tracker.core.dates import month_of, parse_month
 from cam_tracker.core.errors import (
     InvalidInput,
+    MissingValue,
+    NotFound,
     TransitionRefused,
     did_you_mean,
 )
@@ -38,10 +43,24 @@ MAX_DOCUMENT = 120
 # The statements every transition runs, built once.
 
 
+_CORRECTION = aliased(models.History)
+
+
+# An activity's last step (not a move, not a correction) and the day its latest correction
+# gives it: corrections keep a step between its neighbours, so the last step stays last.
 _LAST_STEP = (
-    select(models.History.at)
+    select(
+        models.History.at,
+        select(_CORRECTION.corrected_at)
+        .where(col(_CORRECTION.corrects_id) == col(models.History.id))
+        .where(col(_CORRECTION.corrected_at).is_not(None))
+        .order_by(col(_CORRECTION.id).desc())
+        .limit(1)
+        .scalar_subquery(),
+    )
     .where(col(models.History.activity_id) == bindparam("activity"))
     .where(col(models.History.event) != RESCHEDULE)
+    .where(col(models.History.corrects_id).is_(None))
     .order_by(col(models.History.at).desc(), col(models.History.id).desc())
     .limit(1)
 )
@@ -81,6 +100,59 @@ def step_time(
             f"{moment.date()} is in the future: record steps once they happened", fields=("on",)
         )
     return moment
+
+
+def _day(plan: models.Plan, on: dt.date | dt.datetime) -> dt.date:
+    """The day a date or moment falls on in the plan's time zone (a naive moment is read there)."""
+    if isinstance(on, dt.datetime):
+        return on.astimezone(ZoneInfo(plan.timezone)).date() if on.tzinfo else on.date()
+    return on
+
+
+def session_day(
+    plan: models.Plan, meeting: models.Meeting, on: dt.date | dt.datetime | None
+) -> dt.date:
+    """The day of what happens at a session: a step at it, or its being held.
+
+    What happens at a session happens on the session's day. A session with a
+    day (held, or dated) takes that day: another is refused (move the session
+    first: `sessions.reschedule`). A session known only by its month takes the
+    day given, which must fall in that month; without one, today, while the
+    month is the current one — once the month is past, the day must be said,
+    so that no step of a past session is dated today without a word.
+    """
+    given = _day(plan, on) if on is not None else None
+    fixed = meeting.held_on or meeting.date
+    if fixed is not None:
+        if given is not None and given != fixed:
+            if meeting.held_on is not None:
+                told = f"session {meeting.key} was held on {fixed}, not {given}"
+            else:
+                told = f"session {meeting.key} is on {fixed}, not {given}: move the session first"
+            raise InvalidInput(
+                f"{told} (what happens at a session happens on its day)", fields=("on",)
+            )
+        return fixed
+    today = models.utcnow().astimezone(ZoneInfo(plan.timezone)).date()
+    if given is None:
+        if month_of(today) > meeting.month:
+            raise MissingValue(
+                f"session {meeting.key} has no date and {meeting.month} is past: "
+                "say the day it happened",
+                fields=("on",),
+            )
+        if month_of(today) < meeting.month:
+            raise TransitionRefused(
+                f"session {meeting.key} is in {meeting.month}, still ahead: "
+                "record what happens at it once it happened"
+            )
+        given = today
+    if month_of(given) != meeting.month:
+        raise InvalidInput(
+            f"{given} is not in {meeting.month}, the month of session {meeting.key}",
+            fields=("on",),
+        )
+    return given
 
 
 @dataclass
@@ -126,12 +198,9 @@ def advance(
             f"{event!r} on {key} needs a {' and a '.join(missing)}", fields=missing
         )
     at = step_time(plan, on, meeting)
-    cache = store.transaction_cache(db)
-    if (_LAST_STEP, activity.id) not in cache:
-        cache[_LAST_STEP, activity.id] = (
-            db.connection().execute(_LAST_STEP, {"activity": activity.id}).scalar()
-        )
-    last: dt.datetime | None = cache[_LAST_STEP, activity.id]
+    if meeting is not None:
+        session_day(plan, meeting, on)
+    last = _last_step(db, activity)
     if last is not None and at < last:
         raise InvalidInput(
             f"{at.date()} is before the last recorded step of {key} ({last.date()})", fields=("on",)
@@ -163,9 +232,19 @@ def advance(
             hash="",
         ),
     )
-    cache[_LAST_STEP, activity.id] = at
+    store.transaction_cache(db)[_LAST_STEP, activity.id] = at
     milestone = _mark_milestone(db, activity, event, meeting, row)
     return Advanced(activity=activity, row=row, milestone=milestone)
+
+
+def _last_step(db: Session, activity: models.Activity) -> dt.datetime | None:
+    """When the activity's last step happened, as corrected (read once per transaction)."""
+    cache = store.transaction_cache(db)
+    if (_LAST_STEP, activity.id) not in cache:
+        found = db.connection().execute(_LAST_STEP, {"activity": activity.id}).first()
+        cache[_LAST_STEP, activity.id] = (found[1] or found[0]) if found else None
+    last: dt.datetime | None = cache[_LAST_STEP, activity.id]
+    return last
 
 
 def _allowed_step(flow: workflow.Workflow, state: str, event: str) -> workflow.Step:
@@ -230,13 +309,35 @@ def reschedule(
     reason: str,
     actor: str,
     on: dt.date | None = None,
+    session_key: str | None = None,
 ) -> Rescheduled:
-    """Move an activity's next open milestone to another month, with its reason."""
-    to_month = parse_month(to_month)
+    """Move an activity's next open milestone to another month, with its reason.
+
+    It goes to the session named (which must be in that month and not held),
+    else to the month's first session not held, else it stays at its session
+    with the new month as its planned month.
+    """
+    to_month = parse_month(to_month, "to")
     reason_text = required_reason(reason)
     store.lock_for_write(db)
     activity = find_activity(db, plan, key)
     who = identify(db, actor)
+    chosen = find_session(db, plan, session_key) if session_key is not None else None
+    if chosen is not None:
+        if chosen.removed:
+            raise TransitionRefused(
+                f"session {chosen.key} is no longer in the plan file", fields=("session",)
+            )
+        if chosen.month != to_month:
+            raise InvalidInput(
+                f"session {chosen.key} is in {chosen.month}, not {to_month}", fields=("session",)
+            )
+        if chosen.held_on is not None:
+            raise TransitionRefused(
+                f"session {chosen.key} was held on {chosen.held_on}: "
+                "a milestone moves to a session still ahead",
+                fields=("session",),
+            )
     milestone = db.exec(
         select(models.Milestone)
         .join(models.Meeting, col(models.Meeting.id) == col(models.Milestone.session_id))
@@ -253,15 +354,18 @@ def reschedule(
         raise InvalidInput(
             f"the milestone of {key} is already planned for {to_month}", fields=("to",)
         )
-    target = db.exec(
-        select(models.Meeting)
-        .where(models.Meeting.plan_id == plan.id)
-        .where(models.Meeting.month == to_month)
-        .where(col(models.Meeting.held_on).is_(None))
-        .where(col(models.Meeting.removed).is_(False))
-        .order_by(col(models.Meeting.position))
-        .limit(1)
-    ).first()
+    target = (
+        chosen
+        or db.exec(
+            select(models.Meeting)
+            .where(models.Meeting.plan_id == plan.id)
+            .where(models.Meeting.month == to_month)
+            .where(col(models.Meeting.held_on).is_(None))
+            .where(col(models.Meeting.removed).is_(False))
+            .order_by(col(models.Meeting.position))
+            .limit(1)
+        ).first()
+    )
     meeting = db.get(models.Meeting, milestone.session_id)
     assert meeting is not None
     if target is not None and target.id != milestone.session_id:
@@ -332,3 +436,136 @@ def log_reschedule(
             hash="",
         ),
     )
+
+
+@dataclass
+class Corrected:
+    """A step corrected: the step as it now reads, the correction row, what changed."""
+
+    step: models.History
+    row: models.History
+    changes: dict[str, tuple[Any, Any]]
+    activity: models.Activity
+
+
+def correct(
+    db: Session,
+    plan: models.Plan,
+    step_id: int,
+    *,
+    reason: str,
+    actor: str,
+    on: dt.date | dt.datetime | None = None,
+    note: str | None = None,
+    document: str | None = None,
+) -> Corrected:
+    """Correct a step's day, note or document symbol with a correction row; never an edit.
+
+    The event and the states are not corrected (a different step is a
+    different transition: postpone, resume…). The corrected day obeys what a
+    step's day obeys: not in the future, on its session's day, and between the
+    steps before and after it, so the activity's steps keep their order. Who
+    may fire the step may correct it.
+    """
+    reason_text = required_reason(reason)
+    note = clean_text(note, "note", MAX_NOTE)
+    document = clean_text(document, "document", MAX_DOCUMENT)
+    given = [name for name, value in (("on", on), ("note", note), ("document", document)) if value]
+    if not given:
+        raise MissingValue(
+            f"say what to correct in step #{step_id}: its day, its note or its document",
+            fields=("on", "document", "note"),
+        )
+    store.lock_for_write(db)
+    original = db.get(models.History, step_id)
+    activity = db.get(models.Activity, original.activity_id) if original is not None else None
+    if original is None or activity is None or activity.plan_id != plan.id:
+        raise NotFound(f"no step #{step_id} in {plan.name}; `cam history` lists the steps")
+    if original.corrects_id is not None:
+        raise TransitionRefused(
+            f"step #{step_id} is a correction: correct step #{original.corrects_id} instead"
+        )
+    who = identify(db, actor)
+    flow = workflow.get(activity.kind)
+    if original.event in flow.events():
+        authorize(who, flow.step(original.event), activity.key)
+    rows = corrections.apply(
+        db.exec(
+            select(models.History)
+            .where(models.History.activity_id == activity.id)
+            .order_by(col(models.History.at), col(models.History.id))
+        )
+    ).rows
+    current = next(row for row in rows if row.id == step_id)
+    changes: dict[str, tuple[Any, Any]] = {}
+    if on is not None:
+        moment = _corrected_moment(db, plan, activity, current, rows, on)
+        if moment != current.at:
+            changes["at"] = (current.at, moment)
+    if note is not None and note != current.note:
+        changes["note"] = (current.note, note)
+    if document is not None and document != current.document:
+        changes["document"] = (current.document, document)
+    if not changes:
+        raise InvalidInput(f"step #{step_id} already says that", fields=given)
+    assert activity.id is not None
+    row = store.append_history(
+        db,
+        models.History(
+            activity_id=activity.id,
+            event=models.CORRECTION,
+            from_state=activity.state,
+            to_state=activity.state,
+            actor=who.name,
+            actor_role=who.role,
+            at=models.utcnow(),
+            note=reason_text,
+            corrects_id=step_id,
+            corrected_at=changes["at"][1] if "at" in changes else None,
+            corrected_note=changes["note"][1] if "note" in changes else None,
+            corrected_document=changes["document"][1] if "document" in changes else None,
+            prev_hash="",
+            hash="",
+        ),
+    )
+    if "at" in changes:
+        store.transaction_cache(db).pop((_LAST_STEP, activity.id), None)
+    step = models.History(**{**current.model_dump(), **corrections.values(row)})
+    return Corrected(step=step, row=row, changes=changes, activity=activity)
+
+
+def _corrected_moment(
+    db: Session,
+    plan: models.Plan,
+    activity: models.Activity,
+    step: models.History,
+    rows: list[models.History],
+    on: dt.date | dt.datetime,
+) -> dt.datetime:
+    """The new moment of a step, checked as a step's moment is (see `correct`)."""
+    moment = step_time(plan, on, None)
+    meeting = db.get(models.Meeting, step.session_id) if step.session_id is not None else None
+    if meeting is not None:
+        session_day(plan, meeting, on)
+    if step.event == RESCHEDULE:
+        return moment
+    steps = [r for r in rows if r.event != RESCHEDULE and r.corrects_id is None]
+    index = next(i for i, r in enumerate(steps) if r.id == step.id)
+    before = steps[index - 1] if index > 0 else None
+    after = steps[index + 1] if index + 1 < len(steps) else None
+    zone = ZoneInfo(plan.timezone)
+    if before is not None and moment < before.at:
+        raise InvalidInput(
+            f"{moment.astimezone(zone).date()} is before the step before it "
+            f"({before.event}, {before.at.astimezone(zone).date()}): "
+            f"the steps of {activity.key} keep their order",
+            fields=("on",),
+        )
+    if after is not None and moment > after.at:
+        raise InvalidInput(
+            f"{moment.astimezone(zone).date()} is after the step after it "
+            f"({after.event}, {after.at.astimezone(zone).date()}): "
+            f"the steps of {activity.key} keep their order",
+            fields=("on",),
+        )
+    return moment

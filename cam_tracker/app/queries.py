@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from cam_tracker.app.corrections import Correction
 from cam_tracker.app.snapshot import ActivityView, MilestoneView, Snapshot, snapshots
 from cam_tracker.core.dates import iso, parse_month
 from cam_tracker.core.errors import InvalidInput, NotFound, did_you_mean
@@ -193,12 +194,35 @@ def _mandate_matches(needle: str, mandate: models.Mandate, paragraph: models.Par
     return any(needle in h.casefold() for h in haystacks)
 
 
+def _correction_brief(correction: Correction | None) -> Row | None:
+    """What a correction row changed on the step it corrects: each field from → to."""
+    if correction is None:
+        return None
+    return {
+        "id": correction.step_id,
+        "changes": {
+            name: {
+                "from": iso(before) if name == "at" else before,
+                "to": iso(after) if name == "at" else after,
+            }
+            for name, (before, after) in correction.changes.items()
+        },
+    }
+
+
 def history_row(
-    row: models.History, activity: models.Activity, session_key: str | None, lang: str = "en"
+    row: models.History,
+    activity: models.Activity,
+    session_key: str | None,
+    lang: str = "en",
+    snap: Snapshot | None = None,
 ) -> Row:
-    """One step of the log. A move names what moved (data, never parsed from the note)."""
+    """One step of the log, as corrected. A move names what moved, a correction what it
+    corrected (data, never parsed from the note); a corrected step names its corrections."""
     flow = workflow.get(activity.kind)
     event_label = flow.event_label(row.event, lang)
+    corrections = snap.corrections if snap is not None else {}
+    corrected_by = snap.corrected_by if snap is not None else {}
     return {
         "id": row.id,
         "activity": activity.key,
@@ -217,6 +241,8 @@ def history_row(
             if row.moved_from is not None
             else None
         ),
+        "corrects": _correction_brief(corrections.get(row.id or 0)),
+        "corrected_by": list(corrected_by.get(row.id or 0, [])),
     }
 
 
@@ -228,7 +254,7 @@ def history(snap: Snapshot, key: str | None = None, lang: str = "en") -> list[Ro
         raise NotFound(f"no activity {key!r} in {snap.plan.name}{did_you_mean(key, keys)}")
     sessions = {s.id: s.key for s in snap.sessions}
     return [
-        history_row(row, activities[row.activity_id], sessions.get(row.session_id), lang)
+        history_row(row, activities[row.activity_id], sessions.get(row.session_id), lang, snap)
         for row in snap.history
         if row.activity_id in activities and (key is None or activities[row.activity_id].key == key)
     ]
@@ -283,7 +309,7 @@ def activity_detail(snap: Snapshot, key: str, lang: str = "en") -> Row:
             "milestones": [_milestone_row(m, lang) for m in view.milestones],
             "allowed_events": allowed,
             "history": [
-                history_row(h, view.activity, sessions.get(h.session_id), lang)
+                history_row(h, view.activity, sessions.get(h.session_id), lang, snap)
                 for h in view.history
             ],
         }

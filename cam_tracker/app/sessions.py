@@ -1,20 +1,27 @@
-"""Sessions of the committee: set or move a session's date.
+"""Sessions of the committee: set or move a session's date, record it as held.
 
 A move is recorded in the history of every activity on the session's agenda
 (event `reschedule`, state unchanged, the reason in the note, the session
 linked), as `cam reschedule` does for one milestone. The session's pending
-reminders follow the new date.
+reminders follow the new date. A session is held on its day
+(`activities.session_day`): recording it on another is refused, not a
+silent move.
 """
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from cam_tracker import store
-from cam_tracker.app.activities import advance, log_reschedule, required_reason, step_time
+from cam_tracker.app.activities import (
+    advance,
+    log_reschedule,
+    required_reason,
+    session_day,
+    step_time,
+)
 from cam_tracker.app.authorization import identify
 from cam_tracker.app.lookup import find_session
 from cam_tracker.core.errors import (
@@ -46,9 +53,10 @@ def reschedule(
     to: dt.date,
     reason: str,
     actor: str,
+    on: dt.date | dt.datetime | None = None,
 ) -> SessionMoved:
     """Set or move a session's date; its open agenda items follow (its reminders:
-    `reminders.outbox.move_session`)."""
+    `reminders.outbox.follow`). `on` is when the move was decided (default: now)."""
     reason_text = required_reason(reason)
     store.lock_for_write(db)
     meeting = find_session(db, plan, key)
@@ -59,6 +67,7 @@ def reschedule(
         raise TransitionRefused(f"session {key} was held on {meeting.held_on}: it cannot move")
     if meeting.date == to:
         raise InvalidInput(f"session {key} is already on {to}", fields=("to",))
+    at = step_time(plan, on, None)
     before = meeting.date.isoformat() if meeting.date else meeting.month
     old_month, new_month = meeting.month, to.strftime("%Y-%m")
     meeting.date = to
@@ -77,7 +86,6 @@ def reschedule(
             milestone.planned_month = new_month
             db.add(milestone)
     db.flush()
-    now = models.utcnow()
     rows = []
     activities = {activity.id: activity for _milestone, activity in items}
     for activity in activities.values():
@@ -86,7 +94,7 @@ def reschedule(
                 db,
                 activity,
                 who,
-                at=now,
+                at=at,
                 reason=reason_text,
                 meeting=meeting,
                 moved=(None, before, to.isoformat()),
@@ -115,16 +123,24 @@ def record_session(
     as_planned: bool = False,
     excluded: tuple[str, ...] = (),
 ) -> list[ItemOutcome]:
-    """Record a session as held; with `as_planned`, advance its agenda items too."""
+    """Record a session as held; with `as_planned`, advance its agenda items too.
+
+    It is held on its day (`session_day`). A session already held is not held
+    again; with `as_planned`, its items still open advance (on the day it was
+    held), so that an item refused the first time can be advanced once what
+    blocked it is done.
+    """
     store.lock_for_write(db)
     meeting = find_session(db, plan, session_key)
     identify(db, actor)
-    if meeting.held_on is not None:
+    if meeting.removed:
+        raise TransitionRefused(f"session {session_key} is no longer in the plan file")
+    if meeting.held_on is not None and not as_planned:
         raise TransitionRefused(
-            f"session {session_key} was already recorded as held on {meeting.held_on}"
+            f"session {session_key} was already recorded as held on {meeting.held_on}; "
+            "to advance its open items, record it again as planned",
+            fields=("as_planned",),
         )
-    day = on or meeting.date or models.utcnow().astimezone(ZoneInfo(plan.timezone)).date()
-    step_time(plan, day, None)
     items = list(
         db.exec(
             select(models.Milestone, models.Activity)
@@ -140,10 +156,17 @@ def record_session(
             f"{unknown[0]!r} is not on the agenda of {session_key}"
             f"{did_you_mean(unknown[0], agenda_keys)}; agenda: {', '.join(sorted(agenda_keys))}"
         )
+    if on is not None:
+        step_time(plan, on, None)
+    if meeting.held_on is not None and on is not None and on != meeting.held_on:
+        raise TransitionRefused(
+            f"session {session_key} was already recorded as held on {meeting.held_on}",
+            fields=("on",),
+        )
+    day = session_day(plan, meeting, on)
+    step_time(plan, day, None)
     meeting.held_on = day
-    if meeting.date is None or meeting.date != day:
-        meeting.date = day
-        meeting.month = day.strftime("%Y-%m")
+    meeting.date = day
     db.add(meeting)
     db.flush()
     outcomes = []

@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from cam_tracker.app import corrections
+from cam_tracker.app.corrections import Correction
 from cam_tracker.core.dates import as_of_moment, month_end
 from cam_tracker.files import workflow
 from cam_tracker.store import models
@@ -125,6 +128,9 @@ class Snapshot:
     mandates: list[models.Mandate]
     paragraphs: dict[int, list[models.Paragraph]]
     history: list[models.History]
+    # The corrections in `history` (by the correction row's id), and each corrected step's.
+    corrections: dict[int, Correction] = field(default_factory=dict)
+    corrected_by: dict[int, list[int]] = field(default_factory=dict)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -218,7 +224,9 @@ def _read(
 
     Without `with_history`, no history row is read: states as of `as_of` come
     from each activity's last step before it, and milestones from the steps
-    that fulfilled them.
+    that fulfilled them. Either way a step reads with its corrections applied
+    (`corrections.apply`), whenever they were written, and counts by its
+    corrected day; only steps that change a state decide one.
     """
     moment = as_of or models.utcnow()
     ids = [plan.id for plan in plans]
@@ -258,7 +266,7 @@ def _read(
                 select(models.History, models.Activity.plan_id)
                 .join(models.Activity, col(models.Activity.id) == col(models.History.activity_id))
                 .where(col(models.Activity.plan_id).in_(ids))
-                .where(col(models.History.at) <= moment)
+                .where(_by(moment))
                 .order_by(col(models.History.at), col(models.History.id))
             )
         ]
@@ -266,26 +274,38 @@ def _read(
         a.id: ActivityView(activity=a, state=workflow.get(a.kind).initial if as_of else a.state)
         for a in activities
     }
+    plan_of = {row.id: plan_id for row, plan_id in history}
+    read = corrections.apply(row for row, _plan_id in history)
+    history = [(row, plan_of[row.id]) for row in read.rows if row.at <= moment]
     history_by_id = {row.id: row for row, _plan_id in history}
     for row, _plan_id in history:
         view = views.get(row.activity_id)
         if view is not None:
             view.history.append(row)
-            if as_of is not None:
+            if as_of is not None and row.from_state != row.to_state:
                 view.state = row.to_state
     if not with_history:
+        # The steps that fulfilled milestones, and the corrections of those steps.
         done = (
             select(models.History)
-            .join(models.Milestone, col(models.Milestone.done_history_id) == col(models.History.id))
+            .join(
+                models.Milestone,
+                or_(
+                    col(models.Milestone.done_history_id) == col(models.History.id),
+                    col(models.Milestone.done_history_id) == col(models.History.corrects_id),
+                ),
+            )
             .join(models.Meeting, col(models.Meeting.id) == col(models.Milestone.session_id))
             .where(col(models.Meeting.plan_id).in_(ids))
         )
         if as_of is not None:
-            done = done.where(col(models.History.at) <= moment)
             for activity_id, state in _states_at(db, ids, moment).items():
                 if activity_id in views:
                     views[activity_id].state = state
-        history_by_id = {row.id: row for row in db.exec(done)}
+        read = corrections.apply(db.exec(done))
+        history_by_id = {
+            row.id: row for row in read.rows if row.corrects_id is None and row.at <= moment
+        }
     zones = {plan.id: ZoneInfo(plan.timezone) for plan in plans}
     today = {plan.id: moment.astimezone(zones[plan.id]).date() for plan in plans}
     milestone_views: dict[int | None, list[MilestoneView]] = defaultdict(list)
@@ -358,18 +378,53 @@ def _read(
             mandates=mandates[plan.id],
             paragraphs={m.id or 0: paragraphs[m.id or 0] for m in mandates[plan.id]},
             history=history_of[plan.id],
+            corrections=read.corrections,
+            corrected_by=read.corrected_by,
         )
         for plan in plans
     ]
 
 
+def _by(moment: dt.datetime) -> ColumnElement[bool]:
+    """The history rows to read for a moment: the steps that happened by then (by their day
+    as corrected), and every correction (a correction fixes the record of the past whenever
+    it was written; the log shows it from then on)."""
+    corrected_by_then = select(models.History.corrects_id).where(
+        col(models.History.corrected_at) <= moment
+    )
+    return or_(
+        col(models.History.at) <= moment,
+        col(models.History.corrects_id).is_not(None),
+        col(models.History.id).in_(corrected_by_then),
+    )
+
+
+def _effective_at() -> ColumnElement[dt.datetime]:
+    """When a step happened, as its latest correction of the day says (else as written)."""
+    latest = aliased(models.History)
+    return func.coalesce(
+        select(latest.corrected_at)
+        .where(col(latest.corrects_id) == col(models.History.id))
+        .where(col(latest.corrected_at).is_not(None))
+        .order_by(col(latest.id).desc())
+        .limit(1)
+        .scalar_subquery(),
+        col(models.History.at),
+    )
+
+
 def _states_at(db: Session, plan_ids: list[int | None], moment: dt.datetime) -> dict[int, str]:
-    """Each activity's state at `moment`: where its last step before then led."""
+    """Each activity's state at `moment`: where its last step before then led.
+
+    A row that changes no state (a move, a correction) is written when it is
+    decided, possibly after steps dated earlier: it never decides a state.
+    """
+    effective_at = _effective_at()
     rank = (
         func.row_number()
         .over(
             partition_by=col(models.History.activity_id),
-            order_by=(col(models.History.at).desc(), col(models.History.id).desc()),
+            order_by=(effective_at.desc(), col(models.History.id).desc()),
         )
         .label("rank")
     )
@@ -377,7 +432,8 @@ def _states_at(db: Session, plan_ids: list[int | None], moment: dt.datetime) -> 
         select(models.History.activity_id, models.History.to_state, rank)
         .join(models.Activity, col(models.Activity.id) == col(models.History.activity_id))
         .where(col(models.Activity.plan_id).in_(plan_ids))
-        .where(col(models.History.at) <= moment)
+        .where(effective_at <= moment)
+        .where(col(models.History.from_state) != col(models.History.to_state))
         .subquery()
     )
     return {

@@ -20,13 +20,14 @@ from cam_tracker.core import dates
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from cam_tracker.app.activities import Advanced, Rescheduled
+    from cam_tracker.app.activities import Advanced, Corrected, Rescheduled
     from cam_tracker.app.plans import LoadReport
     from cam_tracker.app.queries import ActivityListing, Row
     from cam_tracker.app.sessions import ItemOutcome
     from cam_tracker.app.snapshot import Snapshot
     from cam_tracker.core.settings import ReminderSettings
     from cam_tracker.files.workflow import Workflow
+    from cam_tracker.reminders.outbox import SessionMove
     from cam_tracker.store import models
     from cam_tracker.store.audit import AuditResult
 
@@ -74,12 +75,15 @@ class Workspace:
 
     # --- plans and workflows ------------------------------------------------------
 
-    def load_plan(self, source: str) -> "LoadReport":
-        """Load a bundled plan by name, or a plan file; loading again updates it."""
+    def load_plan(self, source: str, *, replace: bool = False) -> "LoadReport":
+        """Load a bundled plan by name, or a plan file; loading again updates it.
+
+        With `replace`, a file may replace the source a plan of the same name
+        was loaded from."""
         from cam_tracker.app import plans
 
         with self.session() as db:
-            return plans.load(db, source)
+            return plans.load(db, source, replace=replace)
 
     def plans(self) -> list["Row"]:
         """Bundled and loaded plans side by side."""
@@ -170,9 +174,16 @@ class Workspace:
             )
 
     def reschedule(
-        self, key: str, *, to_month: str, reason: str, actor: str, on: str | None = None
+        self,
+        key: str,
+        *,
+        to_month: str,
+        reason: str,
+        actor: str,
+        on: str | None = None,
+        session: str | None = None,
     ) -> "Rescheduled":
-        """Move an activity's next open milestone to another month."""
+        """Move an activity's next open milestone to another month (to `session` if given)."""
         from cam_tracker.app import activities
 
         with self.session() as db:
@@ -184,6 +195,32 @@ class Workspace:
                 reason=reason,
                 actor=actor,
                 on=dates.parse_day(on, "on") if on is not None else None,
+                session_key=session,
+            )
+
+    def correct(
+        self,
+        step_id: int,
+        *,
+        reason: str,
+        actor: str,
+        on: str | None = None,
+        note: str | None = None,
+        document: str | None = None,
+    ) -> "Corrected":
+        """Correct a recorded step's day, note or document with a correction row."""
+        from cam_tracker.app import activities
+
+        with self.session() as db:
+            return activities.correct(
+                db,
+                self.plan(db),
+                step_id,
+                reason=reason,
+                actor=actor,
+                on=dates.parse_moment(on, "on") if on is not None else None,
+                note=note,
+                document=document,
             )
 
     # --- sessions and calendar ------------------------------------------------------
@@ -228,6 +265,35 @@ class Workspace:
                 as_planned=as_planned,
                 excluded=excluded,
             )
+
+    def move_session(
+        self,
+        key: str,
+        *,
+        to: str,
+        reason: str,
+        actor: str,
+        settings: "ReminderSettings",
+        on: str | None = None,
+    ) -> "SessionMove":
+        """Set or move a session's date, decided `on` (default: now): its open items and its
+        pending reminders follow, in one transaction."""
+        from cam_tracker.app import sessions
+        from cam_tracker.reminders.outbox import SessionMove, follow
+
+        with self.session() as db:
+            plan = self.plan(db)
+            moved = sessions.reschedule(
+                db,
+                plan,
+                key,
+                to=dates.parse_day(to, "to"),
+                reason=reason,
+                actor=actor,
+                on=dates.parse_day(on, "on") if on is not None else None,
+            )
+            count, dropped = follow(db, moved.meeting, plan.timezone, settings)
+            return SessionMove(moved, count, dropped)
 
     # --- people ---------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 """`cam list`, `show`, `advance`, `history`, `reschedule`: the activities of a plan."""
 
+from typing import Any
+
 import click
 
 from cam_tracker.cli.base import actor_option, cli, emit_json, json_option, who, workspace
@@ -54,7 +56,7 @@ def show_command(key: str, as_of: str | None, as_json: bool) -> None:
     else:
         from cam_tracker.cli import console
 
-        console.activity(row)
+        console.activity({**row, "history": _marked(row["history"])})
 
 
 @cli.command("advance")
@@ -94,31 +96,125 @@ def advance_command(
         click.echo(f"milestone of {result.milestone.planned_month} done")
 
 
-@cli.command("history")
-@click.argument("key", required=False)
+def _changes(changes: dict[str, tuple[Any, Any]]) -> str:
+    """A correction's changes in one line: `day 2015-11-03 → 2015-11-05; doc A → B`."""
+    names = {"at": "day", "document": "doc", "note": "note"}
+    told = []
+    for name, (before, after) in changes.items():
+        if name == "at":  # an ISO moment, or a datetime: its day
+            before, after = str(before or "")[:10], str(after or "")[:10]
+        told.append(f"{names.get(name, name)} {before or '–'} → {after or '–'}")
+    return "; ".join(told)
+
+
+def _marked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """History rows for reading: a corrected step says so, a correction says what it changed.
+
+    The rows already carry the corrected values; only the note shown is composed.
+    """
+    marked = []
+    for row in rows:
+        note = row["note"]
+        if row.get("corrects"):
+            changes = {k: (v["from"], v["to"]) for k, v in row["corrects"]["changes"].items()}
+            told = f"corrects #{row['corrects']['id']}: {_changes(changes)}"
+            note = f"{told}; reason: {note}" if note else told
+        elif row.get("corrected_by"):
+            mark = f"[corrected by #{', #'.join(str(i) for i in row['corrected_by'])}]"
+            note = f"{note} {mark}" if note else mark
+        marked.append({**row, "note": note})
+    return marked
+
+
+_KEY = "cam_tracker.history.key"
+
+
+class _HistoryGroup(click.Group):
+    """`cam history [KEY]` prints the log; `cam history correct ID …` corrects a step.
+
+    A first argument that names no subcommand is the KEY of the activity whose log to print.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest = list(args)
+        first = next((i for i, arg in enumerate(rest) if not arg.startswith("-")), None)
+        if first is not None and rest[first] not in self.commands:
+            ctx.meta[_KEY] = rest.pop(first)
+        return super().parse_args(ctx, rest)
+
+
+@cli.group(
+    "history",
+    cls=_HistoryGroup,
+    invoke_without_command=True,
+    subcommand_metavar="[KEY] | correct ID ...",
+)
 @json_option
-def history_command(key: str | None, as_json: bool) -> None:
+@click.pass_context
+def history_command(ctx: click.Context, as_json: bool) -> None:
     """The log of transitions, newest last; one activity's with KEY."""
-    rows = workspace().history(key)
+    if ctx.invoked_subcommand is not None:
+        if ctx.meta.get(_KEY) is not None or as_json:
+            raise click.UsageError(f"KEY and --json go without `{ctx.invoked_subcommand}`")
+        return
+    rows = workspace().history(ctx.meta.get(_KEY))
     if as_json:
         emit_json(rows)
     else:
         from cam_tracker.cli import console
 
-        console.history(rows)
+        console.history(_marked(rows))
+
+
+@history_command.command("correct")
+@click.argument("step_id", metavar="ID", type=int)
+@click.option("--on", "on", metavar="DATE", help="The day the step really happened.")
+@click.option("--doc", "document", metavar="SYMBOL", help="The right document symbol.")
+@click.option("--note", help="The right note.")
+@click.option("--reason", required=True, help="Why the record was wrong (kept in the history).")
+@actor_option
+def history_correct(
+    step_id: int,
+    on: str | None,
+    document: str | None,
+    note: str | None,
+    reason: str,
+    actor: str | None,
+) -> None:
+    """Correct step ID's day, document or note: a correction row; the step is kept as written."""
+    done = workspace().correct(
+        step_id, reason=reason, actor=who(actor), on=on, note=note, document=document
+    )
+    click.echo(
+        f"step #{step_id} of {done.activity.key} ({done.step.event}) corrected: "
+        f"{_changes(done.changes)} (correction #{done.row.id}, by {done.row.actor})"
+    )
 
 
 @cli.command("reschedule")
 @click.argument("key")
 @click.option("--to", "to_month", required=True, metavar="YYYY-MM", help="The new month.")
+@click.option(
+    "--session",
+    "session_key",
+    metavar="ID",
+    help="The session of that month it moves to (default: the month's first not held).",
+)
 @click.option("--reason", required=True, help="Why it moves (kept in the history).")
 @click.option("--on", "on", metavar="DATE", help="When it was decided (default: now).")
 @actor_option
 def reschedule_command(
-    key: str, to_month: str, reason: str, on: str | None, actor: str | None
+    key: str,
+    to_month: str,
+    session_key: str | None,
+    reason: str,
+    on: str | None,
+    actor: str | None,
 ) -> None:
     """Move an activity's next milestone to another month."""
-    moved = workspace().reschedule(key, to_month=to_month, reason=reason, actor=who(actor), on=on)
+    moved = workspace().reschedule(
+        key, to_month=to_month, reason=reason, actor=who(actor), on=on, session=session_key
+    )
     click.echo(
         f"{key}: {moved.milestone.event} moved from {moved.from_month} to {moved.to_month} "
         f"(session {moved.session.key})"

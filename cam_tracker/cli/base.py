@@ -23,6 +23,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 FLAGS = {
     "actor": "--as",
     "as_of": "--as-of",
+    "as_planned": "--as-planned",
     "document": "--doc",
     "format": "--format",
     "month": "--month",
@@ -31,6 +32,7 @@ FLAGS = {
     "now": "--now",
     "on": "--on",
     "reason": "--reason",
+    "replace": "--replace",
     "role": "--role",
     "session": "--session",
     "state": "--state",

@@ -12,21 +12,61 @@ def plan_group() -> None:
 
 @plan_group.command("load")
 @click.argument("source", metavar="NAME|FILE")
-def plan_load(source: str) -> None:
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Let this file replace the one a plan of the same name was loaded from.",
+)
+def plan_load(source: str, replace: bool) -> None:
     """Load a bundled plan by name, or a plan file; loading again updates it."""
-    report = workspace().load_plan(source)
+    from cam_tracker.app.plans import describe_source
+
+    report = workspace().load_plan(source, replace=replace)
+    if report.replaced is not None:
+        click.echo(
+            f"{report.plan}: {describe_source(report.source)} replaces "
+            f"{describe_source(report.replaced)}"
+        )
     if report.unchanged:
         click.echo(f"{report.plan}: unchanged (the file is the one already loaded)")
         return
-    verb = "loaded" if report.created else "updated"
-    click.echo(
-        f"{report.plan}: {verb}: {len(report.activities_added)} activities added, "
-        f"{len(report.activities_updated)} updated, {len(report.sessions_added)} sessions added"
-    )
+    if report.created:
+        click.echo(
+            f"{report.plan}: loaded: {_count(report.activities_added, 'activity', 'activities')}, "
+            f"{_count(report.sessions_added, 'session')}, "
+            f"{report.milestones} milestone{'' if report.milestones == 1 else 's'}"
+        )
+        return
+    changes = [
+        (report.activities_added, "activity", "activities", "added"),
+        (report.activities_updated, "activity", "activities", "updated"),
+        (report.sessions_added, "session", "sessions", "added"),
+        (report.sessions_updated, "session", "sessions", "updated"),
+        (report.milestones_added, "milestone", "milestones", "added"),
+        (report.milestones_updated, "milestone", "milestones", "updated"),
+        (report.milestones_removed, "milestone", "milestones", "removed"),
+    ]
+    told = [f"{_count(items, one, many)} {what}" for items, one, many, what in changes if items]
+    if report.kept:
+        told.append(f"{len(report.kept)} kept because recorded")
+    if report.details_updated:
+        told.append("the plan's details updated")
+    click.echo(f"{report.plan}: updated: {', '.join(told) or 'nothing in the plan changed'}")
+    for items, one, _many, what in changes:
+        for item in items:
+            kind = report.kinds_changed.get(item) if one == "activity" else None
+            more = f" (kind {kind[0]} → {kind[1]})" if kind else ""
+            click.echo(f"  {one} {what}: {item}{more}")
+    for sentence in report.kept:
+        click.echo(f"  kept because recorded: {sentence}")
     for key in report.activities_missing:
         click.echo(f"warning: activity {key} is no longer in the file; kept with its history")
     for key in report.sessions_missing:
         click.echo(f"warning: session {key} is no longer in the file; kept, hidden")
+
+
+def _count(items: list[str], one: str, many: str | None = None) -> str:
+    return f"{len(items)} {one if len(items) == 1 else (many or one + 's')}"
 
 
 @plan_group.command("list")

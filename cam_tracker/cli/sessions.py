@@ -49,9 +49,18 @@ def session_group() -> None:
 @session_group.command("record")
 @click.argument("session_id", metavar="ID")
 @click.option(
-    "--on", "on", metavar="DATE", help="The day it was held (default: its date, else today)."
+    "--on",
+    "on",
+    metavar="DATE",
+    help="The day it was held: its date if it has one, else a day of its month "
+    "(default: its date, else today in its month).",
 )
-@click.option("--as-planned", is_flag=True, help="Advance every agenda item by its planned event.")
+@click.option(
+    "--as-planned",
+    is_flag=True,
+    help="Advance every agenda item by its planned event (again on a held session: "
+    "the items still open).",
+)
 @click.option(
     "--except",
     "excluded",
@@ -63,7 +72,10 @@ def session_group() -> None:
 def session_record(
     session_id: str, on: str | None, as_planned: bool, excluded: tuple[str, ...], actor: str | None
 ) -> None:
-    """Record that session ID was held, and advance its agenda items."""
+    """Record that session ID was held, and advance its agenda items.
+
+    Exits 1 when an item was refused: what was recorded stays recorded.
+    """
     outcomes = workspace().record_session(
         session_id, actor=who(actor), on=on, as_planned=as_planned, excluded=excluded
     )
@@ -74,24 +86,37 @@ def session_record(
         click.echo(f"  {item.status:<9} {item.activity}{event}{detail}")
     if any(item.status == "skipped" for item in outcomes):
         click.echo("advance the skipped items with `cam advance`, or record with --as-planned")
+    refused = sum(1 for item in outcomes if item.status == "refused")
+    if refused:
+        advanced = sum(1 for item in outcomes if item.status == "advanced")
+        click.echo(
+            f"Error: {refused} item{'s' if refused > 1 else ''} refused; the session and the "
+            f"{advanced} advanced are recorded. Once what blocked "
+            f"{'them' if refused > 1 else 'it'} is done, run this again to advance "
+            f"{'them' if refused > 1 else 'it'}.",
+            err=True,
+        )
+        raise click.exceptions.Exit(1)
 
 
 @session_group.command("reschedule")
 @click.argument("session_id", metavar="ID")
 @click.option("--to", "to_day", required=True, metavar="YYYY-MM-DD", help="The new date.")
 @click.option("--reason", required=True, help="Why it moves (kept in the history).")
+@click.option("--on", "on", metavar="DATE", help="When it was decided (default: now).")
 @actor_option
-def session_reschedule(session_id: str, to_day: str, reason: str, actor: str | None) -> None:
+def session_reschedule(
+    session_id: str, to_day: str, reason: str, on: str | None, actor: str | None
+) -> None:
     """Set or move the date of session ID; its pending reminders follow."""
     from cam_tracker.core.settings import reminder_settings
-    from cam_tracker.reminders.outbox import move_session
 
-    move = move_session(
-        workspace(),
+    move = workspace().move_session(
         session_id,
         to=to_day,
         reason=reason,
         actor=who(actor),
+        on=on,
         settings=reminder_settings(),
     )
     click.echo(f"session {session_id}: {move.moved.before} → {move.moved.after}")

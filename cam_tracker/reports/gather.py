@@ -42,8 +42,26 @@ class Moved:
 
 
 @dataclass(frozen=True)
+class Corrects:
+    """What a correction changed on a step of the log: each field (before, after), or None.
+
+    `number` is the corrected step's number in the log (None when it is not in it).
+    """
+
+    number: int | None
+    day: tuple[dt.date, dt.date] | None = None
+    document: tuple[str | None, str | None] | None = None
+    note: tuple[str | None, str | None] | None = None
+
+
+@dataclass(frozen=True)
 class Step:
-    """One recorded step of an activity (a row of the log)."""
+    """One recorded step of an activity (a row of the log), with its corrections applied.
+
+    A corrected step is marked (`corrected`) with the numbers of its corrections
+    in the log (`corrected_by`: none for those written after the report's date);
+    a correction says what it changed (`corrects`) and carries its reason as its note.
+    """
 
     number: int
     day: dt.date
@@ -61,10 +79,13 @@ class Step:
     moved: Moved | None = None
     # A step that halted, resumed or moved the activity (what the kind's workflow says).
     delay: bool = False
+    corrected: bool = False
+    corrected_by: tuple[int, ...] = ()
+    corrects: Corrects | None = None
 
     @property
     def is_transition(self) -> bool:
-        return self.event != RESCHEDULE
+        return self.event != RESCHEDULE and self.corrects is None
 
 
 @dataclass(frozen=True)
@@ -274,11 +295,11 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
     sessions = {s.id: s for s in snap.sessions}
     views = {v.activity.id: v for v in snap.activities}
 
+    logged = [row for row in snap.history if row.activity_id in views]
+    number_of = {row.id: number for number, row in enumerate(logged, start=1)}
     log: list[Step] = []
-    for row in snap.history:
-        view = views.get(row.activity_id)
-        if view is None:
-            continue
+    for row in logged:
+        view = views[row.activity_id]
         flow = view.flow
         moved = None
         event_label = flow.event_labels(row.event)
@@ -308,6 +329,11 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
                 actor=row.actor,
                 moved=moved,
                 delay=row.event in flow.delay_events,
+                corrected=bool(snap.corrected_by.get(row.id or 0)),
+                corrected_by=tuple(
+                    number_of[c] for c in snap.corrected_by.get(row.id or 0, []) if c in number_of
+                ),
+                corrects=_corrects(snap, row, number_of, zone),
             )
         )
     steps_of: dict[str, list[Step]] = {}
@@ -387,6 +413,23 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
         sessions=calendar,
         log=log,
         counts={status: sum(1 for a in listed if a.status == status) for status in STATUSES},
+    )
+
+
+def _corrects(
+    snap: schedule.Snapshot, row: models.History, number_of: dict[int | None, int], zone: Any
+) -> Corrects | None:
+    """What a correction row changed, for the log; None for any other row."""
+    correction = snap.corrections.get(row.id or 0)
+    if correction is None:
+        return None
+    changes = correction.changes
+    day = changes.get("at")
+    return Corrects(
+        number=number_of.get(correction.step_id),
+        day=(day[0].astimezone(zone).date(), day[1].astimezone(zone).date()) if day else None,
+        document=changes.get("document"),
+        note=changes.get("note"),
     )
 
 

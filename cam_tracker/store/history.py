@@ -48,6 +48,13 @@ def history_hash(row: models.History) -> str:
             moved_from=row.moved_from,
             moved_to=row.moved_to,
         )
+    if row.chain_version >= 3:
+        content.update(
+            corrects_id=row.corrects_id,
+            corrected_at=_utc_iso(row.corrected_at) if row.corrected_at is not None else None,
+            corrected_note=row.corrected_note,
+            corrected_document=row.corrected_document,
+        )
     encoded = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 

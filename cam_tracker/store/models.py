@@ -129,14 +129,27 @@ class Milestone(SQLModel, table=True):
     done_history_id: int | None = Field(default=None, foreign_key="history.id")
 
 
-CHAIN_VERSION = 2
+CHAIN_VERSION = 3
+
+
+# The event of a correction row (see `History.corrects_id`): it moves no state.
+CORRECTION = "correction"
 
 
 class History(SQLModel, table=True):
-    """One recorded step of an activity. Append-only, hash-chained."""
+    """One recorded step of an activity. Append-only, hash-chained.
+
+    A mistake is never edited: a correction row (event `correction`, state
+    unchanged, the reason in its note) points at the step it corrects with
+    `corrects_id` and carries the corrected values; readers show the step
+    with them (`app.corrections`).
+    """
 
     # An activity's steps in order: its last one is found without sorting them all.
-    __table_args__ = (Index("ix_history_activity_at", "activity_id", "at", "id"),)
+    __table_args__ = (
+        Index("ix_history_activity_at", "activity_id", "at", "id"),
+        Index("ix_history_corrects_id", "corrects_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     activity_id: int = Field(foreign_key="activity.id")
     event: str
@@ -154,8 +167,15 @@ class History(SQLModel, table=True):
     moved_event: str | None = None
     moved_from: str | None = None
     moved_to: str | None = None
+    # A correction (event `correction`): the step it corrects and the values it gives it;
+    # None where the step keeps what it says. The event and the states are never corrected.
+    corrects_id: int | None = Field(default=None, foreign_key="history.id")
+    corrected_at: dt.datetime | None = None
+    corrected_note: str | None = None
+    corrected_document: str | None = None
     recorded_at: dt.datetime = Field(default_factory=utcnow)
-    # How the hash covers the row: 1 for rows written before moves were data, 2 since.
+    # How the hash covers the row: 1 for rows written before moves were data, 2 with moves,
+    # 3 with corrections.
     chain_version: int = Field(default=CHAIN_VERSION, sa_column_kwargs={"server_default": "1"})
     prev_hash: str
     hash: str = Field(unique=True)
