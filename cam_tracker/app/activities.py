@@ -6,7 +6,6 @@ its history row are written in the same transaction, so both land or neither.
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -16,7 +15,7 @@ from cam_tracker import store
 from cam_tracker.app.authorization import Actor, authorize, identify
 from cam_tracker.app.lookup import find_activity, find_session
 from cam_tracker.app.snapshot import MILESTONE_ORDER
-from cam_tracker.core.dates import parse_month
+from cam_tracker.core.dates import aware, parse_month, step_moment, utc
 from cam_tracker.core.errors import (
     InvalidInput,
     TransitionRefused,
@@ -29,9 +28,6 @@ from cam_tracker.store import models
 MAX_NOTE = 4000
 
 
-RESCHEDULE = "reschedule"
-
-
 MAX_DOCUMENT = 120
 
 
@@ -41,7 +37,7 @@ MAX_DOCUMENT = 120
 _LAST_STEP = (
     select(models.History.at)
     .where(col(models.History.activity_id) == bindparam("activity"))
-    .where(col(models.History.event) != RESCHEDULE)
+    .where(col(models.History.event) != workflow.RESCHEDULE)
     .order_by(col(models.History.at).desc(), col(models.History.id).desc())
     .limit(1)
 )
@@ -60,23 +56,24 @@ _OPEN_MILESTONES = (
 _FULFIL = update(models.Milestone).where(col(models.Milestone.id) == bindparam("milestone"))
 
 
-def moment_of(day: dt.date, plan: models.Plan) -> dt.datetime:
-    """A day as an aware moment: noon in the plan's time zone."""
-    return dt.datetime.combine(day, dt.time(12), tzinfo=ZoneInfo(plan.timezone))
-
-
 def step_time(
     plan: models.Plan, on: dt.date | dt.datetime | None, meeting: models.Meeting | None
 ) -> dt.datetime:
+    """When a step happened: `on` (a day: noon, plan time), else the session's day, else now.
+
+    A step dated on a later UTC day than now is refused: steps are recorded once
+    they happened.
+    """
     now = models.utcnow()
     if on is None and meeting is not None:
         on = meeting.held_on or meeting.date
     if on is None:
         return now
-    moment = on if isinstance(on, dt.datetime) else moment_of(on, plan)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(plan.timezone))
-    if moment.astimezone(dt.UTC).date() > now.date():
+    if isinstance(on, dt.datetime):
+        moment = aware(on, plan.timezone)
+    else:
+        moment = step_moment(on, plan.timezone)
+    if utc(moment).date() > now.date():
         raise InvalidInput(
             f"{moment.date()} is in the future: record steps once they happened", fields=("on",)
         )
@@ -317,7 +314,7 @@ def log_reschedule(
         db,
         models.History(
             activity_id=activity.id,
-            event=RESCHEDULE,
+            event=workflow.RESCHEDULE,
             from_state=activity.state,
             to_state=activity.state,
             actor=who.name,

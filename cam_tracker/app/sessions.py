@@ -8,7 +8,6 @@ reminders follow the new date.
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
@@ -17,6 +16,7 @@ from cam_tracker import store
 from cam_tracker.app.activities import advance, log_reschedule, required_reason, step_time
 from cam_tracker.app.authorization import identify
 from cam_tracker.app.lookup import find_session
+from cam_tracker.core.dates import local_day, month_of
 from cam_tracker.core.errors import (
     CamError,
     InvalidInput,
@@ -60,7 +60,7 @@ def reschedule(
     if meeting.date == to:
         raise InvalidInput(f"session {key} is already on {to}", fields=("to",))
     before = meeting.date.isoformat() if meeting.date else meeting.month
-    old_month, new_month = meeting.month, to.strftime("%Y-%m")
+    old_month, new_month = meeting.month, month_of(to)
     meeting.date = to
     meeting.month = new_month
     db.add(meeting)
@@ -123,7 +123,7 @@ def record_session(
         raise TransitionRefused(
             f"session {session_key} was already recorded as held on {meeting.held_on}"
         )
-    day = on or meeting.date or models.utcnow().astimezone(ZoneInfo(plan.timezone)).date()
+    day = on or meeting.date or local_day(models.utcnow(), plan.timezone)
     step_time(plan, day, None)
     items = list(
         db.exec(
@@ -143,7 +143,7 @@ def record_session(
     meeting.held_on = day
     if meeting.date is None or meeting.date != day:
         meeting.date = day
-        meeting.month = day.strftime("%Y-%m")
+        meeting.month = month_of(day)
     db.add(meeting)
     db.flush()
     outcomes = []

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from cam_tracker.app.queries import ActivityListing, Row
     from cam_tracker.app.sessions import ItemOutcome
     from cam_tracker.app.snapshot import Snapshot
-    from cam_tracker.core.settings import ReminderSettings
     from cam_tracker.files.workflow import Workflow
     from cam_tracker.store import models
     from cam_tracker.store.audit import AuditResult
@@ -195,17 +194,6 @@ class Workspace:
         with self.session() as db:
             return queries.calendar(self.snapshot(db), month, self.lang)
 
-    def calendar_ics(self, month: str | None, settings: "ReminderSettings") -> tuple[int, bytes]:
-        """The sessions (of `month`, else all) as iCalendar: how many, and the bytes."""
-        from cam_tracker.app import queries
-        from cam_tracker.reminders import ics
-
-        with self.session() as db:
-            snap = self.snapshot(db)
-            keys = {row["id"] for row in queries.calendar(snap, month, self.lang)}
-            meetings = [m for m in snap.sessions if m.key in keys]
-            return len(meetings), ics.feed(snap, meetings, settings, self.lang, dates.utcnow())
-
     def record_session(
         self,
         key: str,
@@ -307,3 +295,14 @@ class Workspace:
         from cam_tracker import store
 
         return store.upgrade(self.database_url)
+
+
+def store_failure(exc: BaseException) -> str | None:
+    """What a front end says when the store itself failed (SQL, connection); None otherwise.
+
+    Front ends never import the ORM: they ask here whether an unexpected
+    error came from the store, and show the one line this returns.
+    """
+    from cam_tracker import store
+
+    return store.failure_line(exc)

@@ -253,7 +253,7 @@ class _Run:
     def _prepare(self, db: Session, claimed: _Claimed) -> Outcome | None:
         """Compose the message, or settle the row when there is nothing to send."""
         from cam_tracker.app.people import check_email
-        from cam_tracker.core.text import languages
+        from cam_tracker.core.text import reader_language
         from cam_tracker.reminders import digest as mail
         from cam_tracker.reminders import ics
 
@@ -269,7 +269,7 @@ class _Run:
         reason = None
         if meeting.removed:
             reason = "the session is no longer in the plan"
-        elif meeting.held_on is not None and meeting.held_on <= snap.today:
+        elif snap.session_held(meeting) is not None:
             reason = f"the session was held on {meeting.held_on}"
         elif self.now >= upcoming_until(meeting, zone):
             reason = "the session has begun"
@@ -291,7 +291,7 @@ class _Run:
             return self._outcome(claimed, FAILED, str(exc))
         row.address = address
         db.add(row)
-        lang = person.language if person.language in languages() else "en"
+        lang = reader_language(person.language)
         real_now = models.utcnow()
         assert row.message_id is not None
         claimed.message = mail.compose(
