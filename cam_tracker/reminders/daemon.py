@@ -1,7 +1,7 @@
 """The long-running reminder process: APScheduler 3 runs `tick` every N seconds.
 
 The scheduler only says when to look. What is due comes from the clock and
-the outbox (`reminders.run`), so whatever fell due while the process was down
+the outbox (`outbox.run`), so whatever fell due while the process was down
 is found by its first tick, which runs at start; and exactly-once comes from
 the outbox's claims, so two processes never send the same row.
 """

@@ -2,7 +2,7 @@
 
 Due-ness comes from the clock and the outbox, never from whatever calls
 `run`: a session's reminder is due once its time has passed and the session
-is still ahead (`schedule.due_slot`); reminders of the same session whose
+is still ahead (`timing.due_slot`); reminders of the same session whose
 time passed unsent collapse into the latest one. A due reminder is one outbox
 row per recipient, unique on (session, slot, person): queueing twice queues
 once, and a row sent is never queued again.
@@ -17,6 +17,7 @@ wide): a lost reminder is worse than a duplicate that mail systems can
 recognise by its Message-ID.
 """
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -50,6 +51,7 @@ from cam_tracker.store.models import FAILED, PENDING, SENT, SKIPPED
 if TYPE_CHECKING:
     from cam_tracker.app.sessions import SessionMoved
     from cam_tracker.app.workspace import Workspace
+    from cam_tracker.reminders.transport import Transport
 
 log = logging.getLogger(__name__)
 
@@ -393,14 +395,19 @@ def send_due(
     settings: ReminderSettings,
     *,
     stop: threading.Event | None = None,
+    transport: "Transport | None" = None,
 ) -> list[Outcome]:
-    """Send every queued reminder due at `now`, each at most once per claim."""
-    from cam_tracker.reminders.transport import Mailer, Unreachable
+    """Send every queued reminder due at `now`, each at most once per claim.
+
+    The messages go through `transport` (default: the one `smtp` describes),
+    closed when the run ends; `smtp.sender` is the messages' sender either way.
+    """
+    from cam_tracker.reminders.transport import Unreachable, transport_for
 
     run = _Run(url, now, smtp, settings)
     outcomes: list[Outcome] = []
     unreachable: str | None = None
-    with Mailer(smtp) as mailer:
+    with contextlib.closing(transport or transport_for(smtp)) as channel:
         for row_id in run.candidates():
             if stop is not None and stop.is_set():
                 break
@@ -415,7 +422,7 @@ def send_due(
                     assert claimed.message is not None
                     failure: DeliveryError | None = None
                     try:
-                        mailer.send(claimed.message, claimed.row.address)
+                        channel.send(claimed.message, claimed.row.address)
                     except DeliveryError as exc:
                         failure = exc
                         if isinstance(exc, Unreachable):
@@ -454,14 +461,17 @@ def run(
     settings: ReminderSettings,
     plan_name: str | None = None,
     stop: threading.Event | None = None,
+    transport: "Transport | None" = None,
 ) -> RunReport:
-    """Queue what is due at `now`, then send every queued row that is due."""
+    """Queue what is due at `now`, then send every queued row that is due (`send_due`)."""
     with store.session(url) as db:
         found = due(db, now, settings, plan_name)
         queued = queue(db, found)
     if queued:
         log.info("queued %d reminder(s)", len(queued))
-    return RunReport(found, queued, send_due(url, now, smtp, settings, stop=stop))
+    return RunReport(
+        found, queued, send_due(url, now, smtp, settings, stop=stop, transport=transport)
+    )
 
 
 def rows(db: Session, *, failed_only: bool = False) -> list[dict[str, Any]]:

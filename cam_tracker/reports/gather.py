@@ -1,6 +1,6 @@
 """The progress report to the General Assembly: gather the data, then render it.
 
-`gather` reads a plan through `schedule.snapshot` (a fixed number of queries,
+`gather` reads a plan through `app.snapshot` (a fixed number of queries,
 history after the as-of moment ignored) into language-neutral data; `render`
 writes it as Markdown, self-contained HTML with a timeline chart, or PDF, in
 any language that has a `report` catalog. Templates are data: `templates/`.
