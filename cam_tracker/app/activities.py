@@ -1,4 +1,4 @@
-"""Use cases that change the store: advance, record a session, reschedule.
+"""Use cases that change an activity: advance it one step, reschedule its next milestone.
 
 Each takes an open store session; the caller commits it. A state change and
 its history row are written in the same transaction, so both land or neither.

@@ -15,6 +15,10 @@ leaves the row claimed; once its lease expires another sender sends it again,
 with the same Message-ID. That is at-least-once in that window (milliseconds
 wide): a lost reminder is worse than a duplicate that mail systems can
 recognise by its Message-ID.
+
+Delivery goes through a `transport.Transport` (SMTP unless another is given);
+this module knows only its three failures: refused for good, unreachable for
+now, or not this time.
 """
 
 import contextlib
