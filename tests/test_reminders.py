@@ -1,17 +1,22 @@
 """Reminders before sessions, delivered to a real SMTP server exactly once."""
 
 import datetime as dt
+import mailbox
 import subprocess
 import sys
 import threading
+from email.message import EmailMessage
+from email.utils import parseaddr
+from pathlib import Path
 
 import pytest
 from conftest import Cam, Received, SmtpServer
 
 from cam_tracker import store
-from cam_tracker.core.settings import reminder_settings, smtp_settings
+from cam_tracker.core.settings import SmtpSettings, reminder_settings, smtp_settings
 from cam_tracker.reminders import due as due_module
 from cam_tracker.reminders import outbox as reminders
+from cam_tracker.reminders.transport import Refused
 
 CHAIR = "chair@example.org"
 VICE = "vice.chair@example.org"
@@ -493,3 +498,43 @@ def test_a_pending_monthly_reminder_lapses_when_the_session_gets_a_date(
     assert addresses(smtp_server) == LEADERS
     rows = sorted((r["reminder"], r["status"]) for r in staffed.json("outbox"))
     assert rows == [("14d", "sent")] * 3 + [("monthly", "skipped")] * 3
+
+
+class MaildirTransport:
+    """A transport besides SMTP: each message into a maildir; one address refused for good."""
+
+    def __init__(self, path: Path, refuse: str | None = None) -> None:
+        self.box = mailbox.Maildir(path)
+        self.refuse = refuse
+        self.closed = 0
+
+    def send(self, message: EmailMessage, address: str) -> None:
+        if address == self.refuse:
+            raise Refused(f"refused {address}: no such mailbox")
+        self.box.add(message)
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_another_transport_is_one_more_class(staffed: Cam, db_url: str, tmp_path: Path) -> None:
+    """No SMTP server runs: the outbox sends through the transport it is given, and
+    records its refusals as it does the SMTP server's."""
+    transport = MaildirTransport(tmp_path / "maildir", refuse=VICE)
+    smtp = SmtpSettings(host="localhost", port=1, security="none", sender="cam@example.org")
+    now = dt.datetime(2015, 11, 3, 12, tzinfo=dt.UTC)
+    report = reminders.run(
+        db_url, now, smtp=smtp, settings=reminder_settings(), transport=transport
+    )
+    assert sorted((o.address, o.status) for o in report.outcomes) == [
+        (CHAIR, "sent"),
+        (SECRETARIAT, "sent"),
+        (VICE, "failed"),
+    ]
+    delivered = list(transport.box)
+    assert sorted(parseaddr(m["To"])[1] for m in delivered) == [CHAIR, SECRETARIAT]
+    assert all("Regular session" in m["Subject"] for m in delivered)
+    assert transport.closed == 1
+    rows = {r["address"]: r for r in staffed.json("outbox")}
+    assert rows[CHAIR]["status"] == "sent" and rows[VICE]["status"] == "failed"
+    assert rows[VICE]["error"] == f"refused {VICE}: no such mailbox"

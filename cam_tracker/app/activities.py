@@ -7,7 +7,6 @@ its history row are written in the same transaction, so both land or neither.
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import aliased
@@ -19,7 +18,15 @@ from cam_tracker.app import corrections
 from cam_tracker.app.authorization import Actor, authorize, identify
 from cam_tracker.app.lookup import find_activity, find_session
 from cam_tracker.app.snapshot import MILESTONE_ORDER
-from cam_tracker.core.dates import month_of, parse_month
+from cam_tracker.core.dates import (
+    aware,
+    local_day,
+    month_of,
+    parse_month,
+    step_moment,
+    utc,
+    utcnow,
+)
 from cam_tracker.core.errors import (
     InvalidInput,
     MissingValue,
@@ -32,9 +39,6 @@ from cam_tracker.files import workflow
 from cam_tracker.store import models
 
 MAX_NOTE = 4000
-
-
-RESCHEDULE = "reschedule"
 
 
 MAX_DOCUMENT = 120
@@ -59,7 +63,7 @@ _LAST_STEP = (
         .scalar_subquery(),
     )
     .where(col(models.History.activity_id) == bindparam("activity"))
-    .where(col(models.History.event) != RESCHEDULE)
+    .where(col(models.History.event) != workflow.RESCHEDULE)
     .where(col(models.History.corrects_id).is_(None))
     .order_by(col(models.History.at).desc(), col(models.History.id).desc())
     .limit(1)
@@ -79,23 +83,24 @@ _OPEN_MILESTONES = (
 _FULFIL = update(models.Milestone).where(col(models.Milestone.id) == bindparam("milestone"))
 
 
-def moment_of(day: dt.date, plan: models.Plan) -> dt.datetime:
-    """A day as an aware moment: noon in the plan's time zone."""
-    return dt.datetime.combine(day, dt.time(12), tzinfo=ZoneInfo(plan.timezone))
-
-
 def step_time(
     plan: models.Plan, on: dt.date | dt.datetime | None, meeting: models.Meeting | None
 ) -> dt.datetime:
+    """When a step happened: `on` (a day: noon, plan time), else the session's day, else now.
+
+    A step dated on a later UTC day than now is refused: steps are recorded once
+    they happened.
+    """
     now = models.utcnow()
     if on is None and meeting is not None:
         on = meeting.held_on or meeting.date
     if on is None:
         return now
-    moment = on if isinstance(on, dt.datetime) else moment_of(on, plan)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(plan.timezone))
-    if moment.astimezone(dt.UTC).date() > now.date():
+    if isinstance(on, dt.datetime):
+        moment = aware(on, plan.timezone)
+    else:
+        moment = step_moment(on, plan.timezone)
+    if utc(moment).date() > now.date():
         raise InvalidInput(
             f"{moment.date()} is in the future: record steps once they happened", fields=("on",)
         )
@@ -105,7 +110,7 @@ def step_time(
 def _day(plan: models.Plan, on: dt.date | dt.datetime) -> dt.date:
     """The day a date or moment falls on in the plan's time zone (a naive moment is read there)."""
     if isinstance(on, dt.datetime):
-        return on.astimezone(ZoneInfo(plan.timezone)).date() if on.tzinfo else on.date()
+        return local_day(on, plan.timezone) if on.tzinfo else on.date()
     return on
 
 
@@ -133,7 +138,7 @@ def session_day(
                 f"{told} (what happens at a session happens on its day)", fields=("on",)
             )
         return fixed
-    today = models.utcnow().astimezone(ZoneInfo(plan.timezone)).date()
+    today = local_day(utcnow(), plan.timezone)
     if given is None:
         if month_of(today) > meeting.month:
             raise MissingValue(
@@ -421,7 +426,7 @@ def log_reschedule(
         db,
         models.History(
             activity_id=activity.id,
-            event=RESCHEDULE,
+            event=workflow.RESCHEDULE,
             from_state=activity.state,
             to_state=activity.state,
             actor=who.name,
@@ -547,24 +552,24 @@ def _corrected_moment(
     meeting = db.get(models.Meeting, step.session_id) if step.session_id is not None else None
     if meeting is not None:
         session_day(plan, meeting, on)
-    if step.event == RESCHEDULE:
+    if step.event == workflow.RESCHEDULE:
         return moment
-    steps = [r for r in rows if r.event != RESCHEDULE and r.corrects_id is None]
+    steps = [r for r in rows if r.event != workflow.RESCHEDULE and r.corrects_id is None]
     index = next(i for i, r in enumerate(steps) if r.id == step.id)
     before = steps[index - 1] if index > 0 else None
     after = steps[index + 1] if index + 1 < len(steps) else None
-    zone = ZoneInfo(plan.timezone)
+    zone = plan.timezone
     if before is not None and moment < before.at:
         raise InvalidInput(
-            f"{moment.astimezone(zone).date()} is before the step before it "
-            f"({before.event}, {before.at.astimezone(zone).date()}): "
+            f"{local_day(moment, zone)} is before the step before it "
+            f"({before.event}, {local_day(before.at, zone)}): "
             f"the steps of {activity.key} keep their order",
             fields=("on",),
         )
     if after is not None and moment > after.at:
         raise InvalidInput(
-            f"{moment.astimezone(zone).date()} is after the step after it "
-            f"({after.event}, {after.at.astimezone(zone).date()}): "
+            f"{local_day(moment, zone)} is after the step after it "
+            f"({after.event}, {local_day(after.at, zone)}): "
             f"the steps of {activity.key} keep their order",
             fields=("on",),
         )

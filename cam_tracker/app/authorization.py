@@ -1,13 +1,18 @@
-"""TODO docstring."""
+"""Who acts, and whether they may: the actor of a step and the roles a step needs.
+
+A store is single-user until someone registers (`cam people add`): then
+anyone may act, with every role (`*`, written in the history as such). Once a
+person is registered the store is shared, and only registered people act,
+each with their own role; a step that names roles refuses anyone else. The
+actor is read once per transaction.
+"""
 
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, or_, select
 
 from cam_tracker import store
-from cam_tracker.core.errors import (
-    PermissionRefused,
-)
+from cam_tracker.core.errors import PermissionRefused
 from cam_tracker.files import workflow
 from cam_tracker.store import models
 

@@ -24,6 +24,7 @@ from cam_tracker.app.activities import (
 )
 from cam_tracker.app.authorization import identify
 from cam_tracker.app.lookup import find_session
+from cam_tracker.core.dates import month_of
 from cam_tracker.core.errors import (
     CamError,
     InvalidInput,
@@ -69,7 +70,7 @@ def reschedule(
         raise InvalidInput(f"session {key} is already on {to}", fields=("to",))
     at = step_time(plan, on, None)
     before = meeting.date.isoformat() if meeting.date else meeting.month
-    old_month, new_month = meeting.month, to.strftime("%Y-%m")
+    old_month, new_month = meeting.month, month_of(to)
     meeting.date = to
     meeting.month = new_month
     db.add(meeting)

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy.orm import aliased
@@ -20,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from cam_tracker.app import corrections
 from cam_tracker.app.corrections import Correction
-from cam_tracker.core.dates import as_of_moment, month_end
+from cam_tracker.core.dates import as_of_moment, held_as_of, local_day, month_end
 from cam_tracker.files import workflow
 from cam_tracker.store import models
 
@@ -51,8 +50,9 @@ class MilestoneView:
 
     @property
     def is_done(self) -> bool:
+        """An event's milestone: its step was recorded; a mere item: its session was held."""
         if self.milestone.event is None:
-            return self.session.held_on is not None and self.session.held_on <= self.today
+            return held_as_of(self.session.held_on, self.today) is not None
         return self.done is not None
 
 
@@ -133,12 +133,13 @@ class Snapshot:
     corrected_by: dict[int, list[int]] = field(default_factory=dict)
 
     @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.plan.timezone)
-
-    @property
     def today(self) -> dt.date:
-        return self.as_of.astimezone(self.zone).date()
+        """The day of the as-of moment in the plan's time zone."""
+        return self.day_of(self.as_of)
+
+    def day_of(self, moment: dt.datetime) -> dt.date:
+        """The day a moment falls on in the plan's time zone."""
+        return local_day(moment, self.plan.timezone)
 
     @property
     def after_period(self) -> bool:
@@ -152,9 +153,8 @@ class Snapshot:
         return [m for m in self.milestones if m.session.id == meeting.id]
 
     def session_held(self, meeting: models.Meeting) -> dt.date | None:
-        if meeting.held_on is not None and meeting.held_on <= self.today:
-            return meeting.held_on
-        return None
+        """The day the session was held, if it was by the snapshot's day (else None)."""
+        return held_as_of(meeting.held_on, self.today)
 
 
 def snapshot(
@@ -306,8 +306,7 @@ def _read(
         history_by_id = {
             row.id: row for row in read.rows if row.corrects_id is None and row.at <= moment
         }
-    zones = {plan.id: ZoneInfo(plan.timezone) for plan in plans}
-    today = {plan.id: moment.astimezone(zones[plan.id]).date() for plan in plans}
+    today = {plan.id: local_day(moment, plan.timezone) for plan in plans}
     milestone_views: dict[int | None, list[MilestoneView]] = defaultdict(list)
     for milestone in milestones:
         activity = by_id.get(milestone.activity_id)

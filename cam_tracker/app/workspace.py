@@ -25,9 +25,7 @@ if TYPE_CHECKING:
     from cam_tracker.app.queries import ActivityListing, Row
     from cam_tracker.app.sessions import ItemOutcome
     from cam_tracker.app.snapshot import Snapshot
-    from cam_tracker.core.settings import ReminderSettings
     from cam_tracker.files.workflow import Workflow
-    from cam_tracker.reminders.outbox import SessionMove
     from cam_tracker.store import models
     from cam_tracker.store.audit import AuditResult
 
@@ -232,17 +230,6 @@ class Workspace:
         with self.session() as db:
             return queries.calendar(self.snapshot(db), month, self.lang)
 
-    def calendar_ics(self, month: str | None, settings: "ReminderSettings") -> tuple[int, bytes]:
-        """The sessions (of `month`, else all) as iCalendar: how many, and the bytes."""
-        from cam_tracker.app import queries
-        from cam_tracker.reminders import ics
-
-        with self.session() as db:
-            snap = self.snapshot(db)
-            keys = {row["id"] for row in queries.calendar(snap, month, self.lang)}
-            meetings = [m for m in snap.sessions if m.key in keys]
-            return len(meetings), ics.feed(snap, meetings, settings, self.lang, dates.utcnow())
-
     def record_session(
         self,
         key: str,
@@ -265,37 +252,6 @@ class Workspace:
                 as_planned=as_planned,
                 excluded=excluded,
             )
-
-    def move_session(
-        self,
-        key: str,
-        *,
-        to: str,
-        reason: str,
-        actor: str,
-        settings: "ReminderSettings",
-        on: str | None = None,
-    ) -> "SessionMove":
-        """Set or move a session's date, decided `on` (default: now): its open items and its
-        pending reminders follow, in one transaction."""
-        from cam_tracker.app import sessions
-        from cam_tracker.reminders.outbox import SessionMove, follow
-
-        with self.session() as db:
-            plan = self.plan(db)
-            moved = sessions.reschedule(
-                db,
-                plan,
-                key,
-                to=dates.parse_day(to, "to"),
-                reason=reason,
-                actor=actor,
-                on=dates.parse_day(on, "on") if on is not None else None,
-            )
-            count, dropped = follow(db, moved.meeting, plan.timezone, settings)
-            return SessionMove(moved, count, dropped)
-
-    # --- people ---------------------------------------------------------------------
 
     def add_person(
         self,
@@ -373,3 +329,14 @@ class Workspace:
         from cam_tracker import store
 
         return store.upgrade(self.database_url)
+
+
+def store_failure(exc: BaseException) -> str | None:
+    """What a front end says when the store itself failed (SQL, connection); None otherwise.
+
+    Front ends never import the ORM: they ask here whether an unexpected
+    error came from the store, and show the one line this returns.
+    """
+    from cam_tracker import store
+
+    return store.failure_line(exc)

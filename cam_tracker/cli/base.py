@@ -77,10 +77,10 @@ class CamGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:
-            from sqlalchemy.exc import SQLAlchemyError
+            from cam_tracker.app.workspace import store_failure
 
-            if isinstance(exc, SQLAlchemyError):
-                message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            message = store_failure(exc)
+            if message is not None:
                 raise click.ClickException(f"store error: {message}") from None
             raise
 

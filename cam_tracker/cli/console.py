@@ -421,7 +421,7 @@ def people(rows: list[Row]) -> None:
 
 
 def reminders_due(dues: list["Due"]) -> None:
-    from zoneinfo import ZoneInfo
+    from cam_tracker.core.text import local
 
     console = _console()
     if not dues:
@@ -432,12 +432,11 @@ def reminders_due(dues: list["Due"]) -> None:
     for due in dues:
         if (due.meeting.id, due.slot.name) not in shown:
             shown.add((due.meeting.id, due.slot.name))
-            zone = ZoneInfo(due.plan.timezone)
-            at = due.slot.at.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+            at = due.local_at.strftime("%Y-%m-%d %H:%M %Z")
             when = due.meeting.date.isoformat() if due.meeting.date else due.meeting.month
             console.print(
                 _cell(
-                    f"{due.meeting.key}  {due.meeting.title.get('en', '')} ({when}): "
+                    f"{due.meeting.key}  {local(due.meeting.title, 'en')} ({when}): "
                     f"{due.slot.name} reminder, due {at}, {due.items} open agenda items"
                 )
             )

@@ -21,8 +21,9 @@ def calendar_command(month: str | None, ics_file: str | None, as_json: bool) -> 
     """Sessions by month with their agenda and each item's state."""
     if ics_file is not None:
         from cam_tracker.core.settings import reminder_settings
+        from cam_tracker.reminders.ics import calendar_for
 
-        count, data = workspace().calendar_ics(month, reminder_settings())
+        count, data = calendar_for(workspace(), month, reminder_settings())
         if ics_file == "-":
             click.echo(data, nl=False)
             return
@@ -110,8 +111,10 @@ def session_reschedule(
 ) -> None:
     """Set or move the date of session ID; its pending reminders follow."""
     from cam_tracker.core.settings import reminder_settings
+    from cam_tracker.reminders.outbox import move_session
 
-    move = workspace().move_session(
+    move = move_session(
+        workspace(),
         session_id,
         to=to_day,
         reason=reason,

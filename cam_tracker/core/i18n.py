@@ -10,7 +10,6 @@ import io
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_skeleton
@@ -20,6 +19,7 @@ from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
+from cam_tracker.core.dates import month_start, read_day, zone
 from cam_tracker.core.errors import InvalidInput
 from cam_tracker.core.resources import data_dir
 from cam_tracker.core.text import languages, local
@@ -58,20 +58,24 @@ def day(value: dt.date | None, lang: str, style: str = "long") -> str:
 
 def month(value: str, lang: str) -> str:
     """A YYYY-MM month as words ('November 2015', 'noviembre de 2015')."""
-    year, number = (int(part) for part in value.split("-"))
-    return format_skeleton("yMMMM", dt.date(year, number, 1), locale=lang)
+    return format_skeleton("yMMMM", month_start(value), locale=lang)
+
+
+def short_month(value: dt.date, lang: str) -> str:
+    """The abbreviated name of a day's month ('Nov', 'nov'), as a chart's axis shows it."""
+    return format_skeleton("MMM", value, locale=lang)
 
 
 def when(value: str, lang: str) -> str:
     """A stored month (YYYY-MM) or day (YYYY-MM-DD) as words."""
-    return month(value, lang) if len(value) == 7 else day(dt.date.fromisoformat(value), lang)
+    return month(value, lang) if len(value) == 7 else day(read_day(value), lang)
 
 
-def moment(value: dt.datetime | None, lang: str, zone: str = "UTC") -> str:
+def moment(value: dt.datetime | None, lang: str, zone_name: str = "UTC") -> str:
     """A moment in a time zone, medium style."""
     if value is None:
         return ""
-    return format_datetime(value, format="medium", tzinfo=ZoneInfo(zone), locale=lang)
+    return format_datetime(value, format="medium", tzinfo=zone(zone_name), locale=lang)
 
 
 def number(value: float, lang: str) -> str:

@@ -32,6 +32,16 @@ def local(labels: Labels | None, lang: str) -> str:
     return labels.get(lang) or labels.get(SOURCE_LANGUAGE) or ""
 
 
+def untranslated(text: str) -> dict[str, str]:
+    """Labels for a text that has no translations (a key, a name): every reader sees it as is."""
+    return {SOURCE_LANGUAGE: text}
+
+
+def reader_language(lang: str | None) -> str:
+    """A reader's language when it has catalogs, else the source language."""
+    return lang if lang is not None and lang in languages() else SOURCE_LANGUAGE
+
+
 def is_translated(labels: Labels | None, lang: str) -> bool:
     """Whether `lang` has its own text (a fallback to English is shown as such)."""
     return bool(labels and labels.get(lang))

@@ -3,13 +3,13 @@
 import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from cam_tracker.core.dates import is_zone, month_of
 from cam_tracker.core.errors import InvalidDefinition, NotFound, did_you_mean
 from cam_tracker.core.resources import data_dir
-from cam_tracker.core.text import as_labels, languages
+from cam_tracker.core.text import SOURCE_LANGUAGE, as_labels, languages
 from cam_tracker.files import workflow
 from cam_tracker.files.workflow import ROLES
 from cam_tracker.files.yamlfile import read_yaml, validation_message
@@ -137,7 +137,7 @@ class PlanSpec(_Localised):
     title: Text
     body: _Body
     period: _Period
-    general_assembly: Text = {"en": ""}
+    general_assembly: Text = {SOURCE_LANGUAGE: ""}
     timezone: str = "UTC"
     people: list[_PersonSpec] = []
     mandates: Annotated[list[_MandateSpec], Field(min_length=1)]
@@ -147,10 +147,8 @@ class PlanSpec(_Localised):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
+        if not is_zone(value):
+            raise ValueError(f"unknown time zone {value!r}")
         return value
 
 
@@ -233,7 +231,7 @@ def _check_references(spec: PlanSpec, path: Path) -> None:
         at = f"sessions.{index}"
         if not spec.period.start <= meeting.month <= spec.period.end:
             raise fail(f"{at}.month", f"{meeting.month} is outside the plan's period")
-        if meeting.date is not None and meeting.date.strftime("%Y-%m") != meeting.month:
+        if meeting.date is not None and month_of(meeting.date) != meeting.month:
             raise fail(f"{at}.date", f"{meeting.date} is not in {meeting.month}")
         for ref_index, ref in enumerate(meeting.mandates):
             if ref not in paragraphs:

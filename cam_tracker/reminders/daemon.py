@@ -1,7 +1,7 @@
 """The long-running reminder process: APScheduler 3 runs `tick` every N seconds.
 
 The scheduler only says when to look. What is due comes from the clock and
-the outbox (`reminders.run`), so whatever fell due while the process was down
+the outbox (`outbox.run`), so whatever fell due while the process was down
 is found by its first tick, which runs at start; and exactly-once comes from
 the outbox's claims, so two processes never send the same row.
 """
@@ -15,10 +15,10 @@ from types import FrameType
 from typing import Any
 
 from cam_tracker import store
+from cam_tracker.core.dates import utcnow
 from cam_tracker.core.errors import CamError
 from cam_tracker.core.settings import reminder_settings, smtp_settings
 from cam_tracker.reminders import outbox as reminders
-from cam_tracker.store import models
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def tick(database_url: str, plan_name: str | None) -> None:
     try:
         reminders.run(
             database_url,
-            models.utcnow(),
+            utcnow(),
             smtp=smtp_settings(),
             settings=reminder_settings(),
             plan_name=plan_name,
@@ -61,7 +61,7 @@ def build(database_url: str, plan_name: str | None, *, interval: float) -> Any:
         misfire_grace_time=max(1, int(interval)),
         coalesce=True,
         max_instances=1,
-        next_run_time=dt.datetime.now(dt.UTC),
+        next_run_time=utcnow(),
     )
     return scheduler
 
@@ -92,7 +92,7 @@ def run(database_url: str, plan_name: str | None, *, interval: float) -> None:
     log.info(
         "scheduler started: looking for due reminders every %s s (store %s)",
         f"{interval:g}",
-        _safe_url(database_url),
+        store.safe_url(database_url),
     )
     try:
         scheduler.start()
@@ -115,17 +115,6 @@ def _shutdown(scheduler: Any) -> None:
             return
         except SchedulerNotRunningError:  # the signal came before the scheduler started
             time.sleep(0.05)
-
-
-def _safe_url(url: str) -> str:
-    """The store URL without its password."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "(unparsable URL)"
 
 
 def start(database_url: str, plan_name: str | None, *, interval: float) -> None:

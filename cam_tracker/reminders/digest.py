@@ -1,6 +1,9 @@
-"""Reminder emails: the digest of a session, rendered (Jinja2, per language), sent over SMTP.
+"""Reminder emails: the digest of a session, rendered (Jinja2, per language), as a message.
 
-The templates are data (`notifications/reminder.txt.j2` and `.html.j2`); their
+The transport (`reminders.transport`) sends what `compose` builds; this module
+only says what a reminder contains and how it reads.
+
+The templates are data (`templates/reminder.txt.j2` and `.html.j2`); their
 strings are translated by the `reminders` catalog of each language. Headers
 never carry a line break from the data (each value is flattened to one line
 first, and `EmailMessage` refuses the rest); the HTML part is autoescaped.
@@ -14,14 +17,14 @@ from email.utils import format_datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment
 from sqlmodel import Session
 
 from cam_tracker.app.snapshot import Snapshot, snapshot
 from cam_tracker.core import i18n
+from cam_tracker.core.dates import utc
 from cam_tracker.core.errors import NotFound, TransitionRefused
 from cam_tracker.core.resources import data_dir
-from cam_tracker.core.text import local, one_line
+from cam_tracker.core.text import local, one_line, reader_language, untranslated
 from cam_tracker.reminders.due import recipients
 from cam_tracker.reminders.timing import upcoming_until
 from cam_tracker.store import models
@@ -29,6 +32,8 @@ from cam_tracker.store import models
 DOMAIN = "reminders"
 
 if TYPE_CHECKING:
+    from jinja2 import Environment
+
     from cam_tracker.app.workspace import Workspace
 
 
@@ -114,7 +119,7 @@ class Reader:
 
 
 def _labels(flow_labels: dict[str, str] | None, fallback: str) -> Labels:
-    return dict(flow_labels) if flow_labels else {"en": fallback}
+    return dict(flow_labels) if flow_labels else untranslated(fallback)
 
 
 def digest(snap: Snapshot, meeting: models.Meeting) -> Digest:
@@ -172,13 +177,13 @@ def digest(snap: Snapshot, meeting: models.Meeting) -> Digest:
                         number=view.activity.number,
                         title=view.activity.title,
                         step=_labels(step.labels if step else None, row.event),
-                        on=row.at.astimezone(snap.zone).date(),
+                        on=snap.day_of(row.at),
                     )
                 )
     body = snap.plan.body
     return Digest(
         plan_title=snap.plan.title,
-        body_name=body.get("name") or {"en": str(body.get("short", ""))},
+        body_name=body.get("name") or untranslated(str(body.get("short", ""))),
         body_short=str(body.get("short", "")),
         session=meeting.key,
         title=meeting.title,
@@ -193,7 +198,7 @@ def digest(snap: Snapshot, meeting: models.Meeting) -> Digest:
 
 
 @lru_cache(maxsize=16)
-def _environment(lang: str, html: bool) -> Environment:
+def _environment(lang: str, html: bool) -> "Environment":
     return i18n.environment(lang, DOMAIN, [data_dir("templates")], html=html)
 
 
@@ -241,7 +246,7 @@ def compose(
     message["Subject"] = subject(digest, lang)
     message["From"] = Address(display_name=one_line(digest.body_short), addr_spec=sender)
     message["To"] = Address(display_name=one_line(reader.name), addr_spec=address)
-    message["Date"] = format_datetime(date.astimezone(dt.UTC))
+    message["Date"] = format_datetime(utc(date))
     message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(render(digest, reader, lang, html=False), cte="quoted-printable")
@@ -293,8 +298,6 @@ def preview(
     """Render a session's reminder for one of its recipients (or for `person_key`)."""
     from cam_tracker.app.lookup import find_session
     from cam_tracker.app.people import find_person
-    from cam_tracker.core.text import languages
-    from cam_tracker.reminders import digest as mail
 
     snap = snapshot(db, plan, now)
     meeting = find_session(db, plan, session_key) if session_key else next_session(snap, now)
@@ -304,11 +307,9 @@ def preview(
     if person is None:
         everyone = recipients(db, snap, meeting)
         person = next((p for p in everyone if p.email), everyone[0] if everyone else None)
-    language = lang or (person.language if person else "en")
-    if language not in languages():
-        language = "en"
-    reader = mail.Reader(person.key, person.name, person.role) if person else None
-    digest = mail.digest(snap, meeting)
+    language = reader_language(lang or (person.language if person else None))
+    reader = Reader(person.key, person.name, person.role) if person else None
+    content = digest(snap, meeting)
     if person is None:
         to = "(nobody: no chair, vice chair, secretariat or responsible person)"
     else:
@@ -316,8 +317,8 @@ def preview(
     return Preview(
         session=meeting.key,
         to=to,
-        subject=mail.subject(digest, language),
-        body=mail.render(digest, reader, language, html=html),
+        subject=subject(content, language),
+        body=render(content, reader, language, html=html),
     )
 
 

@@ -1,12 +1,19 @@
-"""TODO docstring."""
+"""Which digests are due at a moment, and for whom: read from the clock and the store.
+
+Due-ness never depends on who asks or when the last run was: a session's
+reminder is due once its slot has passed while the session is still ahead and
+not held, and it has open items on its agenda. A digest goes to the chair,
+vice chair and secretariat, and to whoever is responsible for an open item;
+one already sent (or settled) in the outbox is not due again.
+"""
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from cam_tracker.app.snapshot import Snapshot, snapshots
+from cam_tracker.core.dates import held_as_of, in_zone, local_day
 from cam_tracker.core.settings import ReminderSettings
 from cam_tracker.reminders.timing import ReminderSlot, due_slot
 from cam_tracker.store import models
@@ -64,6 +71,11 @@ class Due:
     mine: int
     queued: bool
 
+    @property
+    def local_at(self) -> dt.datetime:
+        """When the reminder falls due, on the plan's wall clock."""
+        return in_zone(self.slot.at, self.plan.timezone)
+
 
 def due(
     db: Session, now: dt.datetime, settings: ReminderSettings, plan_name: str | None = None
@@ -85,8 +97,7 @@ def due(
         .where(col(models.Meeting.removed).is_(False))
     ):
         plan = plans[meeting.plan_id]
-        today = now.astimezone(ZoneInfo(plan.timezone)).date()
-        if meeting.held_on is not None and meeting.held_on <= today:
+        if held_as_of(meeting.held_on, local_day(now, plan.timezone)) is not None:
             continue
         slot = due_slot(meeting, plan.timezone, now, settings.offsets_days, settings.monthly_day)
         if slot is not None:

@@ -2,7 +2,7 @@
 
 Due-ness comes from the clock and the outbox, never from whatever calls
 `run`: a session's reminder is due once its time has passed and the session
-is still ahead (`schedule.due_slot`); reminders of the same session whose
+is still ahead (`timing.due_slot`); reminders of the same session whose
 time passed unsent collapse into the latest one. A due reminder is one outbox
 row per recipient, unique on (session, slot, person): queueing twice queues
 once, and a row sent is never queued again.
@@ -15,8 +15,13 @@ leaves the row claimed; once its lease expires another sender sends it again,
 with the same Message-ID. That is at-least-once in that window (milliseconds
 wide): a lost reminder is worse than a duplicate that mail systems can
 recognise by its Message-ID.
+
+Delivery goes through a `transport.Transport` (SMTP unless another is given);
+this module knows only its three failures: refused for good, unreachable for
+now, or not this time.
 """
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -50,6 +55,7 @@ from cam_tracker.store.models import FAILED, PENDING, SENT, SKIPPED
 if TYPE_CHECKING:
     from cam_tracker.app.sessions import SessionMoved
     from cam_tracker.app.workspace import Workspace
+    from cam_tracker.reminders.transport import Transport
 
 log = logging.getLogger(__name__)
 
@@ -148,17 +154,30 @@ class SessionMove:
 
 
 def move_session(
-    ws: "Workspace", key: str, *, to: str, reason: str, actor: str, settings: ReminderSettings
+    ws: "Workspace",
+    key: str,
+    *,
+    to: str,
+    reason: str,
+    actor: str,
+    settings: ReminderSettings,
+    on: str | None = None,
 ) -> SessionMove:
-    """Set or move a session's date: its open items and its pending reminders follow,
-    in one transaction."""
+    """Set or move a session's date, decided `on` (default: now): its open items and its
+    pending reminders follow, in one transaction."""
     from cam_tracker.app import sessions
     from cam_tracker.core.dates import parse_day
 
     with ws.session() as db:
         plan = ws.plan(db)
         moved = sessions.reschedule(
-            db, plan, key, to=parse_day(to, "to"), reason=reason, actor=actor
+            db,
+            plan,
+            key,
+            to=parse_day(to, "to"),
+            reason=reason,
+            actor=actor,
+            on=parse_day(on, "on") if on is not None else None,
         )
         count, dropped = follow(db, moved.meeting, plan.timezone, settings)
         return SessionMove(moved, count, dropped)
@@ -253,7 +272,7 @@ class _Run:
     def _prepare(self, db: Session, claimed: _Claimed) -> Outcome | None:
         """Compose the message, or settle the row when there is nothing to send."""
         from cam_tracker.app.people import check_email
-        from cam_tracker.core.text import languages
+        from cam_tracker.core.text import reader_language
         from cam_tracker.reminders import digest as mail
         from cam_tracker.reminders import ics
 
@@ -269,7 +288,7 @@ class _Run:
         reason = None
         if meeting.removed:
             reason = "the session is no longer in the plan"
-        elif meeting.held_on is not None and meeting.held_on <= snap.today:
+        elif snap.session_held(meeting) is not None:
             reason = f"the session was held on {meeting.held_on}"
         elif self.now >= upcoming_until(meeting, zone):
             reason = "the session has begun"
@@ -291,7 +310,7 @@ class _Run:
             return self._outcome(claimed, FAILED, str(exc))
         row.address = address
         db.add(row)
-        lang = person.language if person.language in languages() else "en"
+        lang = reader_language(person.language)
         real_now = models.utcnow()
         assert row.message_id is not None
         claimed.message = mail.compose(
@@ -393,14 +412,19 @@ def send_due(
     settings: ReminderSettings,
     *,
     stop: threading.Event | None = None,
+    transport: "Transport | None" = None,
 ) -> list[Outcome]:
-    """Send every queued reminder due at `now`, each at most once per claim."""
-    from cam_tracker.reminders.transport import Mailer, Unreachable
+    """Send every queued reminder due at `now`, each at most once per claim.
+
+    The messages go through `transport` (default: the one `smtp` describes),
+    closed when the run ends; `smtp.sender` is the messages' sender either way.
+    """
+    from cam_tracker.reminders.transport import Unreachable, transport_for
 
     run = _Run(url, now, smtp, settings)
     outcomes: list[Outcome] = []
     unreachable: str | None = None
-    with Mailer(smtp) as mailer:
+    with contextlib.closing(transport or transport_for(smtp)) as channel:
         for row_id in run.candidates():
             if stop is not None and stop.is_set():
                 break
@@ -415,7 +439,7 @@ def send_due(
                     assert claimed.message is not None
                     failure: DeliveryError | None = None
                     try:
-                        mailer.send(claimed.message, claimed.row.address)
+                        channel.send(claimed.message, claimed.row.address)
                     except DeliveryError as exc:
                         failure = exc
                         if isinstance(exc, Unreachable):
@@ -454,14 +478,17 @@ def run(
     settings: ReminderSettings,
     plan_name: str | None = None,
     stop: threading.Event | None = None,
+    transport: "Transport | None" = None,
 ) -> RunReport:
-    """Queue what is due at `now`, then send every queued row that is due."""
+    """Queue what is due at `now`, then send every queued row that is due (`send_due`)."""
     with store.session(url) as db:
         found = due(db, now, settings, plan_name)
         queued = queue(db, found)
     if queued:
         log.info("queued %d reminder(s)", len(queued))
-    return RunReport(found, queued, send_due(url, now, smtp, settings, stop=stop))
+    return RunReport(
+        found, queued, send_due(url, now, smtp, settings, stop=stop, transport=transport)
+    )
 
 
 def rows(db: Session, *, failed_only: bool = False) -> list[dict[str, Any]]:

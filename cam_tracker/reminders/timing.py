@@ -1,16 +1,19 @@
-"""TODO docstring."""
+"""When a session's reminders fall due: its slots, and until when it is still ahead.
+
+A dated session has one reminder per offset (`14d`, `3d`…) before its day; a
+session known only by its month has one `monthly` reminder in the month
+before. Every slot is a UTC moment computed from the plan's time zone by
+`core.dates` (09:00 local), so the outbox, the dry run and the calendar's
+alarms always agree on when a reminder is due.
+"""
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from cam_tracker.core.dates import month_end
+from cam_tracker.core.dates import ahead_until, month_start, reminder_moment
 from cam_tracker.store import models
 
 MONTHLY = "monthly"
-
-
-REMINDER_TIME = dt.time(9)
 
 
 @dataclass(frozen=True)
@@ -27,29 +30,21 @@ def reminder_slots(
 ) -> list[ReminderSlot]:
     """A dated session's reminders at 09:00 (plan time) `offsets_days` before its day;
     a month-only session's one reminder at 09:00 on `monthly_day` of the month before."""
-    tz = ZoneInfo(zone)
     if meeting.date is not None:
         return [
             ReminderSlot(
-                f"{days}d",
-                dt.datetime.combine(
-                    meeting.date - dt.timedelta(days=days), REMINDER_TIME, tz
-                ).astimezone(dt.UTC),
-                days,
+                f"{days}d", reminder_moment(meeting.date - dt.timedelta(days=days), zone), days
             )
             for days in sorted(offsets_days, reverse=True)
         ]
-    first = dt.date.fromisoformat(f"{meeting.month}-01")
-    before = first - dt.timedelta(days=1)
+    before = month_start(meeting.month) - dt.timedelta(days=1)
     day = before.replace(day=min(monthly_day, before.day))
-    at = dt.datetime.combine(day, REMINDER_TIME, tz).astimezone(dt.UTC)
-    return [ReminderSlot(MONTHLY, at, None)]
+    return [ReminderSlot(MONTHLY, reminder_moment(day, zone), None)]
 
 
 def upcoming_until(meeting: models.Meeting, zone: str) -> dt.datetime:
     """Until when a session is still ahead: the start of its day, else the end of its month."""
-    day = meeting.date or month_end(meeting.month) + dt.timedelta(days=1)
-    return dt.datetime.combine(day, dt.time(0), ZoneInfo(zone)).astimezone(dt.UTC)
+    return ahead_until(meeting.date, meeting.month, zone)
 
 
 def due_slot(

@@ -1,9 +1,26 @@
-"""TODO docstring."""
+"""Handing a composed reminder to whatever delivers it: the `Transport` protocol, and SMTP.
+
+The outbox decides what goes and records what happened; a transport only
+delivers one message to one address, or says why it could not with one of
+three failures, which are all the outbox needs to know:
+- `Refused`: this message will never go (the server refused it for good):
+  its row fails;
+- `Unreachable`: nothing can go now (server down, TLS, login, sender
+  refused): every row left in the run waits for the next one;
+- any other `DeliveryError`: this message did not go now: its row is retried
+  after a back-off.
+
+A transport opens what it needs on first use and releases it on `close`; it
+may be used again after closing. SMTP (`SmtpTransport`) is the one the
+settings describe; another (a maildir for tests, a webhook) is one more class
+with `send` and `close`, handed to `outbox.send_due` or `outbox.run`.
+"""
 
 import contextlib
 import smtplib
 import ssl
 from email.message import EmailMessage
+from typing import Protocol
 
 from cam_tracker.core.errors import DeliveryError
 from cam_tracker.core.settings import SmtpSettings
@@ -18,19 +35,34 @@ class Unreachable(DeliveryError):
     """The server cannot be used now (down, TLS, login, sender refused): try again later."""
 
 
+class Transport(Protocol):
+    """What delivers messages for one run of the outbox."""
+
+    def send(self, message: EmailMessage, address: str) -> None:
+        """Deliver one message to one address, or raise a DeliveryError (see above)."""
+
+    def close(self) -> None:
+        """Release whatever `send` opened (a connection); the transport stays usable."""
+
+
+def transport_for(settings: SmtpSettings) -> Transport:
+    """The transport the settings describe: SMTP."""
+    return SmtpTransport(settings)
+
+
 def _reply(exc: smtplib.SMTPResponseException) -> str:
     text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else ""
     return one_line(f"{exc.smtp_code} {text}".strip(), 300)
 
 
-class Mailer:
+class SmtpTransport:
     """One SMTP connection for a batch, opened on first use, closed at the end."""
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
         self._smtp: smtplib.SMTP | None = None
 
-    def __enter__(self) -> "Mailer":
+    def __enter__(self) -> "SmtpTransport":
         return self
 
     def __exit__(self, *_exc: object) -> None:

@@ -8,8 +8,8 @@ import datetime as dt
 import io
 from typing import Any
 
-from cam_tracker.core.dates import month_end, month_start
-from cam_tracker.core.i18n import translations
+from cam_tracker.core.dates import month_end, month_of, month_start
+from cam_tracker.core.i18n import short_month, translations
 from cam_tracker.core.text import local
 from cam_tracker.reports.gather import CATALOG, Report
 
@@ -28,7 +28,6 @@ def timeline_svg(report: Report, lang: str) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
-    from babel.dates import format_skeleton
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch, Rectangle
@@ -37,7 +36,7 @@ def timeline_svg(report: Report, lang: str) -> str:
     rows = report.activities
     months = [report.period_start, report.period_end]
     months += [p.month for a in rows for p in a.planned]
-    months += [s.day.strftime("%Y-%m") for a in rows for s in a.transitions]
+    months += [month_of(s.day) for a in rows for s in a.transitions]
     start, end = month_start(min(months)), month_end(max(months)) + dt.timedelta(days=1)
 
     def x_of(day: dt.date) -> float:
@@ -100,8 +99,7 @@ def timeline_svg(report: Report, lang: str) -> str:
         axes.set_xticks(
             [x_of(d) for d in ticks],
             [
-                format_skeleton("MMM", d, locale=lang)
-                + ("\n" + str(d.year) if i == 0 or d.month == 1 else "")
+                short_month(d, lang) + ("\n" + str(d.year) if i == 0 or d.month == 1 else "")
                 for i, d in enumerate(ticks)
             ],
         )

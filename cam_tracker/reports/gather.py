@@ -1,6 +1,6 @@
 """The progress report to the General Assembly: gather the data, then render it.
 
-`gather` reads a plan through `schedule.snapshot` (a fixed number of queries,
+`gather` reads a plan through `app.snapshot` (a fixed number of queries,
 history after the as-of moment ignored) into language-neutral data; `render`
 writes it as Markdown, self-contained HTML with a timeline chart, or PDF, in
 any language that has a `report` catalog. Templates are data: `templates/`.
@@ -14,9 +14,9 @@ from typing import Any
 from sqlmodel import Session
 
 from cam_tracker.app import snapshot as schedule
-from cam_tracker.app.snapshot import MilestoneView
+from cam_tracker.app.snapshot import MilestoneView, Snapshot
 from cam_tracker.core.dates import month_end
-from cam_tracker.core.text import local
+from cam_tracker.core.text import local, untranslated
 from cam_tracker.files import workflow
 from cam_tracker.files.workflow import RESCHEDULE
 from cam_tracker.store import models
@@ -230,7 +230,7 @@ class Report:
 def _labels(value: Any) -> Labels | None:
     """Plan data: a plain string is English, a mapping gives one text per language."""
     if isinstance(value, str):
-        return {"en": value} if value else None
+        return untranslated(value) if value else None
     if isinstance(value, dict):
         return {str(k): str(v) for k, v in value.items() if v}
     return None
@@ -274,15 +274,15 @@ def path_to_final(
     return prefix
 
 
-def _planned(view: MilestoneView, flow: workflow.Workflow, zone: Any, late: bool) -> Planned:
+def _planned(view: MilestoneView, flow: workflow.Workflow, snap: Snapshot, late: bool) -> Planned:
     event = view.milestone.event or ""
     return Planned(
         month=view.milestone.planned_month,
         due=view.due,
         session=view.session.title,
         text=view.milestone.text,
-        event_label=flow.event_labels(event) or {"en": event},
-        done_on=view.done.at.astimezone(zone).date() if view.done is not None else None,
+        event_label=flow.event_labels(event) or untranslated(event),
+        done_on=snap.day_of(view.done.at) if view.done is not None else None,
         late=late,
     )
 
@@ -290,7 +290,6 @@ def _planned(view: MilestoneView, flow: workflow.Workflow, zone: Any, late: bool
 def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> Report:
     """Read a plan as it stood at `as_of` (default: now) into report data."""
     snap = schedule.snapshot(db, plan, as_of, include_removed=True)
-    zone = snap.zone
     today = snap.today
     sessions = {s.id: s for s in snap.sessions}
     views = {v.activity.id: v for v in snap.activities}
@@ -307,7 +306,9 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
         if row.moved_from is not None and row.moved_to is not None:
             name = row.moved_event
             moved = Moved(
-                event_label=(None if name is None else flow.event_labels(name) or {"en": name}),
+                event_label=(
+                    None if name is None else flow.event_labels(name) or untranslated(name)
+                ),
                 before=row.moved_from,
                 after=row.moved_to,
             )
@@ -315,12 +316,12 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
         log.append(
             Step(
                 number=len(log) + 1,
-                day=row.at.astimezone(zone).date(),
+                day=snap.day_of(row.at),
                 activity=view.activity.key,
                 activity_number=view.activity.number,
                 activity_title=view.activity.title,
                 event=row.event,
-                event_label=event_label or {"en": row.event},
+                event_label=event_label or untranslated(row.event),
                 from_label=_state_labels(flow, row.from_state),
                 to_label=_state_labels(flow, row.to_state),
                 session=meeting.title if meeting else None,
@@ -333,7 +334,7 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
                 corrected_by=tuple(
                     number_of[c] for c in snap.corrected_by.get(row.id or 0, []) if c in number_of
                 ),
-                corrects=_corrects(snap, row, number_of, zone),
+                corrects=_corrects(snap, row, number_of),
             )
         )
     steps_of: dict[str, list[Step]] = {}
@@ -357,7 +358,7 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
             status=view.status(today),
             steps=steps_of.get(view.activity.key, []),
             planned=[
-                _planned(m, flow, zone, m.milestone.id in late)
+                _planned(m, flow, snap, m.milestone.id in late)
                 for m in view.milestones
                 if m.milestone.event is not None
             ],
@@ -400,7 +401,7 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
     return Report(
         plan=plan.name,
         title=plan.title,
-        body=_labels(body.get("name")) or {"en": plan.name},
+        body=_labels(body.get("name")) or untranslated(plan.name),
         body_short=str(body.get("short") or ""),
         parent=_labels(body.get("parent")),
         organization=_labels(body.get("organization")),
@@ -417,7 +418,7 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
 
 
 def _corrects(
-    snap: schedule.Snapshot, row: models.History, number_of: dict[int | None, int], zone: Any
+    snap: schedule.Snapshot, row: models.History, number_of: dict[int | None, int]
 ) -> Corrects | None:
     """What a correction row changed, for the log; None for any other row."""
     correction = snap.corrections.get(row.id or 0)
@@ -427,11 +428,11 @@ def _corrects(
     day = changes.get("at")
     return Corrects(
         number=number_of.get(correction.step_id),
-        day=(day[0].astimezone(zone).date(), day[1].astimezone(zone).date()) if day else None,
+        day=(snap.day_of(day[0]), snap.day_of(day[1])) if day else None,
         document=changes.get("document"),
         note=changes.get("note"),
     )
 
 
 def _state_labels(flow: workflow.Workflow, state: str) -> Labels:
-    return flow.states[state].labels if state in flow.states else {"en": state}
+    return flow.states[state].labels if state in flow.states else untranslated(state)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine
 
 from cam_tracker.core.errors import ConfigError
@@ -119,6 +119,22 @@ def session(url: str) -> Iterator[Session]:
 
 def is_postgres(db: Session) -> bool:
     return db.get_bind().dialect.name == "postgresql"
+
+
+def failure_line(exc: BaseException) -> str | None:
+    """A failure of the store itself (SQL, connection) as one line; None for any other error."""
+    if not isinstance(exc, SQLAlchemyError):
+        return None
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def safe_url(url: str) -> str:
+    """The store URL without its password, fit for a log."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unparsable URL)"
 
 
 def dispose(url: str) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from cam_tracker.core.dates import utc
 from cam_tracker.core.errors import Conflict
 from cam_tracker.store import models
 from cam_tracker.store.engine import is_postgres
@@ -60,9 +61,7 @@ def history_hash(row: models.History) -> str:
 
 
 def _utc_iso(moment: dt.datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC).isoformat()
+    return utc(moment).isoformat()
 
 
 def lock_for_write(db: Session) -> None:

@@ -6,11 +6,10 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+# Now, aware UTC: the default of every recorded-at column (re-exported for the library).
+from cam_tracker.core.dates import utcnow as utcnow
+
 Labels = dict[str, str]
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class Plan(SQLModel, table=True):

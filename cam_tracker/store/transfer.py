@@ -12,6 +12,7 @@ from sqlalchemy import Date, DateTime, Integer, Table, func, insert, select, tex
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel
 
+from cam_tracker.core.dates import iso, read_day, read_moment
 from cam_tracker.core.errors import InvalidDefinition, InvalidInput
 from cam_tracker.store import is_postgres, migrations, models
 
@@ -25,13 +26,7 @@ def _tables() -> list[Table]:
 
 
 def _encode(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+    return iso(value) if isinstance(value, dt.date) else value
 
 
 def export(db: Session) -> dict[str, Any]:
@@ -69,9 +64,9 @@ def _decode(table: Table, row: dict[str, Any], where: str) -> dict[str, Any]:
         kind = getattr(column.type, "impl", column.type)
         try:
             if isinstance(value, str) and isinstance(kind, DateTime):
-                value = dt.datetime.fromisoformat(value)
+                value = read_moment(value)
             elif isinstance(value, str) and isinstance(kind, Date):
-                value = dt.date.fromisoformat(value)
+                value = read_day(value)
         except ValueError:
             raise InvalidDefinition(f"{where}.{name}: not a date: {value!r}") from None
         decoded[name] = value
