@@ -5,6 +5,7 @@ Most tests read one store where the 2015–2016 plan was played through to May
 own (its own database on PostgreSQL), and only read.
 """
 
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -14,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -397,15 +399,76 @@ def test_gather_reads_in_a_fixed_number_of_queries(played: Cam) -> None:
     assert counts[0] == counts[1] == counts[2] <= 12
 
 
-def test_timeline_chart_is_deterministic_svg(played: Cam) -> None:
+def _report(played: Cam) -> gather.Report:
     with store.session(played.url) as db:
         plan = current_plan(db, "cam-2015-2016")
-        report = gather.gather(db, plan, dates.as_of_moment(plan.timezone, dt.date(2016, 5, 31)))
+        moment = dates.as_of_moment(plan.timezone, dt.date.fromisoformat(AS_OF))
+        return gather.gather(db, plan, moment)
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_timeline_chart_is_deterministic_svg(played: Cam) -> None:
+    report = _report(played)
     first = chart.timeline_svg(report, "es")
-    assert first == chart.timeline_svg(report, "es")
+    assert first == chart.timeline_svg(report, "es") == chart.timeline_svg(_report(played), "es")
     assert first.startswith("<svg") and first.rstrip().endswith("</svg>")
-    assert "<dc:date>" not in first and "Matplotlib v" not in first
+    assert "<metadata" not in first and "dc:date" not in first
+    assert dt.date.today().isoformat() not in first
     assert "Hito previsto, alcanzado" in first and "P.1" in first
+
+    root = ElementTree.fromstring(first)
+    assert root.tag == f"{SVG}svg" and root.get("role") == "img"
+    labelled = {e.get("id"): e for e in root.iter() if e.get("id")}
+    title, desc = (labelled[i] for i in (root.get("aria-labelledby") or "").split())
+    assert title.tag == f"{SVG}title" and desc.tag == f"{SVG}desc"
+    assert title.text == "Gráfico 1. Hitos previstos y etapas registradas, por actividad"
+    assert "de octubre de 2015 a mayo de 2016" in (desc.text or "")
+    texts = [t.text or "" for t in root.iter(f"{SVG}text")]
+    assert "ene" in texts and "2016" in texts and "Fecha del informe" in texts
+
+
+def test_timeline_chart_draws_each_milestone_and_step(played: Cam) -> None:
+    report = _report(played)
+    first, second = report.activities[0], report.activities[1]
+    step = first.steps[0]
+    first.steps.append(dataclasses.replace(step, day=step.day + dt.timedelta(days=3), delay=True))
+    second.planned[0] = dataclasses.replace(second.planned[0], done_on=None, late=True)
+    report.activities[2].planned[0] = dataclasses.replace(
+        report.activities[2].planned[0], done_on=None, late=False
+    )
+    drawn = chart.layout(report, "en")
+    planned = [p for a in report.activities for p in a.planned]
+    steps = [s for a in report.activities for s in a.transitions]
+    assert len(drawn.boxes["late"]) == 1 and len(drawn.boxes["open"]) == 1
+    assert sum(len(boxes) for boxes in drawn.boxes.values()) == len(planned)
+    assert len(drawn.delays) == 1 and len(drawn.steps) == len(steps) - 1 == 18
+    # One row per activity, in the report's order, each label its number then its title.
+    assert [label.text.split()[0] for label in drawn.labels] == [
+        a.number for a in report.activities
+    ]
+    assert len({label.y for label in drawn.labels}) == len(report.activities)
+    # x grows with the date: the delay three days after the step it follows, inside the frame.
+    (delay,) = drawn.delays
+    assert drawn.left <= drawn.steps[0].x < delay.x <= drawn.right
+    assert [k.kind for k in drawn.legend] == ["done", "open", "late", "step", "delay", "today"]
+    assert "Planned milestone, pending: 1; Behind plan: 1" in drawn.description
+    assert "Postponed, withdrawn or resumed: 1" in drawn.description
+
+
+def test_timeline_chart_keeps_plan_text_as_text(played: Cam) -> None:
+    report = _report(played)
+    hostile = "<script>alert('x')</script> & \"Q\" <!--"
+    report.activities[0].title = {"en": hostile}
+    report.activities[1].number = "<b>&amp;"
+    svg = chart.timeline_svg(report, "en")
+    assert "<script" not in svg and "<b>" not in svg and "<!--" not in svg
+    root = ElementTree.fromstring(svg)
+    assert [e.tag for e in root.iter() if not e.tag.startswith(SVG)] == []
+    labels = [t.text or "" for t in root.iter(f"{SVG}text")]
+    assert labels[0] == f"P.1\u00a0 {hostile}"
+    assert labels[1].startswith("<b>&amp;")
 
 
 def test_every_report_text_has_a_translation() -> None:
@@ -430,13 +493,18 @@ def test_every_report_text_has_a_translation() -> None:
         assert wanted <= have, f"{lang}: untranslated {sorted(wanted - have, key=str)}"
 
 
-def test_heavy_libraries_load_only_for_a_report() -> None:
+def test_heavy_libraries_load_only_for_a_report(played: Cam) -> None:
+    report = ["--db", played.url, "report", "--format", "html", "--as-of", AS_OF]
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
         "from cam_tracker.cli import cli\n"
         "assert CliRunner().invoke(cli, ['--help']).exit_code == 0\n"
         "assert CliRunner().invoke(cli, ['workflow', 'list']).exit_code == 0\n"
+        "assert 'weasyprint' not in sys.modules\n"
+        f"result = CliRunner().invoke(cli, {report!r})\n"
+        "assert result.exit_code == 0 and '<svg' in result.output, result.output\n"
+        "# The chart is a template: no drawing library, no PDF engine for HTML.\n"
         "heavy = {'matplotlib', 'weasyprint'} & set(sys.modules)\n"
         "assert not heavy, heavy\n"
     )
