@@ -167,6 +167,8 @@ class Advanced:
     activity: models.Activity
     row: models.History
     milestone: models.Milestone | None
+    # The day the step happened, in the plan's time zone (what a person reads).
+    day: dt.date
 
 
 def advance(
@@ -239,7 +241,9 @@ def advance(
     )
     store.transaction_cache(db)[_LAST_STEP, activity.id] = at
     milestone = _mark_milestone(db, activity, event, meeting, row)
-    return Advanced(activity=activity, row=row, milestone=milestone)
+    return Advanced(
+        activity=activity, row=row, milestone=milestone, day=local_day(at, plan.timezone)
+    )
 
 
 def _last_step(db: Session, activity: models.Activity) -> dt.datetime | None:

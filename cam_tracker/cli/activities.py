@@ -90,7 +90,7 @@ def advance_command(
     )
     row = result.row
     click.echo(
-        f"{key}: {row.from_state} → {row.to_state} ({event}, {row.at.date()}, by {row.actor})"
+        f"{key}: {row.from_state} → {row.to_state} ({event}, {result.day}, by {row.actor})"
     )
     if result.milestone is not None:
         click.echo(f"milestone of {result.milestone.planned_month} done")
