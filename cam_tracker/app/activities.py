@@ -425,24 +425,47 @@ def log_reschedule(
     each a month `YYYY-MM` or a day `YYYY-MM-DD`. The note holds the reason only.
     """
     moved_event, moved_from, moved_to = moved
+    return append_unchanged_state(
+        db,
+        activity,
+        who,
+        event=workflow.RESCHEDULE,
+        at=at,
+        note=reason,
+        session_id=meeting.id,
+        moved_event=moved_event,
+        moved_from=moved_from,
+        moved_to=moved_to,
+    )
+
+
+def append_unchanged_state(
+    db: Session,
+    activity: models.Activity,
+    who: Actor,
+    *,
+    event: str,
+    at: dt.datetime,
+    note: str,
+    **recorded: Any,
+) -> models.History:
+    """A history row that leaves the activity's state as it is (a move, a correction):
+    chained like a step, so it is as tamper-evident as one."""
     assert activity.id is not None
     return store.append_history(
         db,
         models.History(
             activity_id=activity.id,
-            event=workflow.RESCHEDULE,
+            event=event,
             from_state=activity.state,
             to_state=activity.state,
             actor=who.name,
             actor_role=who.role,
             at=at,
-            note=reason,
-            session_id=meeting.id,
-            moved_event=moved_event,
-            moved_from=moved_from,
-            moved_to=moved_to,
+            note=note,
             prev_hash="",
             hash="",
+            **recorded,
         ),
     )
 
@@ -517,25 +540,17 @@ def correct(
         changes["document"] = (current.document, document)
     if not changes:
         raise InvalidInput(f"step #{step_id} already says that", fields=given)
-    assert activity.id is not None
-    row = store.append_history(
+    row = append_unchanged_state(
         db,
-        models.History(
-            activity_id=activity.id,
-            event=models.CORRECTION,
-            from_state=activity.state,
-            to_state=activity.state,
-            actor=who.name,
-            actor_role=who.role,
-            at=models.utcnow(),
-            note=reason_text,
-            corrects_id=step_id,
-            corrected_at=changes["at"][1] if "at" in changes else None,
-            corrected_note=changes["note"][1] if "note" in changes else None,
-            corrected_document=changes["document"][1] if "document" in changes else None,
-            prev_hash="",
-            hash="",
-        ),
+        activity,
+        who,
+        event=models.CORRECTION,
+        at=models.utcnow(),
+        note=reason_text,
+        corrects_id=step_id,
+        corrected_at=changes["at"][1] if "at" in changes else None,
+        corrected_note=changes["note"][1] if "note" in changes else None,
+        corrected_document=changes["document"][1] if "document" in changes else None,
     )
     if "at" in changes:
         store.transaction_cache(db).pop((_LAST_STEP, activity.id), None)
