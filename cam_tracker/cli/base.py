@@ -32,7 +32,6 @@ FLAGS = {
     "note": "--note",
     "now": "--now",
     "on": "--on",
-    "password": "--password-stdin",
     "reason": "--reason",
     "replace": "--replace",
     "role": "--role",

@@ -144,8 +144,7 @@ def set_login(db: Session, login: str, *, password: str | None, previous: str | 
     elif password is not None:
         raise InvalidInput(
             f"the role {login!r} exists: it is mapped as it is and its password is left alone "
-            "(give no password, or change it with ALTER ROLE)",
-            fields=("password",),
+            "(give no password, or change it with ALTER ROLE)"
         )
     group = people_group(db)
     if role_exists(db, group):
