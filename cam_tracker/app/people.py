@@ -12,9 +12,12 @@ from cam_tracker.core.errors import InvalidInput, MissingValue, NotFound, did_yo
 from cam_tracker.core.text import languages
 from cam_tracker.files.plan import KEY_PATTERN
 from cam_tracker.files.workflow import ROLES
-from cam_tracker.store import models
+from cam_tracker.store import access, models
 
 MAX_NAME = 200
+
+# A PostgreSQL role name cam creates or maps: no quoting surprises, none of the server's own.
+LOGIN_PATTERN = r"[A-Za-z_][A-Za-z0-9_.@-]{0,62}"
 
 
 def check_key(key: str) -> str:
@@ -50,6 +53,31 @@ def check_email(email: str) -> str:
     return address.addr_spec
 
 
+def check_login(login: str) -> str:
+    if not re.fullmatch(LOGIN_PATTERN, login) or login.lower().startswith("pg_"):
+        raise InvalidInput(
+            f"not a usable login: {login!r} (a PostgreSQL role name: a letter or '_', then "
+            "letters, digits, '_', '.', '@', '-'; at most 63; not pg_…)",
+            fields=("login",),
+        )
+    return login
+
+
+def _set_login(db: Session, person: models.Person, login: str, password: str | None) -> None:
+    """Give the person a database login: a new role, or one that exists, nobody else's."""
+    check_login(login)
+    other = db.exec(
+        select(models.Person.key)
+        .where(models.Person.login == login)
+        .where(models.Person.key != person.key)
+    ).first()
+    if other is not None:
+        raise InvalidInput(f"the login {login!r} is {other}'s already", fields=("login",))
+    if login != person.login or password is not None:
+        access.set_login(db, login, password=password, previous=person.login)
+    person.login = login
+
+
 def check_role(role: str) -> str:
     if role not in ROLES:
         raise InvalidInput(
@@ -82,8 +110,14 @@ def add(
     email: str | None = None,
     language: str | None = None,
     update: bool = False,
+    login: str | None = None,
+    password: str | None = None,
 ) -> tuple[models.Person, bool]:
-    """Register a person (or, with `update`, change one); returns it and whether it is new."""
+    """Register a person (or, with `update`, change one); returns it and whether it is new.
+
+    `login` (PostgreSQL only) is the role they log in as: created, with `password` if
+    given, or mapped if it exists (`store.access.set_login`).
+    """
     check_key(key)
     person = db.exec(select(models.Person).where(models.Person.key == key)).first()
     if person is not None and not update:
@@ -104,6 +138,10 @@ def add(
         person.email = check_email(email)
     if language is not None:
         person.language = check_language(language)
+    if login is not None:
+        _set_login(db, person, login, password)
+    elif password is not None:
+        raise MissingValue("a password is for a login: give the login too", fields=("login",))
     person.registered = True
     db.add(person)
     db.flush()
@@ -119,6 +157,7 @@ def person_row(person: models.Person, responsible: list[str] | None = None) -> d
         "email": person.email,
         "language": person.language,
         "registered": person.registered,
+        "login": person.login,
         "responsible": responsible or [],
     }
 

@@ -232,6 +232,7 @@ def history_row(
         "to_state": row.to_state,
         "actor": row.actor,
         "actor_role": row.actor_role,
+        "on_behalf_of": row.on_behalf_of,
         "at": iso(row.at),
         "note": row.note,
         "document": row.document,

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from cam_tracker.app.snapshot import Snapshot
     from cam_tracker.files.workflow import Workflow
     from cam_tracker.store import models
+    from cam_tracker.store.access import Granted
     from cam_tracker.store.audit import AuditResult
 
 
@@ -262,13 +263,24 @@ class Workspace:
         email: str | None = None,
         language: str | None = None,
         update: bool = False,
+        login: str | None = None,
+        password: str | None = None,
     ) -> tuple["Row", bool]:
-        """Register a person (or change one): the person's row, and whether it is new."""
+        """Register a person (or change one): the person's row, and whether it is new.
+        `login` creates or maps their PostgreSQL role (with `password`, if given)."""
         from cam_tracker.app import people
 
         with self.session() as db:
             person, created = people.add(
-                db, key, name=name, role=role, email=email, language=language, update=update
+                db,
+                key,
+                name=name,
+                role=role,
+                email=email,
+                language=language,
+                update=update,
+                login=login,
+                password=password,
             )
             return people.person_row(person), created
 
@@ -323,6 +335,14 @@ class Workspace:
             raise InvalidDefinition(f"{file.name}: not JSON: {exc}") from None
         with self.session() as db:
             return transfer.import_(db, data)
+
+    def grant(self) -> "Granted":
+        """Give the store's people group its rights and the people's logins membership
+        (PostgreSQL; the store's owner)."""
+        from cam_tracker.store import access
+
+        with self.session() as db:
+            return access.grant(db)
 
     def upgrade(self) -> tuple[str | None, str]:
         """Upgrade the store's schema: the revision before (None: a new store) and after."""

@@ -89,9 +89,7 @@ def advance_command(
         on=on,
     )
     row = result.row
-    click.echo(
-        f"{key}: {row.from_state} → {row.to_state} ({event}, {result.day}, by {row.actor})"
-    )
+    click.echo(f"{key}: {row.from_state} → {row.to_state} ({event}, {result.day}, by {row.actor})")
     if result.milestone is not None:
         click.echo(f"milestone of {result.milestone.planned_month} done")
 

@@ -26,6 +26,7 @@ FLAGS = {
     "as_planned": "--as-planned",
     "document": "--doc",
     "format": "--format",
+    "login": "--login",
     "month": "--month",
     "name": "--name",
     "note": "--note",
@@ -103,12 +104,17 @@ def json_option(func: F) -> F:
 
 def actor_option(func: F) -> F:
     return click.option(
-        "--as", "actor", metavar="PERSON", help="Who acts (default: $CAM_USER or the OS user)."
+        "--as",
+        "actor",
+        metavar="PERSON",
+        help="Who acts (default: $CAM_USER or the OS user); on a PostgreSQL store where "
+        "your login is a person's, the person you act for (the secretariat only).",
     )(func)
 
 
 def who(option: str | None) -> str:
-    """Who acts: --as, else $CAM_USER, else the operating-system user."""
+    """Who acts: --as, else $CAM_USER, else the operating-system user (which claims no one
+    where the database login says who acts)."""
     from cam_tracker.core.settings import actor_name
 
     return actor_name(option)

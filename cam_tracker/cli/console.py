@@ -58,10 +58,13 @@ def _next(milestone: Row | None) -> str | None:
 
 
 def _actor(row: Row) -> str:
+    from cam_tracker.app.authorization import done_by
+
+    who = done_by(str(row["actor"]), row.get("on_behalf_of"))
     role = row.get("actor_role")
     if role == "*":
-        return f"{row['actor']} (single-user)"
-    return f"{row['actor']} ({role})" if role else str(row["actor"])
+        return f"{who} (single-user)"
+    return f"{who} ({role})" if role else who
 
 
 def plans(rows: list[Row]) -> None:

@@ -17,6 +17,17 @@ def people_group() -> None:
 @click.option("--role", help="chair, vice_chair, secretariat, delegate or coordinator.")
 @click.option("--lang", "language", type=language_choice(), help="Language of emails.")
 @click.option("--update", is_flag=True, help="Change a person who exists (given fields only).")
+@click.option(
+    "--login",
+    metavar="NAME",
+    help="Their PostgreSQL login role: created if it does not exist, else mapped.",
+)
+@click.option(
+    "--password-stdin",
+    "password_stdin",
+    is_flag=True,
+    help="Read the new login's password from the first line of standard input.",
+)
 def people_add(
     key: str,
     name: str | None,
@@ -24,16 +35,58 @@ def people_add(
     role: str | None,
     language: str | None,
     update: bool,
+    login: str | None,
+    password_stdin: bool,
 ) -> None:
-    """Register person KEY (or change them with --update)."""
+    """Register person KEY (or change them with --update).
+
+    \b
+    On a PostgreSQL store, --login NAME says who the person is to the database:
+    a login connected as NAME acts as KEY, whatever --as or CAM_USER say, and
+    only the secretariat may act for someone else with --as (the history then
+    reads "secretariat for chair"). A role NAME that does not exist is created
+    (LOGIN, nothing more), with the password from $CAM_LOGIN_PASSWORD or, with
+    --password-stdin, from standard input (never on the command line); with
+    neither, it has no password, for servers that authenticate otherwise
+    (trust, peer, certificates). A role that exists is mapped, its password
+    left alone. The store's owner runs this, and `cam db grant` gives the
+    people their rights. An SQLite store has no logins.
+    """
+    if password_stdin and login is None:
+        raise click.UsageError("--password-stdin goes with --login")
+    password = _password(password_stdin) if login is not None else None
     person, created = workspace().add_person(
-        key, name=name, email=email, role=role, language=language, update=update
+        key,
+        name=name,
+        email=email,
+        role=role,
+        language=language,
+        update=update,
+        login=login,
+        password=password,
     )
     verb = "added" if created else "updated"
+    login_text = f", login {person['login']}" if person["login"] else ""
     click.echo(
         f"{verb} {person['key']}: {person['name']} ({person['role']}) "
-        f"{person['email'] or 'no email'}"
+        f"{person['email'] or 'no email'}{login_text}"
     )
+
+
+PASSWORD_VARIABLE = "CAM_LOGIN_PASSWORD"
+
+
+def _password(from_stdin: bool) -> str | None:
+    """The new login's password: a line of standard input, else $CAM_LOGIN_PASSWORD."""
+    import os
+    import sys
+
+    if from_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise click.UsageError("--password-stdin: standard input holds no password")
+        return line
+    return os.environ.get(PASSWORD_VARIABLE) or None
 
 
 @people_group.command("list")

@@ -1,4 +1,4 @@
-"""`cam audit verify`, `export`, `import`, `db upgrade`: the store as a whole."""
+"""`cam audit verify`, `export`, `import`, `db upgrade`, `db grant`: the store as a whole."""
 
 from typing import IO
 
@@ -52,7 +52,7 @@ def import_command(file: IO[str]) -> None:
 
 @cli.group("db")
 def db_group() -> None:
-    """Manage the store's schema."""
+    """Manage the store's schema and who may use it."""
 
 
 @db_group.command("upgrade")
@@ -65,3 +65,26 @@ def db_upgrade() -> None:
         click.echo(f"store already at schema {after}")
     else:
         click.echo(f"store upgraded from schema {before} to {after}")
+
+
+@db_group.command("grant")
+def db_grant() -> None:
+    """Give people's login roles their rights on this PostgreSQL store (run as its owner).
+
+    \b
+    The store's people group (<database>_people) may read every table and
+    record steps; each person's --login is made a member, and a login that is
+    nobody's any more leaves it. Nobody but the owner may update or delete the
+    history. Running it again changes nothing; run it after `cam db upgrade`.
+    """
+    done = workspace().grant()
+    made = " (created)" if done.created else ""
+    click.echo(f"people group {done.group}{made}: reads {done.tables} tables, records steps")
+    for login in done.added:
+        click.echo(f"  {login} joined {done.group}")
+    for login in done.removed:
+        click.echo(f"  {login} left {done.group} (nobody's login)")
+    for grantee in done.revoked:
+        click.echo(f"  {grantee} may no longer update or delete the history")
+    for login in done.missing:
+        click.echo(f"  warning: the login {login} does not exist: create it with --login", err=True)

@@ -40,13 +40,21 @@ def database_url(option: str | None) -> str:
     return normalise_url(chosen) if chosen else default_url()
 
 
+class Unclaimed(str):
+    """An actor's name that nobody gave: the operating-system user, when there is neither
+    --as nor CAM_USER. It claims no one: where the database login says who acts
+    (PostgreSQL), it is ignored, while a name given is a claim to act as that person."""
+
+    __slots__ = ()
+
+
 def actor_name(option: str | None) -> str:
-    """--as, else CAM_USER, else the operating-system user."""
-    name = option or os.environ.get("CAM_USER") or getpass.getuser()
-    name = name.strip()
+    """--as, else CAM_USER, else the operating-system user (`Unclaimed`)."""
+    given = option or os.environ.get("CAM_USER")
+    name = (given or getpass.getuser()).strip()
     if not name or any(ch in name for ch in "\r\n\t\0") or len(name) > 100:
         raise ConfigError(f"not a usable actor name: {name!r}")
-    return name
+    return name if given else Unclaimed(name)
 
 
 SECURITY_MODES = ("none", "starttls", "ssl")

@@ -9,12 +9,13 @@ serialised and a state change only lands on the version it was computed from.
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine
 
 from cam_tracker.core.errors import ConfigError
@@ -72,7 +73,11 @@ def _create(url: str, *, ensure: bool = True) -> Engine:
         except (ImportError, ArgumentError) as exc:
             raise ConfigError(f"cannot use database URL: {exc}") from None
     if ensure:
-        _on_store(engine, "ensure")
+        try:
+            _on_store(engine, "ensure")
+        except BaseException:
+            engine.dispose()  # nobody will use it: close what it opened
+            raise
     return engine
 
 
@@ -90,6 +95,14 @@ def _on_store(engine: Engine, action: str) -> str | None:
     except OperationalError as exc:
         raise ConfigError(
             f"cannot open the store: {str(exc.orig).strip().splitlines()[0]}"
+        ) from None
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+            raise
+        raise ConfigError(
+            f"cannot open the store: {str(exc.orig).strip().splitlines()[0]} (its owner gives "
+            "people's logins their rights with `cam db grant`, and alone upgrades its schema "
+            "with `cam db upgrade`)"
         ) from None
     return before
 
@@ -135,6 +148,41 @@ def safe_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "(unparsable URL)"
+
+
+# PostgreSQL's SQLSTATE for "permission denied".
+INSUFFICIENT_PRIVILEGE = "42501"
+
+
+@dataclass(frozen=True)
+class Login:
+    """The database role a PostgreSQL store is used through (`session_user`).
+
+    `administers`: a superuser, or the store's owner (the owner of its tables, or a member
+    of that role), who migrates it and grants the others their rights.
+    """
+
+    name: str
+    administers: bool
+
+
+_LOGIN = text(
+    "SELECT session_user, r.rolsuper OR COALESCE(pg_has_role(session_user, c.relowner, "
+    "'MEMBER'), false) FROM pg_roles r LEFT JOIN pg_class c ON c.oid = to_regclass('history') "
+    "WHERE r.rolname = session_user"
+)
+
+
+def connected_login(db: Session) -> Login | None:
+    """Who the database knows is connected: None on SQLite, which has no logins.
+
+    `session_user`, not `current_user`: a `SET ROLE` changes the privileges a
+    connection uses, never who logged in.
+    """
+    if not is_postgres(db):
+        return None
+    name, administers = db.connection().execute(_LOGIN).one()
+    return Login(str(name), bool(administers))
 
 
 def dispose(url: str) -> None:

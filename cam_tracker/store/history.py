@@ -56,6 +56,8 @@ def history_hash(row: models.History) -> str:
             corrected_note=row.corrected_note,
             corrected_document=row.corrected_document,
         )
+    if row.chain_version >= 4:
+        content.update(on_behalf_of=row.on_behalf_of)
     encoded = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 

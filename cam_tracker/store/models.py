@@ -87,6 +87,9 @@ class Person(SQLModel, table=True):
     language: str = "en"
     # Registered with `cam people add`: a store with one is shared, and roles apply.
     registered: bool = False
+    # The PostgreSQL role this person logs in as: on PostgreSQL, the database login (not a
+    # name typed on the command line) says who acts. None: no login of their own.
+    login: str | None = Field(default=None, unique=True, index=True)
 
 
 class Responsibility(SQLModel, table=True):
@@ -128,7 +131,7 @@ class Milestone(SQLModel, table=True):
     done_history_id: int | None = Field(default=None, foreign_key="history.id")
 
 
-CHAIN_VERSION = 3
+CHAIN_VERSION = 4
 
 
 # The event of a correction row (see `History.corrects_id`): it moves no state.
@@ -154,9 +157,14 @@ class History(SQLModel, table=True):
     event: str
     from_state: str
     to_state: str
+    # Who did the step: on PostgreSQL, the person of the database login that wrote it.
     actor: str
-    # The role the actor fired the step under; "*" in a single-user store.
+    # The role the step was fired under; "*" in a single-user store. For a step done on
+    # behalf of someone, that person's role.
     actor_role: str | None = None
+    # The person the actor did the step for (`--as`, the secretariat keying in the chair's
+    # step); None when the actor acted for themselves.
+    on_behalf_of: str | None = None
     at: dt.datetime = Field(index=True)
     note: str | None = None
     document: str | None = None
@@ -174,7 +182,7 @@ class History(SQLModel, table=True):
     corrected_document: str | None = None
     recorded_at: dt.datetime = Field(default_factory=utcnow)
     # How the hash covers the row: 1 for rows written before moves were data, 2 with moves,
-    # 3 with corrections.
+    # 3 with corrections, 4 with `on_behalf_of`.
     chain_version: int = Field(default=CHAIN_VERSION, sa_column_kwargs={"server_default": "1"})
     prev_hash: str
     hash: str = Field(unique=True)
