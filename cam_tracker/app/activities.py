@@ -16,23 +16,17 @@ from cam_tracker import store
 from cam_tracker.app.authorization import Actor, authorize, identify
 from cam_tracker.app.lookup import find_activity, find_session
 from cam_tracker.app.snapshot import MILESTONE_ORDER
-from cam_tracker.core.dates import parse_month
+from cam_tracker.core.dates import check_step_day, parse_month
 from cam_tracker.core.errors import (
     InvalidInput,
     TransitionRefused,
     did_you_mean,
 )
-from cam_tracker.core.text import clean_text
+from cam_tracker.core.text import MAX_NOTE, MAX_SYMBOL, clean_line, clean_text
 from cam_tracker.files import workflow
 from cam_tracker.store import models
 
-MAX_NOTE = 4000
-
-
 RESCHEDULE = "reschedule"
-
-
-MAX_DOCUMENT = 120
 
 
 # The statements every transition runs, built once.
@@ -76,10 +70,7 @@ def step_time(
     moment = on if isinstance(on, dt.datetime) else moment_of(on, plan)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(plan.timezone))
-    if moment.astimezone(dt.UTC).date() > now.date():
-        raise InvalidInput(
-            f"{moment.date()} is in the future: record steps once they happened", fields=("on",)
-        )
+    check_step_day(moment.astimezone(dt.UTC).date(), plan.period_start, now.date())
     return moment
 
 
@@ -111,7 +102,7 @@ def advance(
         raise TransitionRefused(f"{key} is no longer in the plan file; reload the plan first")
     flow = workflow.get(activity.kind)
     note = clean_text(note, "note", MAX_NOTE)
-    document = clean_text(document, "document", MAX_DOCUMENT)
+    document = clean_line(document, "document", MAX_SYMBOL)
     meeting = find_session(db, plan, session_key) if session_key else None
     step = _allowed_step(flow, activity.state, event)
     who = identify(db, actor)
