@@ -112,12 +112,15 @@ def _shown(text: str, limit: int = 60) -> str:
 
 
 def check_arguments(args: Sequence[str]) -> None:
-    """Every word of the command line is UTF-8 text of a sane length, before click reads it."""
+    """Every word of the command line is UTF-8 text of a sane length, before click reads it
+    (and opens a file it names: a NUL, which no real command line holds, would crash that)."""
     for position, arg in enumerate(args, start=1):
         try:
             arg.encode("utf-8")
         except UnicodeEncodeError:
             raise _failure(f"argument {position} is not UTF-8 text: {_shown(arg)}", 1) from None
+        if "\x00" in arg:
+            raise _failure(f"argument {position} contains a NUL character", 1)
         if len(arg) > MAX_ARGUMENT:
             raise _failure(
                 f"argument {position} is too long ({len(arg)} characters, at most {MAX_ARGUMENT})",
