@@ -427,3 +427,19 @@ def test_the_date_window_is_one_rule(loaded: Cam) -> None:
         dates.check_step_day(dt.date(2014, 9, 30), "2015-10", today)
     with pytest.raises(Exception, match="in the future"):
         dates.check_step_day(dt.date(2016, 1, 2), "2015-10", today)
+
+
+def test_the_limits_are_the_ones_documented() -> None:
+    from cam_tracker.core import text
+    from cam_tracker.files import yamlfile
+    from cam_tracker.store import transfer
+
+    documented = (Path(__file__).parent.parent / "docs" / "plan-format.md").read_text()
+    for name in ("MAX_KEY", "MAX_NUMBER", "MAX_SYMBOL", "MAX_NAME", "MAX_EMAIL", "MAX_TITLE"):
+        assert f"| {getattr(text, name):,} characters |" in documented, name
+    for name in ("MAX_TEXT", "MAX_NOTE", "MAX_ARGUMENT"):
+        assert f"{getattr(text, name):,} characters" in documented, name
+    assert f"at most {yamlfile.MAX_FILE_BYTES // 2**20} MB" in documented
+    assert f"at most {yamlfile.MAX_NODES:,} values" in documented
+    assert f"Past {yamlfile.MAX_PROBLEMS} problems" in documented
+    assert f"at most {transfer.MAX_EXPORT_BYTES // 2**20} MB" in documented
