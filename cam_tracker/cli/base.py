@@ -76,7 +76,6 @@ def _rules() -> dict[str, Callable[[str], object]]:
 
     Every other value is one line of at most MAX_ARGUMENT characters.
     """
-    from cam_tracker.core.errors import InvalidInput
     from cam_tracker.core.text import (
         MAX_NOTE,
         MAX_SYMBOL,
@@ -87,10 +86,9 @@ def _rules() -> dict[str, Callable[[str], object]]:
     )
 
     def reason(text: str) -> str:
-        cleaned = clean_text(text, "reason", MAX_NOTE)
-        if cleaned is None:
-            raise InvalidInput("a reason is required", fields=("reason",))
-        return cleaned
+        from cam_tracker.app.activities import required_reason
+
+        return required_reason(text)
 
     return {
         "note": lambda text: clean_text(text, "note", MAX_NOTE),

@@ -286,6 +286,7 @@ def _reference_problems(data: Any) -> list[Problem]:
         for index, item in _entries(data, *section):
             value = item.get(attr)
             if isinstance(value, str):
+                value = value.strip()  # as the schema keeps it
                 if value in seen:
                     problem((*section, index, attr), f"duplicate {attr} {quoted(value)}")
                 seen.add(value)
