@@ -260,12 +260,65 @@ sessions:
 """
 
 
-def test_hostile_titles_cannot_inject_headers_or_markup(
-    cam: Cam, smtp_server: SmtpServer, tmp_path: Path
+# What a plan file may no longer hold (line breaks in one-line texts, an address that
+# does not parse), and where the store of an older release may still hold it.
+LINE_BREAKS_IN_ONE_LINE_TEXTS = {
+    'short: "C&amp;\\r\\nBcc: victim@example.org"': 'short: "C&amp;"',
+    'name: "Eve\\r\\nBcc: victim@example.org"': "name: Eve",
+    'email: "mallory@example.org\r\nBcc: victim@example.org"': "email: mallory@example.org",
+    "\\r\\nBcc: victim@example.org\\r\\n\\r\\nbody": "",
+}
+
+
+def test_a_plan_file_with_line_breaks_in_one_line_texts_is_refused(
+    cam: Cam, tmp_path: Path
 ) -> None:
     plan = tmp_path / "hostile.yaml"
     plan.write_text(HOSTILE_PLAN)
-    cam("plan", "load", str(plan))
+    problems = cam("plan", "load", str(plan), expect=1).output.removeprefix("Error: ")
+    assert [line.split(": ", 4)[2:4] for line in problems.splitlines()] == [
+        ["body.short", "the short name must be one line"],
+        ["people[evil].name", "the name must be one line"],
+        ["people[mallory].email", "not an email address"],
+        ["sessions[s1].title", "the text must be one line"],
+    ]
+    assert "hostile" not in [row["name"] for row in cam.json("plan", "list")]
+
+
+def _hostile_store(cam: Cam, tmp_path: Path) -> None:
+    """The hostile plan in the store, its line breaks written past the checks of a load."""
+    from sqlmodel import select
+
+    from cam_tracker import store
+    from cam_tracker.store import models
+
+    text = HOSTILE_PLAN
+    for hostile, harmless in LINE_BREAKS_IN_ONE_LINE_TEXTS.items():
+        assert hostile in text
+        text = text.replace(hostile, harmless)
+    plan_file = tmp_path / "hostile.yaml"
+    plan_file.write_text(text)
+    cam("plan", "load", str(plan_file))
+    with store.session(cam.url) as db:
+        plan = lookup.current_plan(db)
+        plan.body = {**plan.body, "short": "C&amp;\r\nBcc: victim@example.org"}
+        meeting = lookup.find_session(db, plan, "s1")
+        meeting.title = {
+            "en": "Session <script>alert('x')</script>\r\nBcc: victim@example.org\r\n\r\nbody"
+        }
+        for person in db.exec(select(models.Person)):
+            if person.key == "evil":
+                person.name = "Eve\r\nBcc: victim@example.org"
+            if person.key == "mallory":
+                person.email = "mallory@example.org\r\nBcc: victim@example.org"
+            db.add(person)
+        db.add_all([plan, meeting])
+
+
+def test_hostile_titles_cannot_inject_headers_or_markup(
+    cam: Cam, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    _hostile_store(cam, tmp_path)
     cam("remind", "--now", "2015-11-02", expect=1)
     [failed] = cam.json("outbox", "--failed")
     assert failed["person"] == "mallory" and "not an email address" in failed["error"]

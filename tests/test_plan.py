@@ -2,6 +2,7 @@
 
 import copy
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -188,91 +189,255 @@ def _duplicate(section: str) -> Change:
 
 
 MALFORMED: dict[str, tuple[Change, str, str]] = {
-    # case: (change to the bundled plan, key the message names, what it says)
+    # case: (change to the bundled plan, the entry and key the message names, what it says)
     "unknown top-level key": (_at("colour", "blue"), "colour", "unknown key"),
-    "unknown nested key": (_at("activities.0.owner", "x"), "activities.0.owner", "unknown key"),
+    "unknown nested key": (
+        _at("activities.0.owner", "x"),
+        "activities[vice-chair-election].owner",
+        "unknown key",
+    ),
     "missing key": (_drop("period"), "period", "required key missing"),
-    "missing nested key": (_drop("activities.3.kind"), "activities.3.kind", "missing"),
-    "bad month": (_at("sessions.2.month", "2015-13"), "sessions.2.month", "pattern"),
-    "month as words": (_at("period.start", "October 2015"), "period.start", "pattern"),
-    "bad date": (_at("sessions.0.date", "2015-10-32"), "sessions.0.date", "date"),
+    "missing nested key": (
+        _drop("activities.3.kind"),
+        "activities[thematic-new-challenges].kind",
+        "required key missing",
+    ),
+    "bad month": (
+        _at("sessions.2.month", "2015-13"),
+        "sessions[2015-11].month",
+        "not a month: '2015-13' (use YYYY-MM)",
+    ),
+    "month as words": (_at("period.start", "October 2015"), "period.start", "not a month"),
+    "month of year 0": (_at("period.start", "0000-10"), "period.start", "years 1900 to 2999"),
+    "bad date": (_at("sessions.0.date", "2015-10-32"), "sessions[2015-10a].date", "not a date"),
     "date outside its month": (
         _at("sessions.0.date", "2015-11-03"),
-        "sessions.0.date",
+        "sessions[2015-10a].date",
         "2015-11-03 is not in 2015-10",
     ),
     "session outside the period": (
         _at("sessions.9.month", "2016-07"),
-        "sessions.9.month",
+        "sessions[2016-05].month",
         "outside the plan's period",
     ),
     "period backwards": (_at("period.end", "2015-01"), "period", "start is after end"),
     "unknown workflow kind": (
         _at("activities.0.kind", "procedual"),
-        "activities.0.kind",
+        "activities[vice-chair-election].kind",
         "unknown workflow kind 'procedual' (did you mean 'procedural'?)",
     ),
-    "unknown session kind": (_at("sessions.0.kind", "plenary"), "sessions.0.kind", "regular"),
+    "unknown session kind": (
+        _at("sessions.0.kind", "plenary"),
+        "sessions[2015-10a].kind",
+        "regular",
+    ),
     "unknown activity": (
         _at("sessions.0.agenda.0.activity", "vice-chair-elections"),
-        "sessions.0.agenda.0.activity",
+        "sessions[2015-10a].agenda[vice-chair-elections].activity",
         "unknown activity 'vice-chair-elections' (did you mean 'vice-chair-election'?)",
     ),
     "unknown event": (
         _at("sessions.0.agenda.0.event", "completed"),
-        "sessions.0.agenda.0.event",
+        "sessions[2015-10a].agenda[vice-chair-election].event",
         "'completed' is not an event of 'procedural' (did you mean 'complete'?)",
     ),
     "unknown paragraph served": (
         _at("activities.0.serves.0", "ag-res-2738/9"),
-        "activities.0.serves.0",
+        "activities[vice-chair-election].serves[#1]",
         "unknown mandate paragraph 'ag-res-2738/9'",
     ),
     "unknown paragraph of a session": (
         _at("sessions.0.mandates.0", "ag-res-2816/99"),
-        "sessions.0.mandates.0",
+        "sessions[2015-10a].mandates[#1]",
         "unknown mandate paragraph",
     ),
     "unknown person": (
         _at("activities.0.responsible.0", "secretary"),
-        "activities.0.responsible.0",
+        "activities[vice-chair-election].responsible[#1]",
         "unknown person 'secretary' (did you mean 'secretariat'?)",
     ),
-    "unknown role": (_at("people.0.role", "king"), "people.0.role", "unknown role 'king'"),
-    "duplicate activity key": (_duplicate("activities"), "activities.11.key", "duplicate key"),
-    "duplicate session key": (_duplicate("sessions"), "sessions.10.key", "duplicate key"),
-    "duplicate person key": (_duplicate("people"), "people.3.key", "duplicate key"),
-    "duplicate mandate key": (_duplicate("mandates"), "mandates.2.key", "duplicate key"),
+    "unknown role": (_at("people.0.role", "king"), "people[chair].role", "unknown role 'king'"),
+    "duplicate activity key": (
+        _duplicate("activities"),
+        "activities[draft-resolution].key",
+        "duplicate key",
+    ),
+    "duplicate session key": (_duplicate("sessions"), "sessions[2016-05].key", "duplicate key"),
+    "duplicate person key": (_duplicate("people"), "people[secretariat].key", "duplicate key"),
+    "duplicate mandate key": (_duplicate("mandates"), "mandates[ag-res-2816].key", "duplicate key"),
     "duplicate paragraph": (
         lambda d: d["mandates"][0]["paragraphs"].append({"number": "1", "text": "again"}),
-        "mandates.0.paragraphs.10.number",
+        "mandates[ag-res-2738].paragraphs[1].number",
         "duplicate number",
     ),
-    "key with spaces": (_at("activities.0.key", "Vice Chair"), "activities.0.key", "pattern"),
+    "key with spaces": (_at("activities.0.key", "Vice Chair"), "activities[#1].key", "not a key"),
     "unknown language": (
         _at("activities.0.title", {"en": "x", "xx": "y"}),
-        "activities.0.title",
+        "activities[vice-chair-election].title",
         "unknown language 'xx'",
     ),
-    "no English text": (_at("activities.0.title", {"es": "x"}), "activities.0.title", "English"),
+    "no English text": (
+        _at("activities.0.title", {"es": "x"}),
+        "activities[vice-chair-election].title",
+        "English",
+    ),
     "unknown time zone": (_at("timezone", "Mars/Olympus"), "timezone", "unknown time zone"),
     "no activities": (_at("activities", []), "activities", "at least 1"),
-    "mapping instead of list": (_at("sessions", {"a": 1}), "sessions", "list"),
+    "mapping instead of list": (_at("sessions", {"a": 1}), "sessions", "expected a list"),
+    "number not in quotes": (
+        _at("activities.0.number", 4),
+        "activities[vice-chair-election].number",
+        "expected a text, not a number (put it in quotes)",
+    ),
+    "title on two lines": (
+        _at("sessions.0.title", "Regular\nsession"),
+        "sessions[2015-10a].title",
+        "must be one line",
+    ),
+    "escape in a title": (
+        _at("activities.0.title", {"en": "x", "es": "\x1b[31mrojo"}),
+        "activities[vice-chair-election].title.es",
+        "control character (0x1b)",
+    ),
+    "NUL in a paragraph": (
+        _at("mandates.0.paragraphs.0.text", "To establish\x00"),
+        "mandates[ag-res-2738].paragraphs[1].text",
+        "control character (0x00)",
+    ),
+    "overlong title": (
+        _at("activities.0.title", {"en": "x" * 2001}),
+        "activities[vice-chair-election].title.en",
+        "too long (2001 characters, at most 2000)",
+    ),
+    "overlong paragraph": (
+        _at("mandates.0.paragraphs.0.text", "x " * 10_001),
+        "mandates[ag-res-2738].paragraphs[1].text",
+        "at most 20000",
+    ),
+    "overlong symbol": (
+        _at("mandates.0.symbol", "AG/RES. " + "9" * 200),
+        "mandates[ag-res-2738].symbol",
+        "at most 120",
+    ),
+    "overlong name": (_at("people.0.name", "N" * 201), "people[chair].name", "at most 200"),
+    "name on two lines": (
+        _at("people.0.name", "Chair\r\nBcc: x@example.org"),
+        "people[chair].name",
+        "line break",
+    ),
+    "email with a line break": (
+        _at("people.0.email", "chair@example.org\nBcc: x@example.org"),
+        "people[chair].email",
+        "not an email address",
+    ),
+    "email that does not parse": (
+        _at("people.0.email", "a@@x"),
+        "people[chair].email",
+        "not an email address: 'a@@x'",
+    ),
+    "email without a domain": (
+        _at("people.0.email", "chair"),
+        "people[chair].email",
+        "not an email address",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", list(MALFORMED))
-def test_malformed_plan_is_refused_naming_file_and_key(tmp_path: Path, case: str) -> None:
+def test_malformed_plan_is_refused_naming_file_line_and_entry(tmp_path: Path, case: str) -> None:
     change, key, what = MALFORMED[case]
     data = plan_data()
     change(data)
     path = write(tmp_path / "plan.yaml", data)
     with pytest.raises(InvalidDefinition) as refused:
         plan.read_plan(path)
-    message = str(refused.value)
-    assert "\n" not in message
-    assert message.startswith(f"{path}: {key}: "), message
-    assert what in message
+    # The first problem in the file is the one made; an activity renamed or removed
+    # also leaves the references to it unknown, each told on a line of its own.
+    first, *others = str(refused.value).splitlines()
+    assert re.match(rf"{re.escape(str(path))}: line \d+: {re.escape(key)}: ", first), first
+    assert what in first
+    assert all("unknown activity" in line for line in others), others
+
+
+def test_every_problem_of_a_file_is_told_at_once_in_file_order(tmp_path: Path) -> None:
+    text = BUNDLED.read_text(encoding="utf-8")
+    text = text.replace('period: {start: "2015-10", end: "2016-05"}', "period: {start: 2015-10}")
+    text = text.replace("kind: program_update", "kind: program_updat", 1)
+    text = text.replace(
+        '  - key: "2015-11"\n    month: "2015-11"', '  - key: "2015-11"\n    month: 2015-13'
+    )
+    text = text.replace("    role: chair\n", "    role: chair\n    email: chair@@example.org\n", 1)
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidDefinition) as refused:
+        plan.read_plan(path)
+    lines = str(refused.value).splitlines()
+    found = {line.split(": ", 3)[2]: line for line in lines}
+    assert list(found) == [
+        "period.end",
+        "people[chair].email",
+        "activities[program-update].kind",
+        "sessions[2015-11].month",
+    ], lines
+    numbers = [int(line.split(": ")[1].removeprefix("line ")) for line in lines]
+    assert numbers == sorted(numbers)
+    source = text.splitlines()
+    for line, number in zip(lines, numbers, strict=True):
+        assert line.startswith(f"{path}: line {number}: ")
+        # A key that is there is on its line; a missing one, on the line of its entry.
+        where = line.split(": ", 3)[2]
+        key = where.rsplit(".", 2)[-2 if "missing" in line else -1]
+        assert key in source[number - 1], (line, source[number - 1])
+    assert "required key missing" in found["period.end"]
+    assert "did you mean 'program_update'" in found["activities[program-update].kind"]
+    assert "not a month: '2015-13'" in found["sessions[2015-11].month"]
+
+
+@pytest.mark.parametrize(
+    ("value", "what"),
+    [
+        ("2015-02-30", "not a date: '2015-02-30'"),
+        ("2015-10-32", "not a date: '2015-10-32'"),
+        ("0000-10-21", "not a date: '0000-10-21'"),
+        ("0001-10-21", "years 1900 to 2999"),
+        ("!!timestamp 2015-02-30", "not a date: '2015-02-30'"),
+        ("2015-10-21T10:00:00", "not a date"),
+        ("20151021", "not a date"),
+    ],
+)
+def test_an_unquoted_impossible_date_is_refused_with_its_line(
+    tmp_path: Path, value: str, what: str
+) -> None:
+    text = BUNDLED.read_text(encoding="utf-8")
+    marker = '  - key: "2015-10a"\n    month: "2015-10"\n'
+    assert marker in text
+    text = text.replace(marker, f"{marker}    date: {value}\n")
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    line = text.splitlines().index(f"    date: {value}") + 1
+    with pytest.raises(InvalidDefinition) as refused:
+        plan.read_plan(path)
+    assert str(refused.value).startswith(f"{path}: line {line}: sessions[2015-10a].date: ")
+    assert what in str(refused.value)
+
+
+def test_an_unquoted_date_in_its_month_loads(tmp_path: Path) -> None:
+    text = BUNDLED.read_text(encoding="utf-8")
+    marker = '  - key: "2015-10a"\n    month: "2015-10"\n'
+    path = tmp_path / "plan.yaml"
+    path.write_text(text.replace(marker, f"{marker}    date: 2015-10-21\n"), encoding="utf-8")
+    assert plan.read_plan(path).sessions[0].date == dt.date(2015, 10, 21)
+
+
+def test_a_great_many_problems_are_counted_past_the_first_hundred(tmp_path: Path) -> None:
+    data = plan_data()
+    data["activities"][0]["serves"] = [f"nowhere/{n}" for n in range(150)]
+    path = write(tmp_path / "plan.yaml", data)
+    with pytest.raises(InvalidDefinition) as refused:
+        plan.read_plan(path)
+    lines = str(refused.value).splitlines()
+    assert len(lines) == 101
+    assert lines[-1] == f"{path}: … and 50 more problems"
 
 
 @pytest.mark.parametrize(

@@ -145,7 +145,7 @@ MALFORMED: dict[str, tuple[Callable[[dict[str, Any]], None], str, str]] = {
     "unknown key": (_set("colour", "blue"), "colour", "unknown key"),
     "unknown key in a state": (
         lambda d: d["states"][0].__setitem__("colour", "blue"),
-        "states.0.colour",
+        "states[drafting].colour",
         "unknown key",
     ),
     "unknown source state": (_first_transition(source="nowhere"), "source", "nowhere"),

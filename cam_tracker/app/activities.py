@@ -20,6 +20,7 @@ from cam_tracker.app.lookup import find_activity, find_session
 from cam_tracker.app.snapshot import MILESTONE_ORDER
 from cam_tracker.core.dates import (
     aware,
+    check_step_day,
     local_day,
     month_of,
     parse_month,
@@ -34,15 +35,9 @@ from cam_tracker.core.errors import (
     TransitionRefused,
     did_you_mean,
 )
-from cam_tracker.core.text import clean_text
+from cam_tracker.core.text import MAX_NOTE, MAX_SYMBOL, clean_line, clean_text
 from cam_tracker.files import workflow
 from cam_tracker.store import models
-
-MAX_NOTE = 4000
-
-
-MAX_DOCUMENT = 120
-
 
 # The statements every transition runs, built once.
 
@@ -100,10 +95,7 @@ def step_time(
         moment = aware(on, plan.timezone)
     else:
         moment = step_moment(on, plan.timezone)
-    if utc(moment).date() > now.date():
-        raise InvalidInput(
-            f"{moment.date()} is in the future: record steps once they happened", fields=("on",)
-        )
+    check_step_day(utc(moment).date(), plan.period_start, now.date())
     return moment
 
 
@@ -190,7 +182,7 @@ def advance(
         raise TransitionRefused(f"{key} is no longer in the plan file; reload the plan first")
     flow = workflow.get(activity.kind)
     note = clean_text(note, "note", MAX_NOTE)
-    document = clean_text(document, "document", MAX_DOCUMENT)
+    document = clean_line(document, "document", MAX_SYMBOL)
     meeting = find_session(db, plan, session_key) if session_key else None
     step = _allowed_step(flow, activity.state, event)
     who = identify(db, actor)
@@ -503,7 +495,7 @@ def correct(
     """
     reason_text = required_reason(reason)
     note = clean_text(note, "note", MAX_NOTE)
-    document = clean_text(document, "document", MAX_DOCUMENT)
+    document = clean_text(document, "document", MAX_SYMBOL)
     given = [name for name, value in (("on", on), ("note", note), ("document", document)) if value]
     if not given:
         raise MissingValue(

@@ -1,20 +1,17 @@
 """People: who acts in the store, who hears about it, who is responsible for what."""
 
 import re
-import unicodedata
-from email.headerregistry import Address
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from cam_tracker.app.lookup import current_plan, find_activity
 from cam_tracker.core.errors import InvalidInput, MissingValue, NotFound, did_you_mean
-from cam_tracker.core.text import languages
+from cam_tracker.core.text import check_email as check_email  # one check, used here and in outbox
+from cam_tracker.core.text import check_name, languages, quoted
 from cam_tracker.files.plan import KEY_PATTERN
 from cam_tracker.files.workflow import ROLES
 from cam_tracker.store import access, models
-
-MAX_NAME = 200
 
 # A PostgreSQL role name cam creates or maps: no quoting surprises, none of the server's own.
 LOGIN_PATTERN = r"[A-Za-z_][A-Za-z0-9_.@-]{0,62}"
@@ -23,34 +20,9 @@ LOGIN_PATTERN = r"[A-Za-z_][A-Za-z0-9_.@-]{0,62}"
 def check_key(key: str) -> str:
     if not re.fullmatch(KEY_PATTERN, key):
         raise InvalidInput(
-            f"not a usable person key: {key!r} (lowercase letters, digits, '.', '_', '-')"
+            f"not a usable person key: {quoted(key)} (lowercase letters, digits, '.', '_', '-')"
         )
     return key
-
-
-def check_name(name: str) -> str:
-    """A one-line name: no control characters, at most MAX_NAME characters."""
-    name = name.strip()
-    if not name:
-        raise InvalidInput("the name is empty")
-    if len(name) > MAX_NAME:
-        raise InvalidInput(f"the name is too long ({len(name)} characters, at most {MAX_NAME})")
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") for ch in name):
-        raise InvalidInput("the name contains a control character or a line break")
-    return name
-
-
-def check_email(email: str) -> str:
-    """One plain address (user@domain), as email.headerregistry parses it."""
-    email = email.strip()
-    try:
-        address = Address(addr_spec=email)
-    except (ValueError, IndexError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else "malformed"
-        raise InvalidInput(f"not an email address: {email!r} ({reason})") from None
-    if not address.username or not address.domain or "." not in address.domain:
-        raise InvalidInput(f"not an email address: {email!r} (use user@domain.org)")
-    return address.addr_spec
 
 
 def check_login(login: str) -> str:

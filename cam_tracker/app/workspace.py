@@ -322,17 +322,12 @@ class Workspace:
             data = transfer.export(db)
         return transfer.to_json(data), sum(len(rows) for rows in data["tables"].values())
 
-    def import_json(self, file: IO[str]) -> dict[str, int]:
-        """Restore an export (JSON text) into an empty store: rows imported per table."""
-        import json
-
-        from cam_tracker.core.errors import InvalidDefinition
+    def import_json(self, file: IO[bytes]) -> dict[str, int]:
+        """Restore an export (a JSON file, or standard input) into an empty store: rows
+        imported per table."""
         from cam_tracker.store import transfer
 
-        try:
-            data = json.load(file)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InvalidDefinition(f"{file.name}: not JSON: {exc}") from None
+        data = transfer.read_export(file, str(getattr(file, "name", "-")))
         with self.session() as db:
             return transfer.import_(db, data)
 

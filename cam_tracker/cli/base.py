@@ -3,16 +3,25 @@
 Imports here stay light so that `cam --help` starts fast; each command
 imports what it needs when it runs. The library names the fields a refused
 value came from; `FLAGS` is the one place that says which option sets each.
+
+Every refusal is one line on standard error: the library's errors (exit 1,
+or their own code), a usage error (exit 2, with where to find help), a file
+that cannot be written. Before any command runs, every value typed is
+checked once, here, for every command: UTF-8 text (a byte that is not ends
+here, not in the store), not empty (`--on ""` is a mistake, not "now"), and
+by its own rule when it has one (a note, a reason: lines and tabs kept, at
+most `MAX_NOTE` characters; a name, an address, a document symbol), else one
+line without control characters, at most `MAX_ARGUMENT` characters.
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from cam_tracker import __version__
-from cam_tracker.core.text import languages
+from cam_tracker.core.text import MAX_ARGUMENT, languages
 
 if TYPE_CHECKING:
     from cam_tracker.app.workspace import Workspace
@@ -25,6 +34,7 @@ FLAGS = {
     "as_of": "--as-of",
     "as_planned": "--as-planned",
     "document": "--doc",
+    "email": "--email",
     "format": "--format",
     "login": "--login",
     "month": "--month",
@@ -64,19 +74,164 @@ def error_line(message: str, fields: tuple[str, ...], *, refused_value: bool) ->
     return f"{message} ({', '.join(flags)})"
 
 
+def _rules() -> dict[str, Callable[[str], object]]:
+    """The check of each value with a rule of its own (the library's), by field.
+
+    Every other value is one line of at most MAX_ARGUMENT characters.
+    """
+    from cam_tracker.core.text import (
+        MAX_NOTE,
+        MAX_SYMBOL,
+        check_email,
+        check_name,
+        clean_line,
+        clean_text,
+    )
+
+    def reason(text: str) -> str:
+        from cam_tracker.app.activities import required_reason
+
+        return required_reason(text)
+
+    return {
+        "note": lambda text: clean_text(text, "note", MAX_NOTE),
+        "reason": reason,
+        "document": lambda text: clean_line(text, "document", MAX_SYMBOL),
+        "name": check_name,
+        "email": check_email,
+    }
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """A value typed on the command line, printable whatever bytes it holds: 'work\\xffplan'."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "backslashreplace")
+    shown = raw.decode("utf-8", "backslashreplace")
+    return f"'{shown if len(shown) <= limit else shown[: limit - 1] + '…'}'"
+
+
+def check_arguments(args: Sequence[str]) -> None:
+    """Every word of the command line is UTF-8 text of a sane length, before click reads it
+    (and opens a file it names: a NUL, which no real command line holds, would crash that)."""
+    for position, arg in enumerate(args, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _failure(f"argument {position} is not UTF-8 text: {_shown(arg)}", 1) from None
+        if "\x00" in arg:
+            raise _failure(f"argument {position} contains a NUL character", 1)
+        if len(arg) > MAX_ARGUMENT:
+            raise _failure(
+                f"argument {position} is too long ({len(arg)} characters, at most {MAX_ARGUMENT})",
+                1,
+            )
+
+
+def check_value(label: str, field: str, text: str) -> str:
+    """One value given to a command (or taken from the environment), refused in one line."""
+    from cam_tracker.core.errors import InvalidInput
+    from cam_tracker.core.text import clean_line
+
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _failure(f"{label}: not UTF-8 text: {_shown(text)}", 1) from None
+    named = field if field in FLAGS else "value"
+    rule = _rules().get(field) or (lambda value: clean_line(value, named, MAX_ARGUMENT))
+    try:
+        cleaned = rule(text)
+    except InvalidInput as exc:
+        raise _failure(f"{label}: {exc}", 1) from None
+    if cleaned is None:
+        raise _failure(f"{label}: empty value", 1)
+    return text
+
+
+def _label(param: click.Parameter) -> str:
+    if isinstance(param, click.Option):
+        return max(param.opts, key=len)
+    return param.human_readable_name
+
+
+def check_params(ctx: click.Context) -> None:
+    """Every text value a command received, by `check_value`."""
+    from pathlib import PurePath
+
+    for param in ctx.command.params:
+        if param.name is None:
+            continue
+        value = ctx.params.get(param.name)
+        for item in value if isinstance(value, tuple | list) else (value,):
+            if isinstance(item, str | PurePath):
+                check_value(_label(param), param.name, str(item))
+
+
+def _usage_line(exc: click.UsageError) -> click.ClickException:
+    """A usage error in one line, ending with where the command's help is."""
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    if exc.ctx is not None:
+        message += f" (see '{exc.ctx.command_path} --help')"
+    return _failure(message, exc.exit_code)
+
+
+def _is_help(exc: click.UsageError) -> bool:
+    """Click's answer to a group called without a command: its help, as it prints it."""
+    help_error = getattr(click.exceptions, "NoArgsIsHelpError", None)
+    return help_error is not None and isinstance(exc, help_error)
+
+
+class CamCommand(click.Command):
+    """A command whose values are checked before it runs."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        check_params(ctx)
+        return super().invoke(ctx)
+
+
 class CamGroup(click.Group):
     """Turns library errors into one-line messages with their exit codes."""
+
+    command_class = CamCommand
+    group_class = type
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        if parent is None:
+            check_arguments(args)
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            if _is_help(exc):
+                raise
+            raise _usage_line(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         from cam_tracker.core.errors import CamError, InvalidInput
 
         try:
+            check_params(ctx)
             return super().invoke(ctx)
         except CamError as exc:
             line = error_line(str(exc), exc.fields, refused_value=isinstance(exc, InvalidInput))
             raise _failure(line, exc.exit_code) from None
+        except click.UsageError as exc:
+            if _is_help(exc):
+                raise
+            raise _usage_line(exc) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except OSError as exc:
+            if exc.filename is None:
+                raise
+            reason = exc.strerror or type(exc).__name__
+            raise _failure(f"{exc.filename}: {reason}", 1) from None
         except Exception as exc:
             from cam_tracker.app.workspace import store_failure
 
@@ -117,7 +272,7 @@ def who(option: str | None) -> str:
     where the database login says who acts)."""
     from cam_tracker.core.settings import actor_name
 
-    return actor_name(option)
+    return check_value("--as" if option else "CAM_USER", "actor", actor_name(option))
 
 
 def now_option(func: F) -> F:
@@ -160,7 +315,11 @@ def language_choice() -> "click.Choice[str]":
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, plan_name: str | None, lang: str) -> None:
     """Run a committee's work plan: activities as state machines, from the command line."""
+    import os
+
     from cam_tracker.app.workspace import Workspace
     from cam_tracker.core.settings import database_url
 
+    if db is None and os.environ.get("CAM_DATABASE_URL"):
+        check_value("CAM_DATABASE_URL", "db", os.environ["CAM_DATABASE_URL"])
     ctx.obj = Workspace(database_url=database_url(db), plan_name=plan_name, lang=lang)

@@ -82,7 +82,7 @@ def outbox_group(ctx: click.Context, failed: bool, as_json: bool) -> None:
 
 
 @outbox_group.command("retry")
-@click.argument("row_id", metavar="ID", type=int)
+@click.argument("row_id", metavar="ID", type=click.IntRange(1, 2**31 - 1))
 def outbox_retry(row_id: int) -> None:
     """Put reminder ID back in line: the next run sends it."""
     from cam_tracker.reminders import outbox

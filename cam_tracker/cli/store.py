@@ -43,8 +43,8 @@ def export_command(output: str | None) -> None:
 
 
 @cli.command("import")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
-def import_command(file: IO[str]) -> None:
+@click.argument("file", type=click.File("rb"))
+def import_command(file: IO[bytes]) -> None:
     """Restore an export into an empty store."""
     counts = workspace().import_json(file)
     click.echo(f"imported {sum(counts.values())} rows into {len(counts)} tables")

@@ -15,18 +15,30 @@ Conventions, each decided here and nowhere else:
 - dates and moments are written as ISO 8601 text (JSON, exports, the hash
   chain); a month is `YYYY-MM`.
 
+Every date and month given by a user or a file falls in the years
+FIRST_YEAR to LAST_YEAR (outside them it is a typo, and zone arithmetic and
+`%Y` formatting misbehave near the years 1 and 9999); a step happened at most
+STEP_YEARS_BEFORE year before its plan's period starts (work prepared ahead of
+a plan), and never after today.
+
 No other module builds a zone, combines a day with a time, converts between
 zones or parses a date.
 """
 
 import calendar as _calendar
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cam_tracker.core.errors import InvalidInput
+from cam_tracker.core.text import quoted
 
 STEP_TIME = dt.time(12)
 REMINDER_TIME = dt.time(9)
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+STEP_YEARS_BEFORE = 1
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
 
 def utcnow() -> dt.datetime:
@@ -46,7 +58,7 @@ def is_zone(name: str) -> bool:
     """Whether `name` is a time zone this system knows (a plan file's `timezone`)."""
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
 
@@ -88,33 +100,67 @@ def day_start(day: dt.date, zone_name: str) -> dt.datetime:
 # --- what the user types ------------------------------------------------------------
 
 
+def _in_years(year: int, value: str, what: str, field: str) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput(
+            f"not a {what}: {quoted(value)} (years {FIRST_YEAR} to {LAST_YEAR})", fields=(field,)
+        )
+
+
 def parse_day(value: str, field: str = "date") -> dt.date:
-    """A YYYY-MM-DD date."""
+    """A YYYY-MM-DD date (that form alone: no week dates, no basic format)."""
     try:
-        return dt.date.fromisoformat(value)
+        if not _DAY.fullmatch(value):
+            raise ValueError(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"not a date: {value!r} (use YYYY-MM-DD)", fields=(field,)) from None
+        raise InvalidInput(
+            f"not a date: {quoted(value)} (use YYYY-MM-DD)", fields=(field,)
+        ) from None
+    _in_years(day.year, value, "date", field)
+    return day
 
 
 def parse_moment(value: str, field: str = "date") -> dt.date | dt.datetime:
     """A YYYY-MM-DD date, or an ISO date and time (with or without zone)."""
     if "T" in value or " " in value.strip():
         try:
-            return dt.datetime.fromisoformat(value)
+            if not _DAY.match(value):
+                raise ValueError(value)
+            moment = dt.datetime.fromisoformat(value)
         except ValueError:
             raise InvalidInput(
-                f"not a date: {value!r} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)", fields=(field,)
+                f"not a date: {quoted(value)} (use YYYY-MM-DD or YYYY-MM-DDTHH:MM)",
+                fields=(field,),
             ) from None
+        _in_years(moment.year, value, "date", field)
+        return moment
     return parse_day(value, field)
 
 
 def parse_month(text: str, field: str = "month") -> str:
     """A YYYY-MM month, validated."""
-    try:
-        parsed = dt.datetime.strptime(text, "%Y-%m")
-    except ValueError:
-        raise InvalidInput(f"not a month: {text!r} (use YYYY-MM)", fields=(field,)) from None
-    return parsed.strftime("%Y-%m")
+    match = _MONTH.fullmatch(text)
+    if match is None:
+        raise InvalidInput(f"not a month: {quoted(text)} (use YYYY-MM)", fields=(field,))
+    _in_years(int(match.group(1)), text, "month", field)
+    return text
+
+
+def check_step_day(day: dt.date, period_start: str, today: dt.date, field: str = "on") -> None:
+    """A step's day lies between a year before its plan's period and today."""
+    earliest = month_start(period_start)
+    earliest = earliest.replace(year=earliest.year - STEP_YEARS_BEFORE)
+    if day < earliest:
+        raise InvalidInput(
+            f"{day} is more than {STEP_YEARS_BEFORE} year before the plan's period "
+            f"(it starts {period_start}): not a step of this plan",
+            fields=(field,),
+        )
+    if day > today:
+        raise InvalidInput(
+            f"{day} is in the future: record steps once they happened", fields=(field,)
+        )
 
 
 # --- what the store and data files hold ---------------------------------------------
@@ -172,7 +218,7 @@ def as_of_moment(zone_name: str, value: dt.date | dt.datetime | None) -> dt.date
 
 def as_of(zone_name: str, text: str | None, field: str = "as_of") -> dt.datetime | None:
     """What a user typed as an as-of date (or moment), as a moment in `zone`; None for now."""
-    return as_of_moment(zone_name, parse_moment(text, field)) if text else None
+    return as_of_moment(zone_name, parse_moment(text, field)) if text is not None else None
 
 
 def step_moment(day: dt.date, zone_name: str) -> dt.datetime:

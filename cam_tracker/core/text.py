@@ -47,8 +47,42 @@ def is_translated(labels: Labels | None, lang: str) -> bool:
     return bool(labels and labels.get(lang))
 
 
+# The longest texts a real plan or command needs (a plan file's largest is a
+# 644-character paragraph); anything longer is a mistake, and is refused
+# before it reaches a table, an email or a report. docs/plan-format.md lists them.
+MAX_KEY = 64  # a key: plan name, activity, session, person, mandate
+MAX_NUMBER = 16  # an activity's or a paragraph's number in its list ("2.a")
+MAX_SYMBOL = 120  # a document or mandate symbol, a committee's short name
+MAX_NAME = 200  # a person's name
+MAX_EMAIL = 254  # an address (RFC 5321's longest path)
+MAX_TITLE = 2000  # a title, an agenda item's text, the General Assembly's name
+MAX_NOTE = 4000  # a note, a reason
+MAX_TEXT = 20_000  # a mandate paragraph, quoted in full
+# The longest value the command line takes for anything else (a path, a URL, a filter).
+MAX_ARGUMENT = 4096
+
+# What ends a line, beyond the ASCII control characters (NEL is one of those).
+_LINE_BREAKS = ("Zl", "Zp")
+
+
 def clean_text(value: str | None, field: str, limit: int) -> str | None:
-    """Refuse control characters and overlong text; empty means none."""
+    """A long text (a note, a paragraph): stripped, at most `limit` characters, no
+    control character but line feeds and tabs; empty means none.
+
+    The same rule on the way in from a file or the command line keeps a NUL
+    out of PostgreSQL (which refuses it) and an escape sequence out of a
+    terminal or a report.
+    """
+    return _clean(value, field, limit, single_line=False)
+
+
+def clean_line(value: str | None, field: str, limit: int) -> str | None:
+    """A one-line text (a title, a name, a symbol): stripped, at most `limit`
+    characters, no control character and no line break; empty means none."""
+    return _clean(value, field, limit, single_line=True)
+
+
+def _clean(value: str | None, field: str, limit: int, *, single_line: bool) -> str | None:
     if value is None:
         return None
     value = value.strip()
@@ -59,11 +93,67 @@ def clean_text(value: str | None, field: str, limit: int) -> str | None:
             f"the {field} is too long ({len(value)} characters, at most {limit})", fields=(field,)
         )
     for char in value:
-        if char not in "\n\t" and unicodedata.category(char) in ("Cc", "Cs"):
+        if not single_line and char in "\n\t":
+            continue
+        category = unicodedata.category(char)
+        if single_line and (char in "\n\r\x0b\x0c\x85" or category in _LINE_BREAKS):
+            raise InvalidInput(
+                f"the {field} must be one line: it contains a line break ({ord(char):#04x})",
+                fields=(field,),
+            )
+        if category in ("Cc", "Cs"):
             raise InvalidInput(
                 f"the {field} contains a control character ({ord(char):#04x})", fields=(field,)
             )
     return value
+
+
+def check_name(name: str) -> str:
+    """A person's name: one line, not empty, no invisible formatting character either
+    (a name goes into email headers)."""
+    cleaned = clean_line(name, "name", MAX_NAME)
+    if cleaned is None:
+        raise InvalidInput("the name is empty", fields=("name",))
+    for char in cleaned:
+        if unicodedata.category(char) == "Cf":
+            raise InvalidInput(
+                f"the name contains an invisible formatting character ({ord(char):#04x})",
+                fields=("name",),
+            )
+    return cleaned
+
+
+def check_email(email: str, field: str = "email") -> str:
+    """One plain address (user@domain.tld), as email.headerregistry parses it.
+
+    The one check for every address: typed on the command line, read from a
+    plan file, or found in the store when a reminder goes out.
+    """
+    from email.errors import HeaderParseError
+    from email.headerregistry import Address
+
+    cleaned = email.strip()
+
+    def refuse(reason: str) -> InvalidInput:
+        return InvalidInput(f"not an email address: {quoted(cleaned)} ({reason})", fields=(field,))
+
+    if len(cleaned) > MAX_EMAIL:
+        raise refuse(f"{len(cleaned)} characters, at most {MAX_EMAIL}")
+    if any(unicodedata.category(ch) in ("Cc", "Cs", "Cf", *_LINE_BREAKS) for ch in cleaned):
+        raise refuse("it contains a control character or a line break")
+    try:
+        address = Address(addr_spec=cleaned)
+    except (ValueError, IndexError, HeaderParseError) as exc:
+        raise refuse(str(exc).splitlines()[0] if str(exc) else "malformed") from None
+    if not address.username or not address.domain or "." not in address.domain:
+        raise refuse("use user@domain.org")
+    return address.addr_spec
+
+
+def quoted(value: object, limit: int = 60) -> str:
+    """A value as an error message shows it: its repr (escapes visible), cut to `limit`."""
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def one_line(value: str, limit: int = 200) -> str:

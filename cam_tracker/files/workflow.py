@@ -9,14 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
 
 from cam_tracker.core.errors import InvalidDefinition, NotFound, TransitionRefused, did_you_mean
 from cam_tracker.core.resources import data_dir
-from cam_tracker.core.text import as_labels, local
-from cam_tracker.files.yamlfile import read_yaml, validation_message
+from cam_tracker.core.text import as_labels, local, quoted
+from cam_tracker.files.yamlfile import Document, Loc, Problem, read_yaml
 
 ROLES = ("chair", "vice_chair", "secretariat", "delegate", "coordinator")
 REQUIREMENTS = ("session", "document", "note")
@@ -37,6 +37,7 @@ COMMON_FILE = "common.yaml"
 # Names transitions would refuse or shadow on a model.
 _RESERVED_EVENTS = {"trigger", "update", "copy", "validate", "state", "machine", "may", RESCHEDULE}
 
+M = TypeVar("M", bound=BaseModel)
 Requirement = Literal["session", "document", "note"]
 Role = Literal["chair", "vice_chair", "secretariat", "delegate", "coordinator"]
 
@@ -56,9 +57,13 @@ class _StateSpec(_Strict):
     status: Literal["postponed", "withdrawn"] | None = None
 
 
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
 class _TransitionSpec(_Strict):
     trigger: str
-    source: str | list[str]
+    source: Annotated[list[str], BeforeValidator(_one_or_many)]
     dest: str
     label: _Label
     requires: list[Requirement] = []
@@ -68,13 +73,13 @@ class _TransitionSpec(_Strict):
     @classmethod
     def _event_name(cls, value: str) -> str:
         if not value.isidentifier() or value.startswith("_"):
-            raise ValueError(f"{value!r} is not a valid event name (letters, digits, _)")
+            raise ValueError(f"{quoted(value)} is not a valid event name (letters, digits, _)")
         if value in _RESERVED_EVENTS or value.startswith(("to_", "may_")):
-            raise ValueError(f"{value!r} is reserved and cannot be an event name")
+            raise ValueError(f"{quoted(value)} is reserved and cannot be an event name")
         return value
 
     def sources(self) -> list[str]:
-        return [self.source] if isinstance(self.source, str) else list(self.source)
+        return list(self.source)
 
 
 class _WorkflowSpec(_Strict):
@@ -246,47 +251,71 @@ def _resume_condition(target: str) -> Callable[[Any], bool]:
     return lambda event_data: bool(event_data.model.resume_to == target)
 
 
-def _build(spec: _WorkflowSpec, common: _CommonSpec, path: Path) -> Workflow:
-    def fail(where: str, what: str) -> InvalidDefinition:
-        return InvalidDefinition(f"{path}: {where}: {what}")
+def _build(
+    spec: _WorkflowSpec, document: Document, common: _CommonSpec, common_document: Document
+) -> Workflow:
+    """The workflow and its machine, or every problem of its file (and of common.yaml) at once."""
+    problems: list[Problem] = []
+    shared_problems: list[Problem] = []
+
+    def fail(where: str, loc: Loc, what: str) -> None:
+        (problems if where == "transitions" else shared_problems).append(Problem(loc, what))
 
     own = [State(s.name, _labels(s.label), s.final) for s in spec.states]
     special = [State(s.name, _labels(s.label), s.final, s.status) for s in common.states]
     for index, state_spec in enumerate(spec.states):
         if state_spec.status is not None:
-            raise fail(f"states.{index}.status", "only the shared states of common.yaml have one")
+            fail(
+                "transitions",
+                ("states", index, "status"),
+                "only the shared states of common.yaml have one",
+            )
     states: dict[str, State] = {}
-    for index, state in enumerate(own + special):
+    for index, state in enumerate(own):
         if state.name in states:
-            raise fail(f"states.{index}.name", f"duplicate state {state.name!r}")
+            fail("transitions", ("states", index, "name"), f"duplicate state {quoted(state.name)}")
+        states[state.name] = state
+    for state in special:
+        if state.name in states:
+            index = next(i for i, s in enumerate(own) if s.name == state.name)
+            fail(
+                "transitions",
+                ("states", index, "name"),
+                f"duplicate state {quoted(state.name)} ({COMMON_FILE} has it for every kind)",
+            )
         states[state.name] = state
     if spec.initial not in states:
-        raise fail("initial", f"unknown state {spec.initial!r}")
+        fail("transitions", ("initial",), f"unknown state {quoted(spec.initial)}")
     if not any(s.final for s in own):
-        raise fail("states", "no final state")
+        fail("transitions", ("states",), "no final state")
     open_names = [s.name for s in own if not s.final]
     special_names = tuple(s.name for s in special)
 
     steps: list[Step] = []
     machine_transitions: list[dict[str, Any]] = []
     events: set[str] = set()
+    shared_events = {c.trigger for c in common.transitions}
     for where, items in (("transitions", spec.transitions), ("common", common.transitions)):
         for index, t in enumerate(items):
-            at = f"{where}.{index}"
-            if where == "transitions" and t.trigger in {c.trigger for c in common.transitions}:
-                raise fail(f"{at}.trigger", f"{t.trigger!r} is defined for every kind already")
+            at: Loc = ("transitions", index)
+            if where == "transitions" and t.trigger in shared_events:
+                fail(
+                    where,
+                    (*at, "trigger"),
+                    f"{quoted(t.trigger)} is defined for every kind already",
+                )
             sources: list[str] = []
             for source in t.sources():
                 sources.extend(open_names if source == "*" else [source])
             for source in sources:
                 if source not in states:
-                    raise fail(f"{at}.source", f"unknown state {source!r}")
-                if source in states and states[source].final:
-                    raise fail(f"{at}.source", f"{source!r} is final: nothing leaves it")
+                    fail(where, (*at, "source"), f"unknown state {quoted(source)}")
+                elif states[source].final:
+                    fail(where, (*at, "source"), f"{quoted(source)} is final: nothing leaves it")
             if t.dest != PREVIOUS and t.dest not in states:
-                raise fail(f"{at}.dest", f"unknown state {t.dest!r}")
+                fail(where, (*at, "dest"), f"unknown state {quoted(t.dest)}")
             if where == "transitions" and t.trigger in events:
-                raise fail(f"{at}.trigger", f"duplicate event {t.trigger!r}")
+                fail(where, (*at, "trigger"), f"duplicate event {quoted(t.trigger)}")
             events.add(t.trigger)
             steps.append(
                 Step(
@@ -314,17 +343,29 @@ def _build(spec: _WorkflowSpec, common: _CommonSpec, path: Path) -> Workflow:
                     {"trigger": t.trigger, "source": sources, "dest": t.dest}
                 )
 
-    reachable = {spec.initial}
-    frontier = [spec.initial]
-    while frontier:
-        current = frontier.pop()
-        for step in steps:
-            if current in step.sources and step.dest in states and step.dest not in reachable:
-                reachable.add(step.dest)
-                frontier.append(step.dest)
-    unreachable = [s.name for s in own if s.name not in reachable]
-    if unreachable:
-        raise fail("states", f"unreachable from {spec.initial!r}: {', '.join(unreachable)}")
+    if spec.initial in states and not problems and not shared_problems:
+        reachable = {spec.initial}
+        frontier = [spec.initial]
+        while frontier:
+            current = frontier.pop()
+            for step in steps:
+                if current in step.sources and step.dest in states and step.dest not in reachable:
+                    reachable.add(step.dest)
+                    frontier.append(step.dest)
+        unreachable = [s.name for s in own if s.name not in reachable]
+        if unreachable:
+            fail(
+                "transitions",
+                ("states",),
+                f"unreachable from {quoted(spec.initial)}: {', '.join(unreachable)}",
+            )
+    if problems or shared_problems:
+        told = [
+            str(doc.invalid(found))
+            for doc, found in ((common_document, shared_problems), (document, problems))
+            if found
+        ]
+        raise InvalidDefinition("\n".join(told))
 
     from transitions import Machine
 
@@ -347,21 +388,20 @@ def _build(spec: _WorkflowSpec, common: _CommonSpec, path: Path) -> Workflow:
     )
 
 
-def _parse(model: type[BaseModel], path: Path) -> Any:
-    data = read_yaml(path)
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidDefinition(validation_message(path, exc)) from None
+def _parse(model: type[M], path: Path) -> tuple[M, Document]:
+    document = read_yaml(path)
+    return document.validate(model), document
 
 
 def load_workflow(path: Path, common_path: Path | None = None) -> Workflow:
     """Load, validate and build one workflow file (with the shared steps)."""
-    common = _parse(_CommonSpec, common_path or path.parent / COMMON_FILE)
-    spec: _WorkflowSpec = _parse(_WorkflowSpec, path)
+    common, common_document = _parse(_CommonSpec, common_path or path.parent / COMMON_FILE)
+    spec, document = _parse(_WorkflowSpec, path)
     if spec.kind != path.stem:
-        raise InvalidDefinition(f"{path}: kind: {spec.kind!r} does not match the file name")
-    return _build(spec, common, path)
+        raise document.invalid(
+            [Problem(("kind",), f"{quoted(spec.kind)} does not match the file name")]
+        )
+    return _build(spec, document, common, common_document)
 
 
 @lru_cache(maxsize=8)

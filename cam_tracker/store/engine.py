@@ -29,6 +29,14 @@ _ENGINES_LOCK = threading.RLock()
 SQLITE_BUSY_SECONDS = 60
 
 
+# A PostgreSQL server that accepts connections and never answers must not hang a
+# command: connecting gives up after this long, and so does any one statement
+# (a lock held elsewhere included). A URL that sets its own `connect_timeout` or
+# `options` keeps them.
+POSTGRES_CONNECT_SECONDS = 10
+POSTGRES_STATEMENT_SECONDS = 60
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -56,8 +64,12 @@ def engine_for(url: str) -> Engine:
 def _create(url: str, *, ensure: bool = True) -> Engine:
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise ConfigError(f"not a database URL: {url!r}") from None
+        parsed.get_backend_name()
+    except (ArgumentError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else "malformed"
+        raise ConfigError(f"not a database URL: {_server(url)} ({reason})") from None
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise ConfigError(f"not a database URL: port {parsed.port} is out of range")
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
@@ -68,10 +80,18 @@ def _create(url: str, *, ensure: bool = True) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
         _configure_sqlite(engine)
     else:
+        connect_args: dict[str, Any] = {}
+        if parsed.get_backend_name() == "postgresql":
+            if "connect_timeout" not in parsed.query:
+                connect_args["connect_timeout"] = POSTGRES_CONNECT_SECONDS
+            if "options" not in parsed.query:
+                connect_args["options"] = (
+                    f"-c statement_timeout={POSTGRES_STATEMENT_SECONDS * 1000}"
+                )
         try:
-            engine = create_engine(url, pool_pre_ping=True)
-        except (ImportError, ArgumentError) as exc:
-            raise ConfigError(f"cannot use database URL: {exc}") from None
+            engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        except (ImportError, ArgumentError, ValueError) as exc:
+            raise ConfigError(f"cannot use database URL {_server(url)}: {exc}") from None
     if ensure:
         try:
             _on_store(engine, "ensure")
@@ -79,6 +99,19 @@ def _create(url: str, *, ensure: bool = True) -> Engine:
             engine.dispose()  # nobody will use it: close what it opened
             raise
     return engine
+
+
+def _server(url: str) -> str:
+    """Where a store is, for a message: host:port (or the SQLite file), never a password."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        scheme, _, rest = url.partition("://")
+        host = rest.rpartition("@")[2].split("/", 1)[0]
+        return f"{scheme}://{host}" if rest else "(unreadable URL)"
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or ":memory:"
+    return f"{parsed.host or 'localhost'}:{parsed.port or 'default port'}"
 
 
 def _on_store(engine: Engine, action: str) -> str | None:
@@ -93,8 +126,9 @@ def _on_store(engine: Engine, action: str) -> str | None:
             before = None
         migrations.ensure_schema(engine)
     except OperationalError as exc:
+        reason = (str(exc.orig).strip().splitlines() or ["no answer"])[0]
         raise ConfigError(
-            f"cannot open the store: {str(exc.orig).strip().splitlines()[0]}"
+            f"cannot open the store at {_server(engine.url.render_as_string())}: {reason}"
         ) from None
     except DBAPIError as exc:
         if getattr(exc.orig, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
