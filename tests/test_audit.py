@@ -34,17 +34,22 @@ def _tamper(url: str, *statements: str) -> None:
 
 def test_an_untouched_chain_verifies(loaded: Cam) -> None:
     result = _played(loaded)("audit", "verify")
-    assert result.output == ("history chain verified: 7 rows, no row edited, deleted or inserted\n")
+    assert result.output == ("history chain verified: 10 rows, no row edited, deleted or inserted\n")
 
 
 def test_the_code_has_no_way_to_rewrite_history(loaded: Cam, db_url: str) -> None:
     _played(loaded)
     engine = create_engine(db_url)
-    for statement in ("UPDATE history SET note = 'x' WHERE id = 2", "DELETE FROM history"):
+    for statement in (
+        "UPDATE history SET note = 'x' WHERE id = 3",
+        "DELETE FROM history",
+        "UPDATE record_change SET actor = 'x' WHERE id = 1",
+        "DELETE FROM record_change",
+    ):
         with engine.begin() as connection, pytest.raises(Exception, match="append-only"):
             connection.execute(text(statement))
     engine.dispose()
-    assert "7 rows" in loaded("audit", "verify").output
+    assert "10 rows" in loaded("audit", "verify").output
 
 
 TAMPERING: dict[str, tuple[tuple[str, ...], str]] = {
@@ -66,8 +71,8 @@ TAMPERING: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "deleted last row": (
         (
-            "UPDATE milestone SET done_history_id = NULL WHERE done_history_id = 7",
-            "DELETE FROM history WHERE id = 7",
+            "UPDATE milestone SET done_history_id = NULL WHERE done_history_id = 10",
+            "DELETE FROM history WHERE id = 10",
         ),
         "the last 1 history row(s) were deleted",
     ),
@@ -75,7 +80,7 @@ TAMPERING: dict[str, tuple[tuple[str, ...], str]] = {
         (
             "INSERT INTO history (id, activity_id, event, from_state, to_state, actor, at, "
             "recorded_at, prev_hash, hash) SELECT 100, activity_id, 'adopt', to_state, "
-            "'adopted', 'intruder', at, recorded_at, hash, 'f00d' FROM history WHERE id = 7",
+            "'adopted', 'intruder', at, recorded_at, hash, 'f00d' FROM history WHERE id = 10",
         ),
         "history row 100 was edited after it was written",
     ),

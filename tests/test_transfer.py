@@ -24,7 +24,12 @@ def source(tmp_path: Path, smtp_server: SmtpServer) -> Cam:
     cam = Cam(f"sqlite:///{tmp_path / 'source.db'}")
     cam("plan", "load", "cam-2015-2016")
     cam("people", "add", "secretariat", "--update", "--email", "cam@example.org")
-    cam("people", "add", "chair", "--update", "--email", "chair@example.org", "--lang", "es")
+    cam(
+        "people",
+        "add",
+        "chair",
+        *("--update", "--email", "chair@example.org", "--lang", "es", "--as", "secretariat"),
+    )
     cam("remind", "--now", "2015-11-03")
     for session, day in (("2015-10a", "2015-10-21"), ("2015-11", "2015-11-18")):
         # The chair's items are refused to the secretariat (exit 1); the rest is recorded.
@@ -40,10 +45,11 @@ def source(tmp_path: Path, smtp_server: SmtpServer) -> Cam:
             expect=1,
         )
     cam("advance", "draft-resolution", "postpone", "--note", "Délai «demandé» <b>", "--as", "chair")
+    first = cam.json("history")[0]["id"]
     cam(
         "history",
         "correct",
-        "1",
+        str(first),
         "--note",
         "By acclamation",
         "--reason",

@@ -2,7 +2,15 @@
 
 import click
 
-from cam_tracker.cli.base import cli, emit_json, json_option, language_choice, workspace
+from cam_tracker.cli.base import (
+    actor_option,
+    cli,
+    emit_json,
+    json_option,
+    language_choice,
+    who,
+    workspace,
+)
 
 
 @cli.group("people")
@@ -17,6 +25,7 @@ def people_group() -> None:
 @click.option("--role", help="chair, vice_chair, secretariat, delegate or coordinator.")
 @click.option("--lang", "language", type=language_choice(), help="Language of emails.")
 @click.option("--update", is_flag=True, help="Change a person who exists (given fields only).")
+@actor_option
 def people_add(
     key: str,
     name: str | None,
@@ -24,10 +33,17 @@ def people_add(
     role: str | None,
     language: str | None,
     update: bool,
+    actor: str | None,
 ) -> None:
     """Register person KEY (or change them with --update)."""
     person, created = workspace().add_person(
-        key, name=name, email=email, role=role, language=language, update=update
+        key,
+        name=name,
+        email=email,
+        role=role,
+        language=language,
+        update=update,
+        actor=who(actor),
     )
     verb = "added" if created else "updated"
     click.echo(
@@ -52,16 +68,18 @@ def people_list(as_json: bool) -> None:
 @people_group.command("assign")
 @click.argument("person")
 @click.argument("activity")
-def people_assign(person: str, activity: str) -> None:
+@actor_option
+def people_assign(person: str, activity: str, actor: str | None) -> None:
     """Make PERSON responsible for ACTIVITY."""
-    added = workspace().assign(person, activity)
+    added = workspace().assign(person, activity, actor=who(actor))
     click.echo(f"{person} {'is now' if added else 'was already'} responsible for {activity}")
 
 
 @people_group.command("unassign")
 @click.argument("person")
 @click.argument("activity")
-def people_unassign(person: str, activity: str) -> None:
+@actor_option
+def people_unassign(person: str, activity: str, actor: str | None) -> None:
     """PERSON is no longer responsible for ACTIVITY."""
-    workspace().unassign(person, activity)
+    workspace().unassign(person, activity, actor=who(actor))
     click.echo(f"{person} is no longer responsible for {activity}")
