@@ -155,3 +155,29 @@ def record(
             hash="",
         ),
     )
+
+
+def change_rows(db: Session, plan: models.Plan | None) -> list[dict[str, Any]]:
+    """The changes to the record of the store (people) and of `plan`, oldest first, as data."""
+    query = select(models.Change).order_by(col(models.Change.id))
+    if plan is not None:
+        query = query.where(
+            or_(col(models.Change.plan_id).is_(None), col(models.Change.plan_id) == plan.id)
+        )
+    return [
+        {
+            "id": change.id,
+            "record": "change",
+            "subject": change.subject,
+            "key": change.subject_key,
+            "action": change.action,
+            "changes": {
+                name: {"from": pair[0], "to": pair[1]} for name, pair in change.changes.items()
+            },
+            "actor": change.actor,
+            "actor_role": change.actor_role,
+            "at": change.at.astimezone(dt.UTC).isoformat(),
+            "note": change.note,
+        }
+        for change in db.exec(query)
+    ]

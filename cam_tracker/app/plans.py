@@ -37,13 +37,13 @@ from cam_tracker.app.authorization import (
 )
 from cam_tracker.app.people import check_address_free, facts
 from cam_tracker.core.dates import local_day
-from cam_tracker.core.settings import actor_name
 from cam_tracker.core.errors import (
     CamError,
     InvalidDefinition,
     PermissionRefused,
     TransitionRefused,
 )
+from cam_tracker.core.settings import actor_name
 from cam_tracker.files import workflow
 from cam_tracker.files.plan import PlanSpec, _SessionSpec, bundled_plans, read_plan, resolve_source
 from cam_tracker.store import models

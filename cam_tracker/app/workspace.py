@@ -153,12 +153,23 @@ class Workspace:
         with self.session() as db:
             return queries.activity_detail(self.snapshot(db, as_of), key, self.lang)
 
-    def history(self, key: str | None = None) -> list["Row"]:
-        """The log of steps, oldest first; one activity's with `key`."""
+    def history(self, key: str | None = None, *, everything: bool = False) -> list["Row"]:
+        """The log of steps, oldest first; one activity's with `key`.
+
+        With `everything`, the whole chain of the plan in its order: its steps
+        (`record: step`) and the other changes to its record and to the
+        store's people (`record: change`, `app.authorization.change_rows`)."""
         from cam_tracker.app import queries
+        from cam_tracker.app.authorization import change_rows
 
         with self.session() as db:
-            return queries.history(self.snapshot(db), key, self.lang)
+            snap = self.snapshot(db)
+            steps = queries.history(snap, key, self.lang)
+            if not everything:
+                return steps
+            rows = [{"record": "step", **row} for row in steps]
+            rows += change_rows(db, snap.plan)
+            return sorted(rows, key=lambda row: int(row["id"]))
 
     def advance(
         self,
