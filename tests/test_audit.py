@@ -34,7 +34,9 @@ def _tamper(url: str, *statements: str) -> None:
 
 def test_an_untouched_chain_verifies(loaded: Cam) -> None:
     result = _played(loaded)("audit", "verify")
-    assert result.output == ("history chain verified: 10 rows, no row edited, deleted or inserted\n")
+    assert result.output == (
+        "history chain verified: 10 rows, no row edited, deleted or inserted\n"
+    )
 
 
 def test_the_code_has_no_way_to_rewrite_history(loaded: Cam, db_url: str) -> None:

@@ -170,7 +170,7 @@ def add(
         return person, created
     db.add(person)
     db.flush()
-    _keep_a_manager(db, managers)
+    keep_a_manager(db, managers)
     record(
         db,
         who,
@@ -182,10 +182,11 @@ def add(
     return person, created
 
 
-def _keep_a_manager(db: Session, managers: tuple[str, ...]) -> None:
+def keep_a_manager(db: Session, managers: tuple[str, ...]) -> None:
     """A shared store keeps one registered person who may manage people."""
-    if not managers:
-        return
+    registered = select(models.Person.id).where(col(models.Person.registered).is_(True))
+    if not managers or db.exec(registered.limit(1)).first() is None:
+        return  # single-user: nobody to keep
     kept = db.exec(
         select(models.Person.id)
         .where(col(models.Person.registered).is_(True))

@@ -35,7 +35,7 @@ from cam_tracker.app.authorization import (
     record,
     store_policy,
 )
-from cam_tracker.app.people import check_address_free, facts
+from cam_tracker.app.people import check_address_free, facts, keep_a_manager
 from cam_tracker.core.dates import local_day
 from cam_tracker.core.errors import (
     CamError,
@@ -262,6 +262,8 @@ def _upsert_people(db: Session, spec: PlanSpec, who: Actor, report: LoadReport) 
         db.flush()
         assert person.id is not None
         ids[person.key] = person.id
+    if may_manage:
+        keep_a_manager(db, store_policy(db)["manage_people"])
     return ids
 
 

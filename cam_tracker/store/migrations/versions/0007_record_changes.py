@@ -94,12 +94,10 @@ def _baseline(connection: sa.Connection) -> None:
             {"h": GENESIS},
         )
     last_hash, length = head if head is not None else (GENESIS, 0)
-    postgres = connection.dialect.name == "postgresql"
-    next_id = None
-    if not postgres:
-        next_id = int(
-            connection.execute(sa.text("SELECT COALESCE(MAX(id), 0) + 1 FROM history")).scalar_one()
-        )
+    # Ids after every history row's; on PostgreSQL the history's sequence goes on after them.
+    next_id = int(
+        connection.execute(sa.text("SELECT COALESCE(MAX(id), 0) + 1 FROM history")).scalar_one()
+    )
     now = dt.datetime.now(dt.UTC)
     table = sa.table(
         "record_change",
@@ -124,15 +122,7 @@ def _baseline(connection: sa.Connection) -> None:
         sa.column("recorded_at", sqlmodel.sql.sqltypes.UTCDateTime()),
     )
     for subject, key, plan_id, changes in rows:
-        if postgres:
-            row_id = int(
-                connection.execute(
-                    sa.text("SELECT nextval(pg_get_serial_sequence('history', 'id'))")
-                ).scalar_one()
-            )
-        else:
-            assert next_id is not None
-            row_id, next_id = next_id, next_id + 1
+        row_id, next_id = next_id, next_id + 1
         values: dict[str, Any] = {
             "id": row_id,
             "subject": subject,
@@ -155,6 +145,15 @@ def _baseline(connection: sa.Connection) -> None:
         sa.text("UPDATE chainhead SET last_hash = :h, length = :n WHERE id = 1"),
         {"h": last_hash, "n": length},
     )
+    if connection.dialect.name == "postgresql":
+        sequence = connection.execute(
+            sa.text("SELECT pg_get_serial_sequence('history', 'id')")
+        ).scalar_one()
+        last = connection.execute(sa.text(f"SELECT last_value FROM {sequence}")).scalar_one()
+        connection.execute(
+            sa.text("SELECT setval(:sequence, :value)"),
+            {"sequence": sequence, "value": max(int(last), next_id - 1)},
+        )
 
 
 def downgrade() -> None:
