@@ -395,3 +395,14 @@ def test_a_forged_row_with_a_valid_hash_is_caught_by_a_published_head(
 def _tamper_changes(url: str, *statements: str) -> None:
     """Edit the record's changes behind the tool's back (the triggers lifted meanwhile)."""
     _without_triggers(url, [(statement, {}) for statement in statements])
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [("en", "Record"), ("es", "Registro"), ("fr", "Registre :"), ("pt", "Registro")],
+)
+def test_the_report_carries_the_head(loaded: Cam, lang: str, line: str) -> None:
+    head = loaded("audit", "head").output.strip()
+    assert f"{line} {head}" in loaded("report", "--lang", lang).output
+    html = loaded("report", "--lang", lang, "--format", "html").output
+    assert f'<p class="record">{line} {head}</p>' in html
