@@ -399,7 +399,7 @@ def _tamper_changes(url: str, *statements: str) -> None:
 
 @pytest.mark.parametrize(
     ("lang", "line"),
-    [("en", "Record"), ("es", "Registro"), ("fr", "Registre :"), ("pt", "Registro")],
+    [("en", "Record:"), ("es", "Registro:"), ("fr", "Registre :"), ("pt", "Registro:")],
 )
 def test_the_report_carries_the_head(loaded: Cam, lang: str, line: str) -> None:
     head = loaded("audit", "head").output.strip()
