@@ -14,11 +14,13 @@ from cam_tracker.core.resources import data_dir
 from cam_tracker.core.text import one_line
 from cam_tracker.reminders import digest as mail
 
-STAFF = {"chair": "chair@example.org", "secretariat": "secretariat@example.org"}
+STAFF = {"secretariat": "secretariat@example.org", "chair": "chair@example.org"}
 
 
 @pytest.fixture
-def staffed(loaded: Cam) -> Cam:
+def staffed(loaded: Cam, monkeypatch: pytest.MonkeyPatch) -> Cam:
+    """The chair and the secretariat reachable; the secretariat acts (it manages people)."""
+    monkeypatch.setenv("CAM_USER", "secretariat")
     for key, address in STAFF.items():
         loaded("people", "add", key, "--update", "--email", address)
     return loaded

@@ -55,14 +55,15 @@ def test_release_010_store_upgrades_without_loss(tmp_path: Path) -> None:
     old = Cam(url)
     result = old("db", "upgrade")
     assert f"upgraded from schema 0001 to {migrations.HEAD}" in result.output
-    assert _counts(url) == before | {"outbox": 0}  # 0003 adds the (empty) outbox
+    # 0003 adds the (empty) outbox; 0007 records the two sessions held as its record's start.
+    assert _counts(url) == before | {"outbox": 0, "record_change": 2}
     assert "already at schema" in old("db", "upgrade").output
-    assert "8 rows" in old("audit", "verify").output
+    assert "10 rows" in old("audit", "verify").output
     states = {row["key"]: row["state"] for row in old.json("list")}
     assert states["program-update"] == "progress_reported"
     assert states["vice-chair-election"] == "completed"
     old("advance", "program-update", "conclude", "--session", "2015-12b", "--on", "2015-12-09")
-    assert "9 rows" in old("audit", "verify").output
+    assert "11 rows" in old("audit", "verify").output
     store.dispose(url)
     with sqlite3.connect(path) as connection, pytest.raises(sqlite3.DatabaseError):
         connection.execute("UPDATE history SET note = 'rewritten'")
@@ -92,11 +93,11 @@ def test_upgrade_on_backend_keeps_rows(tmp_path: Path, empty_url: str) -> None:
     target.dispose()
 
     assert store.upgrade(empty_url) == ("0001", migrations.HEAD)
-    assert _counts(empty_url) == before | {"outbox": 0}
+    assert _counts(empty_url) == before | {"outbox": 0, "record_change": 2}
     with store.session(empty_url) as db:
         verdict = audit.verify(db)
     assert verdict.ok, verdict.problem
-    assert verdict.rows == before["history"]
+    assert verdict.rows == before["history"] + 2
 
 
 def _differences(url: str) -> list[Any]:

@@ -12,8 +12,9 @@ def test_a_store_with_nobody_registered_is_single_user(loaded: Cam) -> None:
 
 
 def _shared(cam: Cam) -> Cam:
-    cam("people", "add", "chair", "--update", "--email", "chair@example.org")
+    # The first person registered manages people; the others are theirs to register.
     cam("people", "add", "secretariat", "--update", "--email", "cam@example.org")
+    cam("people", "add", "chair", "--update", "--email", "chair@example.org", "--as", "secretariat")
     cam(
         "people",
         "add",
@@ -24,6 +25,8 @@ def _shared(cam: Cam) -> Cam:
         "delegate",
         "--email",
         "ana@example.org",
+        "--as",
+        "secretariat",
     )
     return cam
 

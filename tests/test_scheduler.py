@@ -19,10 +19,11 @@ LEADERS = sorted(["chair@example.org", "vice.chair@example.org", "secretariat@ex
 
 
 @pytest.fixture
-def staffed(loaded: Cam) -> Cam:
+def staffed(loaded: Cam, monkeypatch: pytest.MonkeyPatch) -> Cam:
+    monkeypatch.setenv("CAM_USER", "secretariat")  # who manages people registers them
+    loaded("people", "add", "secretariat", "--update", "--email", LEADERS[1])
     loaded("people", "add", "chair", "--update", "--email", LEADERS[0])
     loaded("people", "add", "vice-chair", "--update", "--email", LEADERS[2], "--lang", "es")
-    loaded("people", "add", "secretariat", "--update", "--email", LEADERS[1])
     return loaded
 
 

@@ -78,7 +78,7 @@ def view(snapshot: snapshot.Snapshot, key: str) -> snapshot.ActivityView:
 
 
 def counts(url: str) -> tuple[int, int, int]:
-    """History rows, the sum of activity versions, and the chain's length."""
+    """History rows, the sum of activity versions, and the chain's length (steps and changes)."""
     with store.session(url) as db:
         rows = db.exec(select(func.count()).select_from(models.History)).one()
         versions = db.exec(select(func.sum(models.Activity.version))).one()
@@ -175,7 +175,7 @@ def test_an_event_not_allowed_is_refused_with_the_allowed_ones(url: str) -> None
     assert "install_working_group" in message and "postpone" in message
     with pytest.raises(TransitionRefused, match="did you mean 'install_working_group'"):
         advance(url, "program-update", "install_workinggroup", session_key="2015-10a")
-    assert counts(url) == (0, 11, 0)
+    assert counts(url) == (0, 11, 1)  # the chain holds the plan's load
 
 
 def test_unknown_activity_and_session_suggest_close_ones(url: str) -> None:
@@ -189,7 +189,7 @@ def test_a_future_date_is_refused(url: str) -> None:
     tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)
     with pytest.raises(CamError, match="future"):
         advance(url, "work-plan", "complete", session_key="2015-10a", on=tomorrow)
-    assert counts(url) == (0, 11, 0)
+    assert counts(url) == (0, 11, 1)  # the chain holds the plan's load
 
 
 def test_a_date_before_the_last_step_is_refused(url: str) -> None:
@@ -206,7 +206,7 @@ def test_control_characters_in_a_note_are_refused(url: str, note: str) -> None:
     with pytest.raises(CamError, match="control character"):
         advance(url, "program-update", "postpone", note=note, on="2015-10-21")
     assert state_of(url, "program-update") == "mandated"
-    assert counts(url) == (0, 11, 0)
+    assert counts(url) == (0, 11, 1)  # the chain holds the plan's load
 
 
 def test_a_long_note_is_refused_and_lines_and_tabs_are_kept(url: str) -> None:
@@ -376,7 +376,7 @@ def test_a_session_recorded_in_the_future_is_refused(url: str) -> None:
     later = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=3)
     with pytest.raises(CamError, match="future"):
         outcomes(url, "2016-05", on=later, as_planned=True)
-    assert counts(url) == (0, 11, 0)
+    assert counts(url) == (0, 11, 1)  # the chain holds the plan's load
     assert snap(url).sessions[-1].held_on is None
 
 
@@ -449,7 +449,7 @@ def test_reschedule_is_refused_without_reason_or_to_the_same_month(url: str) -> 
         reschedule(url, "draft-resolution", "2016-13")
     with pytest.raises(TransitionRefused, match="no open milestone"):
         reschedule(url, "cam-dissemination", "2016-03")
-    assert counts(url) == (0, 11, 0)
+    assert counts(url) == (0, 11, 1)  # the chain holds the plan's load
 
 
 def test_a_later_step_is_not_refused_because_of_a_reschedule(url: str) -> None:
@@ -482,8 +482,11 @@ def test_the_history_is_a_hash_chain(url: str) -> None:
     advance(url, "campaign", "postpone", note="budget", on="2015-10-25")
     advance(url, "campaign", "resume", note="budget found", on="2015-10-26")
     outcomes(url, "2015-11", on="2015-11-18", as_planned=True)
-    rows = history(url)
-    assert len(rows) == 10
+    assert len(history(url)) == 10
+    with store.session(url) as db:
+        rows = list(store.chain_rows(db))
+    # The plan's load and the two sessions held are in the chain with the steps.
+    assert [type(row).__name__ for row in rows].count("Change") == 3
     assert rows[0].prev_hash == store.GENESIS
     for previous, row in itertools.pairwise(rows):
         assert row.prev_hash == previous.hash

@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Cam, SmtpServer
@@ -24,7 +25,12 @@ def source(tmp_path: Path, smtp_server: SmtpServer) -> Cam:
     cam = Cam(f"sqlite:///{tmp_path / 'source.db'}")
     cam("plan", "load", "cam-2015-2016")
     cam("people", "add", "secretariat", "--update", "--email", "cam@example.org")
-    cam("people", "add", "chair", "--update", "--email", "chair@example.org", "--lang", "es")
+    cam(
+        "people",
+        "add",
+        "chair",
+        *("--update", "--email", "chair@example.org", "--lang", "es", "--as", "secretariat"),
+    )
     cam("remind", "--now", "2015-11-03")
     for session, day in (("2015-10a", "2015-10-21"), ("2015-11", "2015-11-18")):
         # The chair's items are refused to the secretariat (exit 1); the rest is recorded.
@@ -40,10 +46,11 @@ def source(tmp_path: Path, smtp_server: SmtpServer) -> Cam:
             expect=1,
         )
     cam("advance", "draft-resolution", "postpone", "--note", "Délai «demandé» <b>", "--as", "chair")
+    first = cam.json("history")[0]["id"]
     cam(
         "history",
         "correct",
-        "1",
+        str(first),
         "--note",
         "By acclamation",
         "--reason",
@@ -137,3 +144,70 @@ def test_unknown_tables_and_columns_are_refused_and_nothing_is_written(
         "Error: tables.gossip: unknown table\n"
     )
     assert cam.json("plan", "list")[0]["loaded"] is False
+
+
+# --- an import proves its file ---------------------------------------------------------------
+
+
+def _index(rows: list[dict[str, Any]], **match: Any) -> int:
+    return next(i for i, row in enumerate(rows) if all(row[k] == v for k, v in match.items()))
+
+
+def _truncate(tables: dict[str, Any]) -> str:
+    """The last two steps (a postponement, a correction) gone, the chain's head moved back."""
+    history = tables["history"]
+    gone = history[-2:]
+    del history[-2:]
+    chain = sorted(history + tables["record_change"], key=lambda row: row["id"])
+    tables["chainhead"][0].update(last_hash=chain[-1]["hash"], length=len(chain))
+    return f"tables.activity.{_index(tables['activity'], id=gone[0]['activity_id'])}.state"
+
+
+def _tampered(tables: dict[str, Any], how: str) -> str:
+    """Tamper an export as `how` says; the place of the first broken fact, as import names it."""
+    if how == "state":
+        i = _index(tables["activity"], key="campaign")
+        tables["activity"][i]["state"] = "approved"
+        return f"tables.activity.{i}.state: activity campaign is 'approved' but its history says"
+    if how == "held":
+        i = _index(tables["session"], key="2016-02")
+        tables["session"][i]["held_on"] = "2016-02-17"
+        return f"tables.session.{i}.held_on: session 2016-02 is held on 2016-02-17 but no"
+    if how == "role":
+        i = _index(tables["person"], key="chair")
+        tables["person"][i]["role"] = "secretariat"
+        return f"tables.person.{i}.role: person chair's role is 'secretariat' but its history"
+    if how == "unsent":
+        i = _index(tables["outbox"], status="sent")
+        tables["outbox"][i]["status"] = "pending"
+        return f"tables.outbox.{i}.status: outbox row {tables['outbox'][i]['id']} was sent at"
+    if how == "truncated":
+        return _truncate(tables) + ": activity draft-resolution is 'postponed' but its history"
+    if how == "string in an integer":
+        i = _index(tables["activity"], key="campaign")
+        tables["activity"][i]["version"] = "2"
+        return f"tables.activity.{i}.version: expected an integer, not '2'"
+    raise AssertionError(how)
+
+
+@pytest.mark.parametrize(
+    "how", ["state", "held", "role", "unsent", "truncated", "string in an integer"]
+)
+def test_a_tampered_export_is_refused_with_the_row_named_and_nothing_written(
+    source: Cam, cam: Cam, tmp_path: Path, how: str
+) -> None:
+    dump = tmp_path / "store.json"
+    source("export", "-o", str(dump))
+    data = json.loads(dump.read_text(encoding="utf-8"))
+    where = _tampered(data["tables"], how)
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(data), encoding="utf-8")
+    result = cam("import", str(tampered), expect=None)
+    assert result.exit_code in (1, 3)
+    assert result.output.startswith(f"Error: {where}"), result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert cam.json("plan", "list")[0]["loaded"] is False
+    assert cam("audit", "head").output.strip().endswith("@0")
+    # The untouched file still imports.
+    cam("import", str(dump))
+    assert "verified" in cam("audit", "verify").output

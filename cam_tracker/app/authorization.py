@@ -1,16 +1,25 @@
-"""Who acts, and whether they may: identity (who is typing, for whom) and roles.
+"""Who acts, and what they may do: identity (who is typing, for whom), steps by their
+workflow's roles, other changes by a policy.
 
 On PostgreSQL the database login says who acts: a login mapped to a person
 (`cam people add KEY --login NAME`) acts as that person, whatever name is
 typed, and only a role that may delegate acts for someone else (`--as`), the
 step recorded as done by both. The store's owner (or a superuser) with no
 person of its own, and any SQLite store, take the name given (`--as`,
-`CAM_USER`, the operating-system user) as today: there, roles keep honest
-people from mistakes, and the database's own access control (the file's
-permissions, the owner's password) keeps the others out.
+`CAM_USER`, the operating-system user): there, roles keep honest people from
+mistakes, and the database's own access control (the file's permissions, the
+owner's password) keeps the others out.
+
+`identify` says who acts; `authorize` checks a workflow step's roles;
+`permit` checks the roles a policy gives each other kind of change to the
+record (people, assignments, sessions, plans), and `record` writes an allowed
+change into the history chain. A store where nobody is registered is
+single-user: its actor holds every role (`*`).
 """
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, or_, select
 
@@ -18,6 +27,7 @@ from cam_tracker import store
 from cam_tracker.core.errors import PermissionRefused
 from cam_tracker.core.settings import Unclaimed
 from cam_tracker.files import workflow
+from cam_tracker.files.plan import default_policy
 from cam_tracker.store import models
 from cam_tracker.store.engine import connected_login
 
@@ -126,3 +136,115 @@ def authorize(actor: Actor, step: workflow.Step, key: str) -> None:
         f"{step.event!r} on {key} needs the role {' or '.join(step.roles)}; "
         f"{actor.on_behalf_of or actor.name} is {actor.role}"
     )
+
+
+# The kinds of change a policy names, as a refusal tells them.
+CHANGES = {
+    "manage_people": "managing people",
+    "assign": "assigning people to activities",
+    "move_session": "moving a session",
+    "record_session": "recording a session as held",
+    "load_plan": "loading a plan",
+}
+
+
+Policy = dict[str, tuple[str, ...]]
+
+
+def plan_policy(plan: models.Plan | None) -> Policy:
+    """A plan's policy: its file's `policy:` section over the bundled default."""
+    given = (plan.policy if plan is not None else None) or {}
+    return {kind: tuple(given.get(kind) or roles) for kind, roles in default_policy().items()}
+
+
+def store_policy(db: Session) -> Policy:
+    """The policy of changes to the whole store (people, a new plan).
+
+    People belong to the store, not to one plan: such a change needs a role
+    that every loaded plan's policy allows (the bundled default when no plan
+    is loaded), so that no plan file loosens what another one keeps.
+    """
+    policies = [
+        plan_policy(plan) for plan in db.exec(select(models.Plan).order_by(col(models.Plan.id)))
+    ]
+    if not policies:
+        return plan_policy(None)
+    return {
+        kind: tuple(role for role in roles if all(role in p[kind] for p in policies))
+        for kind, roles in policies[0].items()
+    }
+
+
+def permit(actor: Actor, policy: Policy, change: str, what: str | None = None) -> None:
+    """Refuse a change the policy does not let the actor's role make (one line, the role needed)."""
+    roles = policy[change]
+    if actor.role == ALL_ROLES or actor.role in roles:
+        return
+    needs = (
+        f"the role {' or '.join(roles)}"
+        if roles
+        else "a role that every loaded plan's policy allows, and none does"
+    )
+    raise PermissionRefused(
+        f"{what or CHANGES[change]} needs {needs}; {actor.name} is {actor.role}"
+    )
+
+
+def record(
+    db: Session,
+    actor: Actor,
+    subject: str,
+    key: str,
+    action: str,
+    changes: dict[str, Any],
+    *,
+    plan_id: int | None = None,
+    note: str | None = None,
+    at: dt.datetime | None = None,
+) -> models.Change:
+    """An allowed change in the history chain: who, under which role, when, what changed.
+
+    `changes` maps each field to `[before, after]` (JSON values: dates as ISO text).
+    """
+    return store.append_change(
+        db,
+        models.Change(
+            subject=subject,
+            subject_key=key,
+            plan_id=plan_id,
+            action=action,
+            changes=changes,
+            actor=actor.name,
+            actor_role=actor.role,
+            at=at or models.utcnow(),
+            note=note,
+            prev_hash="",
+            hash="",
+        ),
+    )
+
+
+def change_rows(db: Session, plan: models.Plan | None) -> list[dict[str, Any]]:
+    """The changes to the record of the store (people) and of `plan`, oldest first, as data."""
+    query = select(models.Change).order_by(col(models.Change.id))
+    if plan is not None:
+        query = query.where(
+            or_(col(models.Change.plan_id).is_(None), col(models.Change.plan_id) == plan.id)
+        )
+    return [
+        {
+            "id": change.id,
+            "record": "change",
+            "subject": change.subject,
+            "key": change.subject_key,
+            "action": change.action,
+            "changes": {
+                name: {"from": pair[0], "to": pair[1]} for name, pair in change.changes.items()
+            },
+            "actor": change.actor,
+            "actor_role": change.actor_role,
+            "at": change.at.astimezone(dt.UTC).isoformat(),
+            "note": change.note,
+        }
+        for change in db.exec(query)
+    ]

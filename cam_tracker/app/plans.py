@@ -7,19 +7,43 @@ where the move put it; a held session keeps its day. What a reload cannot
 apply without hiding a record it refuses, with the reason: a session with a
 record gone from the file, a kind that lacks states the activity has been
 in, another file that carries the same plan name (unless it replaces it).
+
+Who may load or reload a plan is a policy (`load_plan`: the plan's own for a
+reload, the store's for a new plan); each load is a row in the history chain
+with the file's source and digest. A registered person belongs to the store,
+not to the file: a reload changes their role, address, name or language only
+when the loader may manage people, and then each change is a row in the
+chain; otherwise the store's values stay and the report says what the file
+says differently.
 """
 
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from cam_tracker import store
+from cam_tracker.app.authorization import (
+    Actor,
+    identify,
+    permit,
+    plan_policy,
+    record,
+    store_policy,
+)
+from cam_tracker.app.people import check_address_free, facts, keep_a_manager
 from cam_tracker.core.dates import local_day
-from cam_tracker.core.errors import InvalidDefinition, TransitionRefused
+from cam_tracker.core.errors import (
+    CamError,
+    InvalidDefinition,
+    PermissionRefused,
+    TransitionRefused,
+)
+from cam_tracker.core.settings import actor_name
 from cam_tracker.files import workflow
 from cam_tracker.files.plan import PlanSpec, _SessionSpec, bundled_plans, read_plan, resolve_source
 from cam_tracker.store import models
@@ -54,7 +78,9 @@ class LoadReport:
     unchanged: bool = False
 
 
-def load(db: Session, name_or_path: str, *, replace: bool = False) -> LoadReport:
+def load(
+    db: Session, name_or_path: str, *, actor: str | None = None, replace: bool = False
+) -> LoadReport:
     """Load a bundled plan or a file into the store; a reload updates and keeps history.
 
     A plan already loaded from another source (another file carrying the
@@ -65,7 +91,7 @@ def load(db: Session, name_or_path: str, *, replace: bool = False) -> LoadReport
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     bundled = bundled_plans().get(path.stem) == path
     source = f"bundled:{path.stem}" if bundled else str(path.resolve())
-    return _upsert(db, spec, source, digest, replace=replace)
+    return _upsert(db, spec, source, digest, actor=actor, replace=replace)
 
 
 def describe_source(source: str) -> str:
@@ -87,11 +113,23 @@ def _same_source(stored: str, source: str) -> bool:
 
 
 def _upsert(
-    db: Session, spec: PlanSpec, source: str, digest: str, *, replace: bool = False
+    db: Session,
+    spec: PlanSpec,
+    source: str,
+    digest: str,
+    *,
+    actor: str | None = None,
+    replace: bool = False,
 ) -> LoadReport:
+    """Create or update the plan; `actor` is who loads it (default: `core.settings.actor_name`)."""
     store.lock_for_write(db)
+    who = identify(db, actor or actor_name(None))
     plan = db.exec(select(models.Plan).where(models.Plan.name == spec.name)).first()
+    permit(who, plan_policy(plan) if plan is not None else store_policy(db), "load_plan")
     report = LoadReport(plan=spec.name, created=plan is None, source=source)
+    before: dict[str, Any] = (
+        {"source": plan.source, "digest": plan.digest} if plan is not None else {}
+    )
     if plan is not None and not _same_source(plan.source, source):
         if not replace:
             raise TransitionRefused(
@@ -105,6 +143,7 @@ def _upsert(
         if report.replaced is not None:
             plan.source = source
             db.add(plan)
+            _record_load(db, who, plan, before, created=False)
         return report
     if plan is None:
         plan = models.Plan(
@@ -141,11 +180,14 @@ def _upsert(
     plan.timezone = spec.timezone
     plan.source = source
     plan.digest = digest
+    before["policy"] = plan.policy
+    plan.policy = spec.policy.model_dump(exclude_none=True) if spec.policy else None
     plan.loaded_at = models.utcnow()
     db.add(plan)
     db.flush()
     assert plan.id is not None
-    people = _upsert_people(db, spec)
+    _record_load(db, who, plan, before, created=report.created)
+    people = _upsert_people(db, spec, who, report)
     paragraphs = _upsert_mandates(db, plan.id, spec)
     activities = _upsert_activities(db, plan.id, spec, paragraphs, people, report)
     _upsert_sessions(db, plan, spec, activities, report)
@@ -153,26 +195,84 @@ def _upsert(
     return report
 
 
-def _upsert_people(db: Session, spec: PlanSpec) -> dict[str, int]:
+def _record_load(
+    db: Session, who: Actor, plan: models.Plan, before: dict[str, Any], *, created: bool
+) -> None:
+    """A load in the chain: the file's source and digest, and the policy when it changed."""
+    after = {"source": plan.source, "digest": plan.digest, "policy": plan.policy}
+    changes = {
+        name: [before.get(name), value]
+        for name, value in after.items()
+        if name != "policy" or before.get("policy") != value
+    }
+    action = "loaded" if created else "reloaded"
+    record(db, who, models.PLAN, plan.name, action, changes, plan_id=plan.id)
+
+
+def _upsert_people(db: Session, spec: PlanSpec, who: Actor, report: LoadReport) -> dict[str, int]:
+    """The file's people: new ones added; registered ones changed only by who manages people."""
     keys = [p.key for p in spec.people]
     existing = {
         p.key: p for p in db.exec(select(models.Person).where(col(models.Person.key).in_(keys)))
     }
+    may_manage = _may_manage_people(db, who)
     ids = {}
-    for person_spec in spec.people:
+    for index, person_spec in enumerate(spec.people):
         person = existing.get(person_spec.key) or models.Person(
             key=person_spec.key, name=person_spec.name, role=person_spec.role
         )
-        person.name = person_spec.name
-        person.role = person_spec.role
+        said = {
+            "name": person_spec.name,
+            "role": person_spec.role,
+            "email": person_spec.email or person.email,
+            "language": person_spec.language,
+        }
         if person_spec.email:
-            person.email = person_spec.email
-        person.language = person_spec.language
+            try:
+                check_address_free(db, person_spec.email, person.key)
+            except CamError as exc:
+                raise InvalidDefinition(f"people.{index}.email: {exc}") from None
+        if person.registered:
+            differs = {k: v for k, v in said.items() if getattr(person, k) != v}
+            if differs and not may_manage:
+                report.kept.append(
+                    f"person {person.key}: "
+                    + ", ".join(f"{k} {getattr(person, k)}" for k in differs)
+                    + " as registered; the file says "
+                    + ", ".join(str(v) for v in differs.values())
+                )
+                said = {}
+            elif differs:
+                before = facts(person)
+                for name, value in differs.items():
+                    setattr(person, name, value)
+                record(
+                    db,
+                    who,
+                    models.PERSON,
+                    person.key,
+                    "changed",
+                    {k: [before[k], getattr(person, k)] for k in differs},
+                    note="from the plan file",
+                )
+                said = {}
+        for name, value in said.items():
+            setattr(person, name, value)
         db.add(person)
         db.flush()
         assert person.id is not None
         ids[person.key] = person.id
+    if may_manage:
+        keep_a_manager(db, store_policy(db)["manage_people"])
     return ids
+
+
+def _may_manage_people(db: Session, who: Actor) -> bool:
+    try:
+        permit(who, store_policy(db), "manage_people")
+    except PermissionRefused:
+        return False
+    return True
 
 
 def _upsert_mandates(db: Session, plan_id: int, spec: PlanSpec) -> dict[str, int]:

@@ -1,5 +1,9 @@
 """Sessions of the committee: set or move a session's date, record it as held.
 
+Who may move a session or record it as held is the plan's policy
+(`move_session`, `record_session`); each is a row in the history chain
+(`models.Change`), whether or not the session has an agenda.
+
 A move is recorded in the history of every activity on the session's agenda
 (event `reschedule`, state unchanged, the reason in the note, the session
 linked), as `cam reschedule` does for one milestone. The session's pending
@@ -22,7 +26,7 @@ from cam_tracker.app.activities import (
     session_day,
     step_time,
 )
-from cam_tracker.app.authorization import identify
+from cam_tracker.app.authorization import identify, permit, plan_policy, record
 from cam_tracker.app.lookup import find_session
 from cam_tracker.core.dates import month_of
 from cam_tracker.core.errors import (
@@ -62,6 +66,7 @@ def reschedule(
     store.lock_for_write(db)
     meeting = find_session(db, plan, key)
     who = identify(db, actor)
+    permit(who, plan_policy(plan), "move_session")
     if meeting.removed:
         raise TransitionRefused(f"session {key} is no longer in the plan file")
     if meeting.held_on is not None:
@@ -71,9 +76,23 @@ def reschedule(
     at = step_time(plan, on, None)
     before = meeting.date.isoformat() if meeting.date else meeting.month
     old_month, new_month = meeting.month, month_of(to)
+    changes = {"date": [meeting.date.isoformat() if meeting.date else None, to.isoformat()]}
+    if new_month != old_month:
+        changes["month"] = [old_month, new_month]
     meeting.date = to
     meeting.month = new_month
     db.add(meeting)
+    record(
+        db,
+        who,
+        models.SESSION,
+        meeting.key,
+        "moved",
+        changes,
+        plan_id=plan.id,
+        note=reason_text,
+        at=at,
+    )
     items = list(
         db.exec(
             select(models.Milestone, models.Activity)
@@ -133,7 +152,8 @@ def record_session(
     """
     store.lock_for_write(db)
     meeting = find_session(db, plan, session_key)
-    identify(db, actor)
+    who = identify(db, actor)
+    permit(who, plan_policy(plan), "record_session")
     if meeting.removed:
         raise TransitionRefused(f"session {session_key} is no longer in the plan file")
     if meeting.held_on is not None and not as_planned:
@@ -166,6 +186,11 @@ def record_session(
         )
     day = session_day(plan, meeting, on)
     step_time(plan, day, None)
+    if meeting.held_on is None:
+        changes = {"held_on": [None, day.isoformat()]}
+        if meeting.date != day:
+            changes["date"] = [meeting.date.isoformat() if meeting.date else None, day.isoformat()]
+        record(db, who, models.SESSION, meeting.key, "held", changes, plan_id=plan.id)
     meeting.held_on = day
     meeting.date = day
     db.add(meeting)

@@ -28,7 +28,18 @@ if TYPE_CHECKING:
     from cam_tracker.files.workflow import Workflow
     from cam_tracker.store import models
     from cam_tracker.store.access import Granted
-    from cam_tracker.store.audit import AuditResult
+    from cam_tracker.store.audit import AuditResult, Kind
+
+
+def workflow_kinds() -> dict[str, "Kind"]:
+    """What the audit needs to know of each workflow kind (the store reads no workflow file)."""
+    from cam_tracker.files import workflow
+    from cam_tracker.store.audit import Kind
+
+    return {
+        kind: Kind(flow.initial, frozenset(flow.special_states))
+        for kind, flow in workflow.workflows().items()
+    }
 
 
 @dataclass
@@ -74,15 +85,18 @@ class Workspace:
 
     # --- plans and workflows ------------------------------------------------------
 
-    def load_plan(self, source: str, *, replace: bool = False) -> "LoadReport":
+    def load_plan(
+        self, source: str, *, replace: bool = False, actor: str | None = None
+    ) -> "LoadReport":
         """Load a bundled plan by name, or a plan file; loading again updates it.
 
         With `replace`, a file may replace the source a plan of the same name
-        was loaded from."""
+        was loaded from. `actor` is who loads it (default: `$CAM_USER`, else
+        the operating-system user)."""
         from cam_tracker.app import plans
 
         with self.session() as db:
-            return plans.load(db, source, replace=replace)
+            return plans.load(db, source, replace=replace, actor=actor)
 
     def plans(self) -> list["Row"]:
         """Bundled and loaded plans side by side."""
@@ -138,12 +152,23 @@ class Workspace:
         with self.session() as db:
             return queries.activity_detail(self.snapshot(db, as_of), key, self.lang)
 
-    def history(self, key: str | None = None) -> list["Row"]:
-        """The log of steps, oldest first; one activity's with `key`."""
+    def history(self, key: str | None = None, *, everything: bool = False) -> list["Row"]:
+        """The log of steps, oldest first; one activity's with `key`.
+
+        With `everything`, the whole chain of the plan in its order: its steps
+        (`record: step`) and the other changes to its record and to the
+        store's people (`record: change`, `app.authorization.change_rows`)."""
         from cam_tracker.app import queries
+        from cam_tracker.app.authorization import change_rows
 
         with self.session() as db:
-            return queries.history(self.snapshot(db), key, self.lang)
+            snap = self.snapshot(db)
+            steps = queries.history(snap, key, self.lang)
+            if not everything:
+                return steps
+            rows = [{"record": "step", **row} for row in steps]
+            rows += change_rows(db, snap.plan)
+            return sorted(rows, key=lambda row: int(row["id"]))
 
     def advance(
         self,
@@ -260,6 +285,7 @@ class Workspace:
         *,
         name: str | None,
         role: str | None,
+        actor: str,
         email: str | None = None,
         language: str | None = None,
         update: bool = False,
@@ -276,6 +302,7 @@ class Workspace:
                 key,
                 name=name,
                 role=role,
+                actor=actor,
                 email=email,
                 language=language,
                 update=update,
@@ -291,28 +318,40 @@ class Workspace:
         with self.session() as db:
             return people.listing(db, self.plan_name)
 
-    def assign(self, person: str, activity: str) -> bool:
+    def assign(self, person: str, activity: str, *, actor: str) -> bool:
         """Make a person responsible for an activity; False when they already were."""
         from cam_tracker.app import people
 
         with self.session() as db:
-            return people.assign(db, self.plan(db), person, activity)
+            return people.assign(db, self.plan(db), person, activity, actor=actor)
 
-    def unassign(self, person: str, activity: str) -> None:
+    def unassign(self, person: str, activity: str, *, actor: str) -> None:
         """The person is no longer responsible for the activity."""
         from cam_tracker.app import people
 
         with self.session() as db:
-            people.unassign(db, self.plan(db), person, activity)
+            people.unassign(db, self.plan(db), person, activity, actor=actor)
 
     # --- the store ----------------------------------------------------------------
 
-    def verify(self) -> "AuditResult":
-        """Walk the history chain."""
+    def verify(self, against: str | None = None) -> "AuditResult":
+        """Walk the history chain (against a published head `HASH@COUNT`), check the facts."""
+        from cam_tracker.core.errors import InvalidInput
+        from cam_tracker.store import audit
+
+        try:
+            anchor = audit.parse_head(against) if against is not None else None
+        except ValueError as exc:
+            raise InvalidInput(str(exc), fields=("against",)) from None
+        with self.session() as db:
+            return audit.verify(db, workflow_kinds(), against=anchor)
+
+    def head(self) -> tuple[str, int]:
+        """The history chain's head: the last row's hash and how many rows."""
         from cam_tracker.store import audit
 
         with self.session() as db:
-            return audit.verify(db)
+            return audit.head(db)
 
     def export_json(self) -> tuple[str, int]:
         """Every row of every table as JSON text, and how many rows."""
@@ -329,7 +368,7 @@ class Workspace:
 
         data = transfer.read_export(file, str(getattr(file, "name", "-")))
         with self.session() as db:
-            return transfer.import_(db, data)
+            return transfer.import_(db, data, workflow_kinds())
 
     def grant(self) -> "Granted":
         """Give the store's people group its rights and the people's logins membership

@@ -124,6 +124,30 @@ def _marked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return marked
 
 
+def _chain_line(row: dict[str, Any]) -> str:
+    """One row of the whole chain: `#id day actor (role) what`."""
+    role = "single-user" if row["actor_role"] == "*" else row["actor_role"]
+    head = f"#{row['id']:<5} {row['at'][:10]}  {row['actor']} ({role})  "
+    if row["record"] == "step":
+        what = f"{row['activity']} {row['event']}: {row['from_state']} → {row['to_state']}"
+    else:
+        told = "; ".join(
+            f"{name} {_shown(pair['from'])} → {_shown(pair['to'])}"
+            for name, pair in row["changes"].items()
+        )
+        what = f"{row['subject']} {row['key']} {row['action']}: {told}"
+    note = f" — {row['note']}" if row.get("note") else ""
+    return head + what + note
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {'/'.join(v)}" for k, v in value.items())
+    return str(value)
+
+
 _KEY = "cam_tracker.history.key"
 
 
@@ -147,17 +171,29 @@ class _HistoryGroup(click.Group):
     invoke_without_command=True,
     subcommand_metavar="[KEY] | correct ID ...",
 )
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="The whole chain: the steps and every other change to the record (people, "
+    "assignments, sessions, plan loads).",
+)
 @json_option
 @click.pass_context
-def history_command(ctx: click.Context, as_json: bool) -> None:
+def history_command(ctx: click.Context, everything: bool, as_json: bool) -> None:
     """The log of transitions, newest last; one activity's with KEY."""
     if ctx.invoked_subcommand is not None:
-        if ctx.meta.get(_KEY) is not None or as_json:
-            raise click.UsageError(f"KEY and --json go without `{ctx.invoked_subcommand}`")
+        if ctx.meta.get(_KEY) is not None or as_json or everything:
+            raise click.UsageError(f"KEY, --all and --json go without `{ctx.invoked_subcommand}`")
         return
-    rows = workspace().history(ctx.meta.get(_KEY))
+    if everything and ctx.meta.get(_KEY) is not None:
+        raise click.UsageError("--all lists the whole chain: it goes without KEY")
+    rows = workspace().history(ctx.meta.get(_KEY), everything=everything)
     if as_json:
         emit_json(rows)
+    elif everything:
+        for row in rows:
+            click.echo(_chain_line(row))
     else:
         from cam_tracker.cli import console
 

@@ -2,7 +2,15 @@
 
 import click
 
-from cam_tracker.cli.base import cli, emit_json, json_option, language_choice, workspace
+from cam_tracker.cli.base import (
+    actor_option,
+    cli,
+    emit_json,
+    json_option,
+    language_choice,
+    who,
+    workspace,
+)
 
 
 @cli.group("people")
@@ -28,6 +36,7 @@ def people_group() -> None:
     is_flag=True,
     help="Read the new login's password from the first line of standard input.",
 )
+@actor_option
 def people_add(
     key: str,
     name: str | None,
@@ -37,6 +46,7 @@ def people_add(
     update: bool,
     login: str | None,
     password_stdin: bool,
+    actor: str | None,
 ) -> None:
     """Register person KEY (or change them with --update).
 
@@ -64,6 +74,7 @@ def people_add(
         update=update,
         login=login,
         password=password,
+        actor=who(actor),
     )
     verb = "added" if created else "updated"
     login_text = f", login {person['login']}" if person["login"] else ""
@@ -105,16 +116,18 @@ def people_list(as_json: bool) -> None:
 @people_group.command("assign")
 @click.argument("person")
 @click.argument("activity")
-def people_assign(person: str, activity: str) -> None:
+@actor_option
+def people_assign(person: str, activity: str, actor: str | None) -> None:
     """Make PERSON responsible for ACTIVITY."""
-    added = workspace().assign(person, activity)
+    added = workspace().assign(person, activity, actor=who(actor))
     click.echo(f"{person} {'is now' if added else 'was already'} responsible for {activity}")
 
 
 @people_group.command("unassign")
 @click.argument("person")
 @click.argument("activity")
-def people_unassign(person: str, activity: str) -> None:
+@actor_option
+def people_unassign(person: str, activity: str, actor: str | None) -> None:
     """PERSON is no longer responsible for ACTIVITY."""
-    workspace().unassign(person, activity)
+    workspace().unassign(person, activity, actor=who(actor))
     click.echo(f"{person} is no longer responsible for {activity}")

@@ -4,7 +4,7 @@ from typing import IO
 
 import click
 
-from cam_tracker.cli.base import cli, workspace
+from cam_tracker.cli.base import cli, emit_json, json_option, workspace
 
 
 @cli.group("audit")
@@ -13,14 +13,33 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
-def audit_verify() -> None:
-    """Walk the history chain; name the first row edited, deleted or inserted out of band."""
+@click.option(
+    "--against",
+    metavar="HASH@COUNT",
+    help="A head published earlier (`cam audit head`, the report): the first COUNT rows "
+    "must still hash to HASH.",
+)
+def audit_verify(against: str | None) -> None:
+    """Walk the history chain and check the record against it; name the first thing broken."""
     from cam_tracker.core.errors import ChainBroken
 
-    result = workspace().verify()
+    result = workspace().verify(against)
     if not result.ok:
         raise ChainBroken(f"history chain broken: {result.problem}")
     click.echo(f"history chain verified: {result.rows} rows, no row edited, deleted or inserted")
+    if against is not None:
+        click.echo(f"the first {against.partition('@')[2]} rows still hash to the published head")
+
+
+@audit_group.command("head")
+@json_option
+def audit_head(as_json: bool) -> None:
+    """Print the history chain's head as HASH@COUNT, to publish and verify against later."""
+    last_hash, length = workspace().head()
+    if as_json:
+        emit_json({"hash": last_hash, "count": length, "head": f"{last_hash}@{length}"})
+    else:
+        click.echo(f"{last_hash}@{length}")
 
 
 @cli.command("export")

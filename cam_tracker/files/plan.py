@@ -12,13 +12,14 @@ and tabs kept in a paragraph, each at most its limit.
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from cam_tracker.core import dates
-from cam_tracker.core.errors import InvalidInput, NotFound, did_you_mean
+from cam_tracker.core.errors import InvalidDefinition, InvalidInput, NotFound, did_you_mean
 from cam_tracker.core.resources import data_dir
 from cam_tracker.core.text import (
     MAX_KEY,
@@ -187,6 +188,47 @@ class _SessionSpec(_Strict):
         return value
 
 
+Roles = Annotated[list[str], Field(min_length=1)]
+
+
+class PolicySpec(_Strict):
+    """Which roles may make each kind of change to the record that is not a workflow step.
+
+    Every key is optional in a plan file: one left out takes the bundled
+    default (`files/policy.yaml`, where every key is given).
+    """
+
+    manage_people: Roles | None = None
+    assign: Roles | None = None
+    move_session: Roles | None = None
+    record_session: Roles | None = None
+    load_plan: Roles | None = None
+
+    @field_validator("*")
+    @classmethod
+    def _roles(cls, value: list[str] | None) -> list[str] | None:
+        for role in value or []:
+            if role not in ROLES:
+                raise ValueError(
+                    f"unknown role {role!r}{did_you_mean(role, ROLES)} (use {', '.join(ROLES)})"
+                )
+        return value
+
+
+POLICY_FILE = Path(__file__).with_name("policy.yaml")
+
+
+@lru_cache(maxsize=1)
+def default_policy() -> dict[str, tuple[str, ...]]:
+    """The bundled policy: the roles for every kind of change."""
+    spec = read_yaml(POLICY_FILE).validate(PolicySpec)
+    policy = spec.model_dump()
+    missing = [kind for kind, roles in policy.items() if roles is None]
+    if missing:
+        raise InvalidDefinition(f"{POLICY_FILE}: {missing[0]}: required key missing")
+    return {kind: tuple(roles) for kind, roles in policy.items()}
+
+
 class PlanSpec(_Strict):
     """A validated work-plan file."""
 
@@ -197,6 +239,7 @@ class PlanSpec(_Strict):
     general_assembly: Text = {SOURCE_LANGUAGE: ""}
     timezone: str = "UTC"
     people: list[_PersonSpec] = []
+    policy: PolicySpec | None = None
     mandates: Annotated[list[_MandateSpec], Field(min_length=1)]
     activities: Annotated[list[_ActivitySpec], Field(min_length=1)]
     sessions: list[_SessionSpec]

@@ -19,7 +19,7 @@ from cam_tracker.core.dates import month_end
 from cam_tracker.core.text import local, untranslated
 from cam_tracker.files import workflow
 from cam_tracker.files.workflow import RESCHEDULE
-from cam_tracker.store import models
+from cam_tracker.store import audit, models
 
 Labels = dict[str, str]
 
@@ -203,6 +203,10 @@ class Report:
     sessions: list[SessionReport]
     log: list[Step]
     counts: dict[str, int] = field(default_factory=dict)
+    # The history chain's head when the report was written, `HASH@COUNT`: published with
+    # the report, it lets anyone prove later that the record it was written from is intact
+    # (`cam audit verify --against`).
+    record: str = ""
 
     @property
     def delays(self) -> list[Step]:
@@ -414,6 +418,7 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
         sessions=calendar,
         log=log,
         counts={status: sum(1 for a in listed if a.status == status) for status in STATUSES},
+        record="{}@{}".format(*audit.head(db)),
     )
 
 

@@ -16,7 +16,9 @@ from cam_tracker.store.engine import (
 )
 from cam_tracker.store.history import (
     GENESIS,
+    append_change,
     append_history,
+    chain_rows,
     history_hash,
     lock_for_write,
     set_state,
@@ -25,7 +27,9 @@ from cam_tracker.store.history import (
 
 __all__ = [
     "GENESIS",
+    "append_change",
     "append_history",
+    "chain_rows",
     "dispose",
     "dispose_all",
     "engine_for",

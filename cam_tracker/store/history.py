@@ -5,13 +5,20 @@ Every history row carries the hash of the row before it; the chain's head
 serialised and the chain never forks. A state only changes on the version
 it was read at. Rows keep the hash rule they were written under
 (`chain_version`), so rows written by older releases still verify.
+
+The chain holds two kinds of rows: an activity's steps (`History`) and the
+other changes to the record (`Change`: people, assignments, sessions, plans).
+Both take their ids from one counter while holding the head's lock, so the
+chain's order is the order of ids across both tables (`chain_rows`).
 """
 
 import datetime as dt
 import hashlib
+import heapq
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, event, insert, text, update
 from sqlalchemy.orm import Session as OrmSession
@@ -26,8 +33,17 @@ from cam_tracker.store.engine import is_postgres
 GENESIS = "0" * 64
 
 
-def history_hash(row: models.History) -> str:
-    """The hash of a history row over its content and the previous row's hash."""
+ChainRow = models.History | models.Change
+
+
+def history_hash(row: ChainRow) -> str:
+    """The hash of a chain row over its content and the previous row's hash.
+
+    Versions 1 to 3 are steps' rules as they were; version 4 names the table
+    too, so that a step and a change can never hash alike.
+    """
+    if isinstance(row, models.Change):
+        return change_hash(row.model_dump())
     content = {
         "id": row.id,
         "activity_id": row.activity_id,
@@ -58,6 +74,37 @@ def history_hash(row: models.History) -> str:
         )
     if row.chain_version >= 4:
         content.update(on_behalf_of=row.on_behalf_of)
+    if row.chain_version >= 5:
+        content.update(table="history")
+    return _digest(content)
+
+
+def change_hash(values: Mapping[str, Any]) -> str:
+    """The hash of a `Change` row (chain version 5), from its values as a mapping.
+
+    A mapping, so that a migration can hash the rows it writes without the
+    model of a later release.
+    """
+    at = values["at"]
+    content = {
+        "table": "record_change",
+        "chain_version": values["chain_version"],
+        "id": values["id"],
+        "subject": values["subject"],
+        "subject_key": values["subject_key"],
+        "plan_id": values["plan_id"],
+        "action": values["action"],
+        "changes": values["changes"],
+        "actor": values["actor"],
+        "actor_role": values["actor_role"],
+        "at": _utc_iso(at) if isinstance(at, dt.datetime) else at,
+        "note": values["note"],
+        "prev_hash": values["prev_hash"],
+    }
+    return _digest(content)
+
+
+def _digest(content: dict[str, Any]) -> str:
     encoded = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
@@ -94,6 +141,9 @@ _MOVE_HEAD = update(models.ChainHead).where(col(models.ChainHead.id) == 1)
 
 
 _APPEND = insert(models.History)
+
+
+_APPEND_CHANGE = insert(models.Change)
 
 
 _SET_STATE = (
@@ -134,15 +184,21 @@ def _chain(db: Session) -> _Chain:
     return chain
 
 
+# One counter for both tables of the chain (PostgreSQL: the history's sequence).
+_NEXT_ID_SQLITE = text(
+    "SELECT MAX(m) + 1 FROM (SELECT COALESCE(MAX(id), 0) AS m FROM history "
+    "UNION ALL SELECT COALESCE(MAX(id), 0) FROM record_change) AS ids"
+)
+
+
 def _next_history_id(db: Session, chain: _Chain) -> int:
-    """The id the next history row gets: it is part of the row's hash."""
+    """The id the next chain row gets (a step or a change): it is part of the row's hash."""
     connection = db.connection()
     if is_postgres(db):
         query = text("SELECT nextval(pg_get_serial_sequence('history', 'id'))")
         return int(connection.execute(query).scalar_one())
     if chain.next_id is None:  # the chain head's write lock serialises this
-        query = text("SELECT COALESCE(MAX(id), 0) + 1 FROM history")
-        chain.next_id = int(connection.execute(query).scalar_one())
+        chain.next_id = int(connection.execute(_NEXT_ID_SQLITE).scalar_one())
     chain.next_id += 1
     return chain.next_id - 1
 
@@ -158,6 +214,40 @@ def append_history(db: Session, row: models.History) -> models.History:
     connection.execute(_MOVE_HEAD, {"last_hash": row.hash, "length": chain.length + 1})
     chain.last_hash, chain.length = row.hash, chain.length + 1
     return row
+
+
+def append_change(db: Session, row: models.Change) -> models.Change:
+    """Append a change to the record at the end of the chain (inside the caller's transaction)."""
+    chain = _chain(db)
+    row.changes = json.loads(json.dumps(row.changes))  # as the JSON column gives it back
+    row.id = _next_history_id(db, chain)
+    row.chain_version = models.CHAIN_VERSION
+    row.prev_hash = chain.last_hash
+    row.hash = history_hash(row)
+    connection = db.connection()
+    connection.execute(_APPEND_CHANGE, row.model_dump())
+    connection.execute(_MOVE_HEAD, {"last_hash": row.hash, "length": chain.length + 1})
+    chain.last_hash, chain.length = row.hash, chain.length + 1
+    return row
+
+
+BATCH = 5000
+
+
+def chain_rows(db: Session, batch: int = BATCH) -> Iterator[ChainRow]:
+    """Every row of the chain in its order: steps and changes merged by id, read in batches."""
+
+    def table(model: type[ChainRow]) -> Iterator[ChainRow]:
+        last_id = 0
+        while True:
+            query = select(model).where(col(model.id) > last_id).order_by(col(model.id))
+            rows = cast(list[ChainRow], list(db.exec(query.limit(batch))))
+            if not rows:
+                return
+            yield from rows
+            last_id = rows[-1].id or 0
+
+    return heapq.merge(table(models.History), table(models.Change), key=lambda row: row.id or 0)
 
 
 def set_state(

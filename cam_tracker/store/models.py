@@ -26,6 +26,8 @@ class Plan(SQLModel, table=True):
     source: str
     digest: str
     loaded_at: dt.datetime = Field(default_factory=utcnow)
+    # The plan file's `policy:` section as written (None: the bundled default applies).
+    policy: dict[str, list[str]] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class Mandate(SQLModel, table=True):
@@ -131,7 +133,7 @@ class Milestone(SQLModel, table=True):
     done_history_id: int | None = Field(default=None, foreign_key="history.id")
 
 
-CHAIN_VERSION = 4
+CHAIN_VERSION = 5
 
 
 # The event of a correction row (see `History.corrects_id`): it moves no state.
@@ -182,8 +184,45 @@ class History(SQLModel, table=True):
     corrected_document: str | None = None
     recorded_at: dt.datetime = Field(default_factory=utcnow)
     # How the hash covers the row: 1 for rows written before moves were data, 2 with moves,
-    # 3 with corrections, 4 with `on_behalf_of`.
+    # 3 with corrections, 4 with `on_behalf_of`, 5 with the table's name (the chain also
+    # holds `Change` rows).
     chain_version: int = Field(default=CHAIN_VERSION, sa_column_kwargs={"server_default": "1"})
+    prev_hash: str
+    hash: str = Field(unique=True)
+
+
+# What a `Change` row is about.
+PERSON, ASSIGNMENT, SESSION, PLAN = "person", "assignment", "session", "plan"
+
+
+class Change(SQLModel, table=True):
+    """A change to the record that is not an activity's step. Append-only, in the same chain.
+
+    Registering or changing a person, assigning one, moving or holding a
+    session, loading a plan: each is one row, with who (and under which role)
+    and when, and what changed as data — `changes` maps each field to its
+    value before and after (`[before, after]`), so no reader parses a note.
+    Its id comes from the same counter as the history's: the chain's order is
+    the order of ids across both tables.
+    """
+
+    __tablename__ = "record_change"
+    __table_args__ = (Index("ix_record_change_subject", "subject", "subject_key", "id"),)
+    id: int | None = Field(
+        default=None, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    subject: str  # person | assignment | session | plan
+    # The person's key, the session's key, the activity's key (assignment), the plan's name.
+    subject_key: str
+    plan_id: int | None = Field(default=None, foreign_key="plan.id")
+    action: str
+    changes: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    actor: str
+    actor_role: str
+    at: dt.datetime
+    note: str | None = None
+    recorded_at: dt.datetime = Field(default_factory=utcnow)
+    chain_version: int = CHAIN_VERSION
     prev_hash: str
     hash: str = Field(unique=True)
 

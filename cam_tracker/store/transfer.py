@@ -2,19 +2,40 @@
 
 Every table goes, ids included, so that the history chain still verifies and
 every command shows the same after a move (SQLite to PostgreSQL, say).
+
+An import proves its file before it commits: each value has its column's
+type (SQLite would store a string in an integer column), and once every row
+is in, inside the same transaction, the record is verified as `cam audit
+verify` does — the chain, and the store's facts against it. The first broken
+row is named as the file names it (`tables.activity.3.state: …`) and nothing
+is written.
 """
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
-from sqlalchemy import Date, DateTime, Integer, Table, func, insert, select, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel
 
-from cam_tracker.core.dates import iso, read_day, read_moment
-from cam_tracker.core.errors import InvalidDefinition, InvalidInput
-from cam_tracker.store import is_postgres, migrations, models
+from cam_tracker.core.dates import iso
+from cam_tracker.core.errors import ChainBroken, InvalidDefinition, InvalidInput
+from cam_tracker.store import audit, is_postgres, migrations, models
 
 FORMAT = "cam-tracker-export"
 FORMAT_VERSION = 1
@@ -79,16 +100,45 @@ def _decode(table: Table, row: dict[str, Any], where: str) -> dict[str, Any]:
         column = columns.get(name)
         if column is None:
             raise InvalidDefinition(f"{where}: unknown column {name!r}")
-        kind = getattr(column.type, "impl", column.type)
-        try:
-            if isinstance(value, str) and isinstance(kind, DateTime):
-                value = read_moment(value)
-            elif isinstance(value, str) and isinstance(kind, Date):
-                value = read_day(value)
-        except ValueError:
-            raise InvalidDefinition(f"{where}.{name}: not a date: {value!r}") from None
-        decoded[name] = value
+        decoded[name] = _value(column, value, f"{where}.{name}")
     return decoded
+
+
+def _value(column: Column[Any], value: Any, where: str) -> Any:
+    """A value of the column's type, as the export writes it; else the row is refused."""
+    if value is None:
+        if not column.nullable and not column.primary_key:
+            raise InvalidDefinition(f"{where}: a value is required")
+        return None
+    kind = getattr(column.type, "impl", column.type)
+    wanted: tuple[type, ...] | None = None
+    if isinstance(kind, Boolean):
+        wanted, told = (bool,), "true or false"
+    elif isinstance(kind, Integer):
+        wanted, told = (int,), "an integer"
+        if isinstance(value, bool):
+            wanted = ()
+    elif isinstance(kind, Float):
+        wanted, told = (int, float), "a number"
+    elif isinstance(kind, DateTime | Date):
+        wanted, told = (str,), "a date" if not isinstance(kind, DateTime) else "a moment"
+    elif isinstance(kind, String):
+        wanted, told = (str,), "a text"
+    elif isinstance(kind, JSON):
+        return value
+    if wanted is not None and not isinstance(value, wanted or (type(None),)):
+        raise InvalidDefinition(f"{where}: expected {told}, not {value!r}")
+    try:
+        if isinstance(kind, DateTime):
+            moment = dt.datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                raise ValueError
+            return moment
+        if isinstance(kind, Date):
+            return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidDefinition(f"{where}: not {told}: {value!r}") from None
+    return value
 
 
 def _rows(data: dict[str, Any]) -> Iterator[tuple[Table, list[dict[str, Any]]]]:
@@ -109,8 +159,13 @@ def _rows(data: dict[str, Any]) -> Iterator[tuple[Table, list[dict[str, Any]]]]:
         )
 
 
-def import_(db: Session, data: Any) -> dict[str, int]:
-    """Restore an export into an empty store, in one transaction."""
+def import_(
+    db: Session, data: Any, kinds: Mapping[str, audit.Kind] | None = None
+) -> dict[str, int]:
+    """Restore an export into an empty store, in one transaction, verified before it commits.
+
+    `kinds` describes the workflow kinds, for the check of activities' states.
+    """
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise InvalidDefinition("not a cam-tracker export (format)")
     if data.get("version") != FORMAT_VERSION:
@@ -127,7 +182,9 @@ def import_(db: Session, data: Any) -> dict[str, int]:
                 f"the store is not empty (table {table.name}): import needs an empty store"
             )
     counts = {}
+    ids: dict[str, list[Any]] = {}
     for table, rows in _rows(data):
+        ids[table.name] = [row.get("id") for row in rows]
         if rows:
             try:
                 with connection.begin_nested():
@@ -137,13 +194,43 @@ def import_(db: Session, data: Any) -> dict[str, int]:
                 raise InvalidDefinition(f"tables.{table.name}: {reason}") from None
         counts[table.name] = len(rows)
     if is_postgres(db):
-        for table in _tables():
-            id_column = table.columns.get("id")
-            if id_column is not None and isinstance(id_column.type, Integer) and counts[table.name]:
-                connection.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                        f'(SELECT MAX(id) FROM "{table.name}"))'
-                    )
-                )
+        _restart_sequences(db, counts)
+    verdict = audit.verify(db, kinds)
+    if not verdict.ok:
+        raise ChainBroken(_named(verdict, ids))
     return counts
+
+
+def _named(verdict: audit.AuditResult, ids: dict[str, list[Any]]) -> str:
+    """The audit's first problem, at the row of the file that holds it."""
+    where = verdict.where
+    if where is None:
+        return f"the file's record does not verify: {verdict.problem}"
+    table = "history" if where.table == "trigger" else where.table
+    index = next((i for i, row_id in enumerate(ids.get(table, [])) if row_id == where.row_id), None)
+    place = f"tables.{table}" + (f".{index}" if index is not None else "")
+    if where.column is not None and index is not None:
+        place += f".{where.column}"
+    return f"{place}: {verdict.problem}"
+
+
+def _restart_sequences(db: Session, counts: dict[str, int]) -> None:
+    """Each table's id sequence goes on after its rows; the history's after the whole chain's."""
+    connection = db.connection()
+    for table in _tables():
+        id_column = table.columns.get("id")
+        chain = ("history", models.Change.__tablename__)
+        rows = counts[table.name] + (counts[chain[1]] if table.name == "history" else 0)
+        if id_column is None or not isinstance(id_column.type, Integer) or not rows:
+            continue
+        if table.name == chain[1]:
+            continue  # its ids come from the history's sequence
+        highest = f'SELECT MAX(id) FROM "{table.name}"'
+        if table.name == "history":
+            highest = (
+                "SELECT MAX(m) FROM (SELECT MAX(id) AS m FROM history "
+                "UNION ALL SELECT MAX(id) FROM record_change) AS ids"
+            )
+        connection.execute(
+            text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), ({highest}))")
+        )

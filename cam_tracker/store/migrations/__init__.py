@@ -16,11 +16,11 @@ from sqlmodel import SQLModel
 
 from cam_tracker.store import models  # noqa: F401  (registers the tables)
 
-HEAD = "0007"
+HEAD = "0008"
 FIRST = "0001"
 
 # History is append-only in the database itself, not only in the code.
-APPEND_ONLY = {
+APPEND_ONLY: dict[str, list[str]] = {
     "sqlite": [
         "CREATE TRIGGER IF NOT EXISTS history_no_update BEFORE UPDATE ON history "
         "BEGIN SELECT RAISE(ABORT, 'history is append-only'); END",
@@ -37,17 +37,53 @@ APPEND_ONLY = {
 }
 
 
+# The other changes to the record are in the same chain, and as append-only.
+CHANGES_APPEND_ONLY: dict[str, list[str]] = {
+    "sqlite": [
+        "CREATE TRIGGER IF NOT EXISTS record_change_no_update BEFORE UPDATE ON record_change "
+        "BEGIN SELECT RAISE(ABORT, 'history is append-only'); END",
+        "CREATE TRIGGER IF NOT EXISTS record_change_no_delete BEFORE DELETE ON record_change "
+        "BEGIN SELECT RAISE(ABORT, 'history is append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION cam_history_append_only() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'history is append-only'; END $$",
+        "DROP TRIGGER IF EXISTS record_change_append_only ON record_change",
+        "CREATE TRIGGER record_change_append_only BEFORE UPDATE OR DELETE ON record_change "
+        "FOR EACH ROW EXECUTE FUNCTION cam_history_append_only()",
+    ],
+}
+
+
+# The triggers `audit.verify` expects, by table and dialect.
+TRIGGERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "sqlite": {
+        "history": ("history_no_update", "history_no_delete"),
+        "record_change": ("record_change_no_update", "record_change_no_delete"),
+    },
+    "postgresql": {
+        "history": ("history_append_only",),
+        "record_change": ("record_change_append_only",),
+    },
+}
+
+
 def append_only_statements(dialect: str) -> list[str]:
     return APPEND_ONLY.get(dialect, [])
 
 
-for _dialect, _statements in APPEND_ONLY.items():
-    for _statement in _statements:
-        event.listen(
-            SQLModel.metadata.tables["history"],
-            "after_create",
-            DDL(_statement).execute_if(dialect=_dialect),  # type: ignore[no-untyped-call]
-        )
+def changes_append_only_statements(dialect: str) -> list[str]:
+    return CHANGES_APPEND_ONLY.get(dialect, [])
+
+
+for _table, _by_dialect in (("history", APPEND_ONLY), ("record_change", CHANGES_APPEND_ONLY)):
+    for _dialect, _statements in _by_dialect.items():
+        for _statement in _statements:
+            event.listen(
+                SQLModel.metadata.tables[_table],
+                "after_create",
+                DDL(_statement).execute_if(dialect=_dialect),  # type: ignore[no-untyped-call]
+            )
 
 
 def _config(connection: Connection) -> Any:
