@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from cam_tracker.app.snapshot import Snapshot
     from cam_tracker.core.settings import ReminderSettings
     from cam_tracker.files.workflow import Workflow
-    from cam_tracker.store import models
+    from cam_tracker.store import Backup, models
     from cam_tracker.store.audit import AuditResult
 
 
@@ -42,12 +42,24 @@ class Workspace:
     # --- plumbing shared by front ends that build on the façade -----------------
 
     @contextmanager
-    def session(self) -> Iterator["Session"]:
-        """One unit of work on the store."""
+    def session(self, *, create: bool = False) -> Iterator["Session"]:
+        """One unit of work on the store.
+
+        Only the actions that can start a store (`create`: loading a plan,
+        registering a person, importing, upgrading) make one where there is
+        none; every other action, read or write, needs the store to exist, so
+        that a mistyped `--db` leaves nothing behind.
+        """
         from cam_tracker import store
 
-        with store.session(self.database_url) as db:
+        with store.session(self.database_url, create=create) as db:
             yield db
+
+    def close(self) -> None:
+        """Release the store at the end of a command: its commits all in the store file."""
+        from cam_tracker import store
+
+        store.release_all()
 
     def plan(self, db: "Session", name: str | None = None) -> "models.Plan":
         """The plan named here or in the workspace, else the current one."""
@@ -78,15 +90,20 @@ class Workspace:
         """Load a bundled plan by name, or a plan file; loading again updates it."""
         from cam_tracker.app import plans
 
-        with self.session() as db:
+        with self.session(create=True) as db:
             return plans.load(db, source)
 
     def plans(self) -> list["Row"]:
-        """Bundled and loaded plans side by side."""
+        """Bundled and loaded plans side by side (without a store: the bundled ones)."""
+        from cam_tracker import store
         from cam_tracker.app import queries
 
-        with self.session() as db:
-            return queries.plans(db)
+        try:
+            with self.session() as db:
+                return queries.plans(db)
+        except store.NoStore:
+            with store.session("sqlite://") as db:  # an empty store, in memory
+                return queries.plans(db)
 
     def workflows(self) -> list["Workflow"]:
         """Every workflow kind."""
@@ -244,7 +261,7 @@ class Workspace:
         """Register a person (or change one): the person's row, and whether it is new."""
         from cam_tracker.app import people
 
-        with self.session() as db:
+        with self.session(create=True) as db:
             person, created = people.add(
                 db, key, name=name, role=role, email=email, language=language, update=update
             )
@@ -299,7 +316,7 @@ class Workspace:
             data = json.load(file)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InvalidDefinition(f"{file.name}: not JSON: {exc}") from None
-        with self.session() as db:
+        with self.session(create=True) as db:
             return transfer.import_(db, data)
 
     def upgrade(self) -> tuple[str | None, str]:
@@ -307,3 +324,11 @@ class Workspace:
         from cam_tracker import store
 
         return store.upgrade(self.database_url)
+
+    def backup(self, target: str, *, force: bool = False) -> "Backup":
+        """A consistent copy of the store in the file `target`, never over a file unless `force`."""
+        from pathlib import Path
+
+        from cam_tracker import store
+
+        return store.backup(self.database_url, Path(target), force=force)

@@ -156,3 +156,4 @@ def cli(ctx: click.Context, db: str | None, plan_name: str | None, lang: str) ->
     from cam_tracker.core.settings import database_url
 
     ctx.obj = Workspace(database_url=database_url(db), plan_name=plan_name, lang=lang)
+    ctx.call_on_close(ctx.obj.close)

@@ -1,4 +1,4 @@
-"""`cam audit verify`, `export`, `import`, `db upgrade`: the store as a whole."""
+"""`cam audit verify`, `export`, `import`, `backup`, `db upgrade`: the store as a whole."""
 
 from typing import IO
 
@@ -65,3 +65,12 @@ def db_upgrade() -> None:
         click.echo(f"store already at schema {after}")
     else:
         click.echo(f"store upgraded from schema {before} to {after}")
+
+
+@cli.command("backup")
+@click.argument("file", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+def backup_command(file: str, force: bool) -> None:
+    """Write a consistent copy of the store to FILE (SQLite: a store file; PostgreSQL: pg_dump)."""
+    done = workspace().backup(file, force=force)
+    click.echo(f"backed up the store to {done.path} ({done.size} bytes): {done.restore}")
