@@ -1,4 +1,9 @@
-"""TODO docstring."""
+"""SMTP: one connection per batch, and what a server's answer means for a retry.
+
+A 5xx answer is a refusal for good (`Refused`); a server that cannot be used
+now (down, TLS, login, sender refused, the connection lost) is `Unreachable`,
+and the run stops trying it; anything else is a `DeliveryError` to retry.
+"""
 
 import contextlib
 import smtplib
@@ -35,6 +40,12 @@ class Mailer:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+    def drop(self) -> None:
+        """Close the connection without a word: after a failure in mid-message, the
+        server must see the message cut off, never a QUIT inside it."""
+        _discard(self._smtp)
+        self._smtp = None
 
     def close(self) -> None:
         if self._smtp is not None:
