@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BACKEND, Cam, fresh_store
+from conftest import BACKEND, Cam, SmtpServer, fresh_store
 
 VIEWS = (
     ("list",),
@@ -135,6 +135,43 @@ def test_a_copy_of_the_store_file_alone_holds_what_the_command_reported(tmp_path
         "install_working_group",
         "Working Group installed",
     )
+
+
+def test_the_scheduler_keeps_the_store_file_complete_while_it_runs(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    """The scheduler keeps the store open for days: after each look that sent something,
+    what it recorded is in the store file itself, for a copy taken meanwhile."""
+    import datetime as dt
+    import signal
+    import time
+    from zoneinfo import ZoneInfo
+
+    live = tmp_path / "live" / "cam.db"
+    cam = Cam(str(live))
+    cam("plan", "load", "cam-2015-2016")
+    cam("people", "add", "chair", "--update", "--email", "chair@example.org")
+    day = (dt.datetime.now(ZoneInfo("America/New_York")).date() + dt.timedelta(days=2)).isoformat()
+    cam("session", "reschedule", "2016-05", "--to", day, "--reason", "set", "--as", "chair")
+    scheduler = subprocess.Popen(
+        [sys.executable, "-m", "cam_tracker", "--db", str(live), "scheduler", "run"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    copy = tmp_path / "copy.db"
+    try:
+        deadline = time.monotonic() + 30
+        statuses: list[str] = []
+        while statuses != ["sent"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+            shutil.copyfile(live, copy)
+            statuses = [row["status"] for row in Cam(str(copy)).json("outbox")]
+        assert scheduler.poll() is None, "the scheduler stopped"
+    finally:
+        scheduler.send_signal(signal.SIGTERM)
+        scheduler.wait(timeout=30)
+    assert statuses == ["sent"]
+    assert [r.recipients for r in smtp_server.messages()] == [["chair@example.org"]]
 
 
 # --- cam backup -----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""When reminders fall due: at 09:00 plan time, some days before a dated session, or on a
+day of the month before a session known only by its month; stored and compared in UTC."""
 
 import datetime as dt
 from dataclasses import dataclass
