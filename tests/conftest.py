@@ -170,8 +170,10 @@ class Received:
 class SmtpServer:
     """aiosmtpd on 127.0.0.1: STARTTLS required, AUTH required, messages kept in memory.
 
-    `refused` holds addresses answered with 550 at RCPT; `stop()` and `start()`
-    take the server down and bring it back on the same port.
+    `refused` holds addresses answered with 550 at RCPT; `drop_after_data` is how
+    many messages are taken and then answered by a dropped connection instead of a
+    reply (the client cannot know they arrived); `stop()` and `start()` take the
+    server down and bring it back on the same port.
     """
 
     USER = "cam-sender"
@@ -191,6 +193,7 @@ class SmtpServer:
         self.tls.load_cert_chain(str(cert), str(key))
         self.received: list[Received] = []
         self.refused: set[str] = set()
+        self.drop_after_data = 0
         self.lock = threading.Lock()
         self.controller: Any = None
 
@@ -225,6 +228,11 @@ class SmtpServer:
         )
         with self.lock:
             self.received.append(received)
+            drop = self.drop_after_data > 0
+            if drop:
+                self.drop_after_data -= 1
+        if drop:
+            server.transport.abort()
         return "250 Message accepted for delivery"
 
     def start(self) -> None:

@@ -174,6 +174,7 @@ def test_list_across_plans(stores: dict[str, str]) -> None:
 
 
 def test_list_across_plans_of_an_empty_store(cam: Cam) -> None:
+    cam("db", "upgrade")  # a store, with no plan in it
     result = cam("list", "--all-plans", expect=1)
     assert "no plan in the store yet" in result.output
 

@@ -330,7 +330,7 @@ def test_two_sender_threads_never_send_a_row_twice(
     settings = reminder_settings()
     now = dt.datetime(2015, 11, 3, 12, tzinfo=dt.UTC)
     with store.session(db_url) as db:
-        queued = reminders.queue(db, due_module.due(db, now, settings))
+        queued = reminders.queue(db, due_module.due(db, now, settings), now)
     assert len(queued) == 15
     smtp = smtp_settings()
     barrier = threading.Barrier(4)
@@ -462,14 +462,14 @@ def test_a_row_held_by_a_dead_sender_goes_once_its_lease_expires(
     now = dt.datetime(2015, 11, 3, 12, tzinfo=dt.UTC)
     settings = reminder_settings()
     with store.session(db_url) as db:
-        rows = reminders.queue(db, due_module.due(db, now, settings))
+        rows = reminders.queue(db, due_module.due(db, now, settings), now)
         held = rows[0].id
         db.exec(
             update(models.Outbox)
             .where(col(models.Outbox.id) == held)
             .values(
                 claimed_by="dead-host/1/x",
-                lease_until=models.utcnow() + dt.timedelta(hours=1),
+                lease_until=now + dt.timedelta(hours=1),
                 attempts=1,
                 message_id="<first-claim@example.org>",
             )
@@ -480,7 +480,7 @@ def test_a_row_held_by_a_dead_sender_goes_once_its_lease_expires(
         db.exec(
             update(models.Outbox)
             .where(col(models.Outbox.id) == held)
-            .values(lease_until=models.utcnow() - dt.timedelta(seconds=1))
+            .values(lease_until=now - dt.timedelta(seconds=1))
         )
     [again] = reminders.send_due(db_url, now, smtp_settings(), settings)
     assert (again.row, again.status) == (held, "sent")

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from cam_tracker.app.sessions import ItemOutcome
     from cam_tracker.app.snapshot import Snapshot
     from cam_tracker.files.workflow import Workflow
-    from cam_tracker.store import models
+    from cam_tracker.store import Backup, models
     from cam_tracker.store.access import Granted
     from cam_tracker.store.audit import AuditResult, Kind
 
@@ -53,12 +53,24 @@ class Workspace:
     # --- plumbing shared by front ends that build on the façade -----------------
 
     @contextmanager
-    def session(self) -> Iterator["Session"]:
-        """One unit of work on the store."""
+    def session(self, *, create: bool = False) -> Iterator["Session"]:
+        """One unit of work on the store.
+
+        Only the actions that can start a store (`create`: loading a plan,
+        registering a person, importing, upgrading) make one where there is
+        none; every other action, read or write, needs the store to exist, so
+        that a mistyped `--db` leaves nothing behind.
+        """
         from cam_tracker import store
 
-        with store.session(self.database_url) as db:
+        with store.session(self.database_url, create=create) as db:
             yield db
+
+    def close(self) -> None:
+        """Release the store at the end of a command: its commits all in the store file."""
+        from cam_tracker import store
+
+        store.release_all()
 
     def plan(self, db: "Session", name: str | None = None) -> "models.Plan":
         """The plan named here or in the workspace, else the current one."""
@@ -95,15 +107,20 @@ class Workspace:
         the operating-system user)."""
         from cam_tracker.app import plans
 
-        with self.session() as db:
+        with self.session(create=True) as db:
             return plans.load(db, source, replace=replace, actor=actor)
 
     def plans(self) -> list["Row"]:
-        """Bundled and loaded plans side by side."""
+        """Bundled and loaded plans side by side (without a store: the bundled ones)."""
+        from cam_tracker import store
         from cam_tracker.app import queries
 
-        with self.session() as db:
-            return queries.plans(db)
+        try:
+            with self.session() as db:
+                return queries.plans(db)
+        except store.NoStore:
+            with store.session("sqlite://") as db:  # an empty store, in memory
+                return queries.plans(db)
 
     def workflows(self) -> list["Workflow"]:
         """Every workflow kind."""
@@ -296,7 +313,7 @@ class Workspace:
         `login` creates or maps their PostgreSQL role (with `password`, if given)."""
         from cam_tracker.app import people
 
-        with self.session() as db:
+        with self.session(create=True) as db:
             person, created = people.add(
                 db,
                 key,
@@ -367,7 +384,7 @@ class Workspace:
         from cam_tracker.store import transfer
 
         data = transfer.read_export(file, str(getattr(file, "name", "-")))
-        with self.session() as db:
+        with self.session(create=True) as db:
             return transfer.import_(db, data, workflow_kinds())
 
     def grant(self) -> "Granted":
@@ -383,6 +400,14 @@ class Workspace:
         from cam_tracker import store
 
         return store.upgrade(self.database_url)
+
+    def backup(self, target: str, *, force: bool = False) -> "Backup":
+        """A consistent copy of the store in the file `target`, never over a file unless `force`."""
+        from pathlib import Path
+
+        from cam_tracker import store
+
+        return store.backup(self.database_url, Path(target), force=force)
 
 
 def store_failure(exc: BaseException) -> str | None:

@@ -323,3 +323,4 @@ def cli(ctx: click.Context, db: str | None, plan_name: str | None, lang: str) ->
     if db is None and os.environ.get("CAM_DATABASE_URL"):
         check_value("CAM_DATABASE_URL", "db", os.environ["CAM_DATABASE_URL"])
     ctx.obj = Workspace(database_url=database_url(db), plan_name=plan_name, lang=lang)
+    ctx.call_on_close(ctx.obj.close)

@@ -1,5 +1,7 @@
 """`cam remind`, `cam outbox`, `cam scheduler run`: reminders before sessions."""
 
+from typing import TYPE_CHECKING
+
 import click
 
 from cam_tracker.cli.base import (
@@ -10,6 +12,9 @@ from cam_tracker.cli.base import (
     now_option,
     workspace,
 )
+
+if TYPE_CHECKING:
+    from cam_tracker.reminders.due import Problem
 
 
 @cli.group("remind", invoke_without_command=True)
@@ -23,18 +28,33 @@ def remind_group(ctx: click.Context, now: str | None, dry_run: bool) -> None:
             raise click.UsageError(f"--now and --dry-run go after `{ctx.invoked_subcommand}`")
         return
     from cam_tracker.cli import console
-    from cam_tracker.core.errors import DeliveryError
     from cam_tracker.core.settings import reminder_settings, smtp_settings
     from cam_tracker.reminders import outbox
 
     if dry_run:
-        console.reminders_due(outbox.due_now(workspace(), now, reminder_settings()))
+        problems: list[Problem] = []
+        console.reminders_due(outbox.due_now(workspace(), now, reminder_settings(), problems))
+        _refuse_if_troubled(0, problems)
         return
     report = outbox.remind(workspace(), now, smtp=smtp_settings(), settings=reminder_settings())
     console.reminders_sent(report)
     troubled = [o for o in report.outcomes if o.status in ("failed", "waiting")]
-    if troubled:
-        raise DeliveryError(f"{len(troubled)} reminder(s) not delivered; see `cam outbox`")
+    _refuse_if_troubled(len(troubled), report.problems)
+
+
+def _refuse_if_troubled(undelivered: int, problems: "list[Problem]") -> None:
+    """Name what could not be planned, one line each; exit 1 if anything went wrong."""
+    from cam_tracker.core.errors import DeliveryError
+
+    for problem in problems:
+        click.echo(str(problem))
+    reasons = []
+    if undelivered:
+        reasons.append(f"{undelivered} reminder(s) not delivered; see `cam outbox`")
+    if problems:
+        reasons.append(f"{len(problems)} plan(s) or session(s) could not be planned")
+    if reasons:
+        raise DeliveryError("; ".join(reasons))
 
 
 @remind_group.command("preview")

@@ -1,4 +1,4 @@
-"""`cam audit verify`, `export`, `import`, `db upgrade`, `db grant`: the store as a whole."""
+"""`cam audit`, `export`, `import`, `backup`, `db upgrade`, `db grant`: the store as a whole."""
 
 from typing import IO
 
@@ -107,3 +107,12 @@ def db_grant() -> None:
         click.echo(f"  {grantee} may no longer update or delete the history")
     for login in done.missing:
         click.echo(f"  warning: the login {login} does not exist: create it with --login", err=True)
+
+
+@cli.command("backup")
+@click.argument("file", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+def backup_command(file: str, force: bool) -> None:
+    """Write a consistent copy of the store to FILE (SQLite: a store file; PostgreSQL: pg_dump)."""
+    done = workspace().backup(file, force=force)
+    click.echo(f"backed up the store to {done.path} ({done.size} bytes): {done.restore}")

@@ -15,10 +15,10 @@ from types import FrameType
 from typing import Any
 
 from cam_tracker import store
-from cam_tracker.core.dates import utcnow
-from cam_tracker.core.errors import CamError
+from cam_tracker.core import dates
 from cam_tracker.core.settings import reminder_settings, smtp_settings
 from cam_tracker.reminders import outbox as reminders
+from cam_tracker.reminders.due import failure_text
 
 log = logging.getLogger(__name__)
 
@@ -27,20 +27,27 @@ _stop = threading.Event()
 
 
 def tick(database_url: str, plan_name: str | None) -> None:
-    """One look at what is due now: queue it, send it, log it. Never raises."""
-    from sqlalchemy.exc import SQLAlchemyError
+    """One look at what is due now: queue it, send it, log it. Never raises.
 
+    A reminder that cannot be planned or composed is logged and the others
+    go on (see `reminders.run`); anything that stops the whole look is logged
+    in one line, and the next tick looks again. After a look that wrote to the
+    outbox, the store file is brought up to date (an SQLite checkpoint), so
+    that a copy of it taken while the scheduler runs holds what was sent.
+    """
     try:
-        reminders.run(
+        report = reminders.run(
             database_url,
-            utcnow(),
+            dates.utcnow(),
             smtp=smtp_settings(),
             settings=reminder_settings(),
             plan_name=plan_name,
             stop=_stop,
         )
-    except (CamError, SQLAlchemyError) as exc:
-        log.error("reminders: %s", str(exc).splitlines()[0] if str(exc) else repr(exc))
+        if report.changed:
+            store.checkpoint(database_url)
+    except Exception as exc:
+        log.error("reminders: %s", failure_text(exc))
 
 
 def build(database_url: str, plan_name: str | None, *, interval: float) -> Any:
@@ -61,7 +68,7 @@ def build(database_url: str, plan_name: str | None, *, interval: float) -> Any:
         misfire_grace_time=max(1, int(interval)),
         coalesce=True,
         max_instances=1,
-        next_run_time=utcnow(),
+        next_run_time=dates.utcnow(),
     )
     return scheduler
 
@@ -125,7 +132,7 @@ def start(database_url: str, plan_name: str | None, *, interval: float) -> None:
     """
     smtp_settings()
     reminder_settings()
-    store.engine_for(database_url)
+    store.engine_for(database_url, create=False)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

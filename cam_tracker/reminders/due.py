@@ -5,21 +5,60 @@ reminder is due once its slot has passed while the session is still ahead and
 not held, and it has open items on its agenda. A digest goes to the chair,
 vice chair and secretariat, and to whoever is responsible for an open item;
 one already sent (or settled) in the outbox is not due again.
+
+One plan, one session or one recipient that cannot be planned (a bug, data
+no renderer expected) never hides the others: the failure becomes a
+`Problem` — logged in one line, counted, reported by the run — and the
+planning goes on. Only a failing store stops it, since nothing else could
+go on either.
 """
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from cam_tracker.app.snapshot import Snapshot, snapshots
+from cam_tracker.app.snapshot import ActivityView, Snapshot, snapshots
 from cam_tracker.core.dates import held_as_of, in_zone, local_day
+from cam_tracker.core.errors import CamError
 from cam_tracker.core.settings import ReminderSettings
+from cam_tracker.core.text import one_line
 from cam_tracker.reminders.timing import ReminderSlot, due_slot
 from cam_tracker.store import models
 from cam_tracker.store.models import PENDING
 
 LEADERS = ("chair", "vice_chair", "secretariat")
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())  # shown only where logging is configured
+
+
+def failure_text(exc: Exception) -> str:
+    """An unexpected failure in one line: the tool's own errors as they read, others typed."""
+    if isinstance(exc, CamError):
+        return one_line(str(exc), 300)
+    return one_line(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, 300)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Reminders that could not be planned: of a whole plan, or of one of its sessions."""
+
+    plan: str
+    session: str | None
+    error: str
+
+    def __str__(self) -> str:
+        where = f"{self.plan} {self.session}" if self.session else self.plan
+        return f"could not plan the reminders of {where}: {self.error}"
+
+
+def _report(problems: list[Problem] | None, problem: Problem) -> None:
+    log.error("%s", problem)
+    if problems is not None:
+        problems.append(problem)
 
 
 def _plans(db: Session, plan_name: str | None) -> list[models.Plan]:
@@ -78,13 +117,18 @@ class Due:
 
 
 def due(
-    db: Session, now: dt.datetime, settings: ReminderSettings, plan_name: str | None = None
+    db: Session,
+    now: dt.datetime,
+    settings: ReminderSettings,
+    plan_name: str | None = None,
+    problems: list[Problem] | None = None,
 ) -> list[Due]:
     """Every digest due at `now` and not sent yet, people without an address included.
 
     A fixed number of queries, however many plans, sessions and activities:
     the sessions tell which reminders are due; only the plans that have one
-    are read, all at once, and the outbox once for all their sessions.
+    are read, all at once, and the outbox once for all their sessions. What
+    cannot be planned is left out and added to `problems`.
     """
     plans = {plan.id: plan for plan in _plans(db, plan_name)}
     if not plans:
@@ -97,15 +141,17 @@ def due(
         .where(col(models.Meeting.removed).is_(False))
     ):
         plan = plans[meeting.plan_id]
-        if held_as_of(meeting.held_on, local_day(now, plan.timezone)) is not None:
+        try:
+            slot = _slot(meeting, plan.timezone, now, settings)
+        except Exception as exc:
+            _report(problems, Problem(plan.name, meeting.key, failure_text(exc)))
             continue
-        slot = due_slot(meeting, plan.timezone, now, settings.offsets_days, settings.monthly_day)
         if slot is not None:
             slots[meeting.id] = slot
             due_plans.add(plan.id)
     if not slots:
         return []
-    snaps = snapshots(db, [p for p in plans.values() if p.id in due_plans], now, with_history=False)
+    snaps = _snapshots(db, [p for p in plans.values() if p.id in due_plans], now, problems)
     existing: dict[tuple[int, str, int], str] = {
         (session_id, slot_name, person_id): status
         for session_id, slot_name, person_id, status in db.exec(
@@ -125,19 +171,69 @@ def due(
             slot = slots.get(meeting.id)
             if slot is None or snap.session_held(meeting):
                 continue
-            open_items = [m for m in snap.agenda(meeting) if not m.is_done]
-            if not open_items:
-                continue
-            for person in recipients(db, snap, meeting, leaders):
-                status = existing.get((meeting.id or 0, slot.name, person.id or 0))
-                if status is not None and status != PENDING:
-                    continue
-                mine = sum(
-                    1
-                    for m in open_items
-                    if any(p.id == person.id for p in views[m.activity.id].responsible)
-                )
-                found.append(
-                    Due(snap.plan, meeting, slot, person, len(open_items), mine, status == PENDING)
-                )
+            try:
+                found.extend(_session_due(db, snap, views, meeting, slot, leaders, existing))
+            except SQLAlchemyError:
+                raise
+            except Exception as exc:
+                _report(problems, Problem(snap.plan.name, meeting.key, failure_text(exc)))
+    return found
+
+
+def _slot(
+    meeting: models.Meeting, zone: str, now: dt.datetime, settings: ReminderSettings
+) -> ReminderSlot | None:
+    """The reminder of a session due at `now`, unless the session was held."""
+    if held_as_of(meeting.held_on, local_day(now, zone)) is not None:
+        return None
+    return due_slot(meeting, zone, now, settings.offsets_days, settings.monthly_day)
+
+
+def _snapshots(
+    db: Session, plans: list[models.Plan], now: dt.datetime, problems: list[Problem] | None
+) -> list[Snapshot]:
+    """The plans as they stand at `now`, all at once; if that fails, each on its own."""
+    try:
+        return snapshots(db, plans, now, with_history=False)
+    except SQLAlchemyError:
+        raise
+    except Exception:
+        log.debug("the plans cannot be read at once: reading each on its own")
+    read = []
+    for plan in plans:
+        try:
+            read.extend(snapshots(db, [plan], now, with_history=False))
+        except SQLAlchemyError:
+            raise
+        except Exception as exc:
+            _report(problems, Problem(plan.name, None, failure_text(exc)))
+    return read
+
+
+def _session_due(
+    db: Session,
+    snap: Snapshot,
+    views: dict[int | None, ActivityView],
+    meeting: models.Meeting,
+    slot: ReminderSlot,
+    leaders: list[models.Person],
+    existing: dict[tuple[int, str, int], str],
+) -> list[Due]:
+    """The digests of one session due now, one per recipient not yet sent to."""
+    open_items = [m for m in snap.agenda(meeting) if not m.is_done]
+    if not open_items:
+        return []
+    found = []
+    for person in recipients(db, snap, meeting, leaders):
+        status = existing.get((meeting.id or 0, slot.name, person.id or 0))
+        if status is not None and status != PENDING:
+            continue
+        mine = sum(
+            1
+            for m in open_items
+            if any(p.id == person.id for p in views[m.activity.id].responsible)
+        )
+        found.append(
+            Due(snap.plan, meeting, slot, person, len(open_items), mine, status == PENDING)
+        )
     return found

@@ -3,6 +3,12 @@
 A dated session is an all-day event on its day. A session known only by its
 month is an all-day event spanning that whole month, marked tentative and
 transparent (it blocks no time), until its date is set.
+
+Every text from the data — the plan's title, a session's title, an agenda
+item — is added as a `vText`, which escapes line breaks, commas and
+semicolons, after control characters are taken out (iCalendar text may hold
+none): a title can neither break the feed nor add a property to it. Titles
+are one line; a description keeps one line per agenda item.
 """
 
 import datetime as dt
@@ -12,7 +18,7 @@ from cam_tracker.app.snapshot import Snapshot
 from cam_tracker.core import i18n
 from cam_tracker.core.dates import month_end, month_start, utc, utcnow
 from cam_tracker.core.settings import ReminderSettings
-from cam_tracker.core.text import local
+from cam_tracker.core.text import local, one_line
 from cam_tracker.reminders.timing import reminder_slots
 from cam_tracker.store import models
 
@@ -20,6 +26,17 @@ if TYPE_CHECKING:
     from cam_tracker.app.workspace import Workspace
 
 PRODID = "-//cam-tracker//work plan sessions//EN"
+
+
+TEXT_LIMIT = 10_000
+
+
+def _text(*lines: str) -> Any:
+    """A text value for iCalendar: each line without control characters or line breaks of
+    its own, the lines one below the other, escaped by `vText`."""
+    from icalendar import vText
+
+    return vText("\n".join(one_line(line, TEXT_LIMIT) for line in lines))
 
 
 def session_event(
@@ -34,9 +51,9 @@ def session_event(
 
     gettext = i18n.translations(lang, "reminders").gettext
     plan = snap.plan
-    summary = f"{plan.body.get('short', '')}: {local(meeting.title, lang)}".strip(": ")
+    summary = _text(f"{plan.body.get('short', '')}: {local(meeting.title, lang)}".strip(": "))
     event = Event()
-    event.add("uid", f"{meeting.key}.{plan.name}@cam-tracker")
+    event.add("uid", _text(f"{meeting.key}.{plan.name}@cam-tracker"))
     event.add("dtstamp", utc(stamp))
     event.add("summary", summary)
     if meeting.date is not None:
@@ -51,8 +68,8 @@ def session_event(
     lines = [] if meeting.date else [gettext("The date is to be set.")]
     lines += [f"- {local(m.milestone.text, lang)}" for m in snap.agenda(meeting)]
     if lines:
-        event.add("description", "\n".join(lines))
-    event.add("categories", [meeting.kind])
+        event.add("description", _text(*lines))
+    event.add("categories", [one_line(meeting.kind, TEXT_LIMIT)])
     if snap.session_held(meeting) is None:
         for slot in reminder_slots(
             meeting, plan.timezone, settings.offsets_days, settings.monthly_day
@@ -79,7 +96,7 @@ def feed(
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", local(snap.plan.title, lang))
+    calendar.add("x-wr-calname", _text(local(snap.plan.title, lang)))
     for meeting in meetings:
         calendar.add_component(session_event(snap, meeting, settings, lang, stamp))
     ical: bytes = calendar.to_ical()

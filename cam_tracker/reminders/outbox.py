@@ -9,12 +9,26 @@ once, and a row sent is never queued again.
 
 Sending claims one row at a time with a conditional UPDATE (still pending,
 unclaimed or its lease expired), so two senders never hold the same row; the
-row's Message-ID is fixed at its first claim. The crash window: a sender that
+row's Message-ID is fixed by that same UPDATE at its first claim, and every
+later attempt sends the same message id. The crash window: a sender that
 dies after the server accepted a message and before the row is marked sent
 leaves the row claimed; once its lease expires another sender sends it again,
-with the same Message-ID. That is at-least-once in that window (milliseconds
-wide): a lost reminder is worse than a duplicate that mail systems can
-recognise by its Message-ID.
+with the same Message-ID (as when the connection drops before the server's
+reply). That is at-least-once in that window (milliseconds wide): a lost
+reminder is worse than a duplicate that mail systems can recognise by its
+Message-ID.
+
+One clock: a run happens at one moment, `now` (the wall clock, or `--now`).
+What falls due, when a row was queued, its lease, its next attempt, when it
+was sent and the email's Date all read that moment, so a run at another
+moment sees its own retries come due. (Leases protect runs that share a
+clock; a run at another moment beside a live scheduler is a test, not a
+deployment.)
+
+One reminder that cannot be planned, composed or handed over never holds up
+the others: it waits for a retry (or is reported, when it cannot even be
+planned), with its reason in one line, and the run goes on. Only a failing
+store stops a run.
 
 Delivery goes through a `transport.Transport` (SMTP unless another is given);
 this module knows only its three failures: refused for good, unreachable for
@@ -28,26 +42,25 @@ import os
 import socket
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, or_, select
 
 from cam_tracker import store
 from cam_tracker.app.snapshot import Snapshot, snapshot
 from cam_tracker.core.errors import (
-    CamError,
     DeliveryError,
     InvalidInput,
     NotFound,
     TransitionRefused,
 )
 from cam_tracker.core.settings import ReminderSettings, SmtpSettings
-from cam_tracker.reminders.due import Due, due
+from cam_tracker.reminders.due import Due, Problem, due, failure_text
 from cam_tracker.reminders.timing import reminder_slots, upcoming_until
 from cam_tracker.store import models
 from cam_tracker.store.models import FAILED, PENDING, SENT, SKIPPED
@@ -69,7 +82,7 @@ LEASE = dt.timedelta(minutes=10)
 MAX_BACKOFF = dt.timedelta(hours=6)
 
 
-def queue(db: Session, dues: list[Due]) -> list[models.Outbox]:
+def queue(db: Session, dues: list[Due], now: dt.datetime) -> list[models.Outbox]:
     """Insert an outbox row for each new digest with an address; older pending ones collapse."""
     rows = []
     for item in dues:
@@ -82,6 +95,8 @@ def queue(db: Session, dues: list[Due]) -> list[models.Outbox]:
             person_id=item.person.id,
             address=item.person.email,
             due_at=item.slot.at,
+            queued_at=now,
+            next_attempt_at=now,
         )
         savepoint = db.begin_nested()
         db.add(row)
@@ -93,7 +108,7 @@ def queue(db: Session, dues: list[Due]) -> list[models.Outbox]:
         savepoint.commit()
         rows.append(row)
         db.exec(
-            _claimable(update(models.Outbox), models.utcnow())
+            _claimable(update(models.Outbox), now)
             .where(models.Outbox.session_id == row.session_id)
             .where(models.Outbox.person_id == row.person_id)
             .where(models.Outbox.slot != row.slot)
@@ -103,20 +118,24 @@ def queue(db: Session, dues: list[Due]) -> list[models.Outbox]:
     return rows
 
 
-def _claimable(statement: Any, real_now: dt.datetime) -> Any:
-    """Rows still pending that no live sender holds."""
+def _claimable(statement: Any, now: dt.datetime) -> Any:
+    """Rows still pending that no live sender holds at `now`."""
     return statement.where(models.Outbox.status == PENDING).where(
         or_(
             col(models.Outbox.claimed_by).is_(None),
-            col(models.Outbox.lease_until) < real_now,
+            col(models.Outbox.lease_until) < now,
         )
     )
 
 
 def follow(
-    db: Session, meeting: models.Meeting, zone: str, settings: ReminderSettings
+    db: Session,
+    meeting: models.Meeting,
+    zone: str,
+    settings: ReminderSettings,
+    now: dt.datetime,
 ) -> tuple[int, int]:
-    """After a session moved: pending reminders take their new times, or lapse."""
+    """After a session moved (at `now`): pending reminders take their new times, or lapse."""
     slots = {
         s.name: s.at
         for s in reminder_slots(meeting, zone, settings.offsets_days, settings.monthly_day)
@@ -128,9 +147,7 @@ def follow(
         .where(models.Outbox.status == PENDING)
     ).all()
     for row in pending:
-        statement = _claimable(update(models.Outbox), models.utcnow()).where(
-            models.Outbox.id == row.id
-        )
+        statement = _claimable(update(models.Outbox), now).where(models.Outbox.id == row.id)
         if row.slot in slots:
             moved += db.exec(statement.values(due_at=slots[row.slot])).rowcount
         else:
@@ -166,7 +183,7 @@ def move_session(
     """Set or move a session's date, decided `on` (default: now): its open items and its
     pending reminders follow, in one transaction."""
     from cam_tracker.app import sessions
-    from cam_tracker.core.dates import parse_day
+    from cam_tracker.core.dates import parse_day, utcnow
 
     with ws.session() as db:
         plan = ws.plan(db)
@@ -179,7 +196,7 @@ def move_session(
             actor=actor,
             on=parse_day(on, "on") if on is not None else None,
         )
-        count, dropped = follow(db, moved.meeting, plan.timezone, settings)
+        count, dropped = follow(db, moved.meeting, plan.timezone, settings, utcnow())
         return SessionMove(moved, count, dropped)
 
 
@@ -219,14 +236,13 @@ class _Run:
         self.snapshots: dict[int, Snapshot] = {}
 
     def candidates(self) -> list[int]:
-        real_now = models.utcnow()
-        with store.session(self.url) as db:
+        with store.session(self.url, create=False) as db:
             return [
                 row_id
                 for row_id in db.exec(
-                    _claimable(select(models.Outbox.id), real_now)
+                    _claimable(select(models.Outbox.id), self.now)
                     .where(models.Outbox.due_at <= self.now)
-                    .where(models.Outbox.next_attempt_at <= real_now)
+                    .where(models.Outbox.next_attempt_at <= self.now)
                     .order_by(col(models.Outbox.due_at), col(models.Outbox.id))
                 )
                 if row_id is not None
@@ -234,21 +250,20 @@ class _Run:
 
     def claim(self, row_id: int) -> _Claimed | Outcome | None:
         """Take the row (or settle it at once: skipped, failed, later); None if taken."""
-        with store.session(self.url) as db:
+        with store.session(self.url, create=False) as db:
             row = self._take(db, row_id, col(models.Outbox.due_at) <= self.now)
             if row is None:
                 return None
-            if row.message_id is None:
-                row.message_id = make_msgid(domain=self.domain)
-                db.add(row)
             person = db.get(models.Person, row.person_id)
             meeting = db.get(models.Meeting, row.session_id)
             assert person is not None and meeting is not None
             claimed = _Claimed(row, person, meeting)
             try:
                 settled = self._prepare(db, claimed)
-            except (CamError, ValueError) as exc:
-                settled = self._retry(db, row, f"cannot compose the message: {exc}")
+            except SQLAlchemyError:
+                raise
+            except Exception as exc:  # this reminder only: the others go on
+                settled = self._retry(db, row, f"cannot compose the message: {failure_text(exc)}")
             return claimed if settled is None else settled
 
     def _outcome(self, claimed: _Claimed, status: str, detail: str = "") -> Outcome:
@@ -311,7 +326,6 @@ class _Run:
         row.address = address
         db.add(row)
         lang = reader_language(person.language)
-        real_now = models.utcnow()
         assert row.message_id is not None
         claimed.message = mail.compose(
             digest,
@@ -320,8 +334,8 @@ class _Run:
             lang,
             sender=self.smtp.sender,
             message_id=row.message_id,
-            date=real_now,
-            calendar=ics.feed(snap, [meeting], self.settings, lang, real_now),
+            date=self.now,
+            calendar=ics.feed(snap, [meeting], self.settings, lang, self.now),
         )
         return None
 
@@ -344,7 +358,7 @@ class _Run:
             status = FAILED
         else:
             delay = dt.timedelta(seconds=self.settings.retry_seconds * 2 ** (attempts - 1))
-            retry_at = models.utcnow() + min(delay, MAX_BACKOFF)
+            retry_at = self.now + min(delay, MAX_BACKOFF)
             self._settle(db, row, next_attempt_at=retry_at, error=error)
             detail = f"{error}; next attempt {retry_at.isoformat(timespec='seconds')}"
             status = "waiting"
@@ -364,11 +378,9 @@ class _Run:
         """Record what the server said."""
         from cam_tracker.reminders.transport import Refused
 
-        with store.session(self.url) as db:
+        with store.session(self.url, create=False) as db:
             if failure is None:
-                done = self._settle(
-                    db, claimed.row, status=SENT, sent_at=models.utcnow(), error=None
-                )
+                done = self._settle(db, claimed.row, status=SENT, sent_at=self.now, error=None)
                 if done != 1:
                     log.warning(
                         "outbox row %s was sent but its lease had expired: it may go twice",
@@ -382,22 +394,26 @@ class _Run:
 
     def postpone(self, row_id: int, error: str) -> Outcome | None:
         """Claim a row only to record why it waits (the server is unreachable)."""
-        with store.session(self.url) as db:
+        with store.session(self.url, create=False) as db:
             row = self._take(db, row_id)
             return None if row is None else self._retry(db, row, error)
 
     def _take(self, db: Session, row_id: int, *conditions: Any) -> models.Outbox | None:
-        """Claim one row for this run, under a lease; None if another sender holds it."""
-        real_now = models.utcnow()
+        """Claim one row for this run, under a lease; None if another sender holds it.
+
+        The first claim gives the row its Message-ID, in the same UPDATE: every
+        later attempt (a retry, a resend after a lost reply) carries the same.
+        """
         taken = db.exec(
-            _claimable(update(models.Outbox), real_now)
+            _claimable(update(models.Outbox), self.now)
             .where(models.Outbox.id == row_id)
-            .where(models.Outbox.next_attempt_at <= real_now)
+            .where(models.Outbox.next_attempt_at <= self.now)
             .where(*conditions)
             .values(
                 claimed_by=self.token,
-                lease_until=real_now + LEASE,
+                lease_until=self.now + LEASE,
                 attempts=models.Outbox.attempts + 1,
+                message_id=func.coalesce(models.Outbox.message_id, make_msgid(domain=self.domain)),
             )
         )
         if taken.rowcount != 1:
@@ -444,6 +460,11 @@ def send_due(
                         failure = exc
                         if isinstance(exc, Unreachable):
                             unreachable = str(exc)
+                    except Exception as exc:  # this message only: the others go on
+                        failure = DeliveryError(f"cannot send the message: {failure_text(exc)}")
+                        # Cut the connection off mid-message (no QUIT inside it), where the
+                        # transport can; else close it: the next message opens it again.
+                        getattr(channel, "drop", channel.close)()
                     outcome = run.finish(claimed, failure)
             if outcome is not None:
                 _log(outcome)
@@ -463,11 +484,17 @@ def _log(outcome: Outcome) -> None:
 
 @dataclass
 class RunReport:
-    """What one `run` found due, queued and sent."""
+    """What one `run` found due, queued and sent, and what could not be planned."""
 
     due: list[Due]
     queued: list[models.Outbox]
     outcomes: list[Outcome]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """Whether the run wrote anything to the outbox."""
+        return bool(self.queued or self.outcomes)
 
 
 def run(
@@ -481,13 +508,17 @@ def run(
     transport: "Transport | None" = None,
 ) -> RunReport:
     """Queue what is due at `now`, then send every queued row that is due (`send_due`)."""
-    with store.session(url) as db:
-        found = due(db, now, settings, plan_name)
-        queued = queue(db, found)
+    problems: list[Problem] = []
+    with store.session(url, create=False) as db:
+        found = due(db, now, settings, plan_name, problems)
+        queued = queue(db, found, now)
     if queued:
         log.info("queued %d reminder(s)", len(queued))
     return RunReport(
-        found, queued, send_due(url, now, smtp, settings, stop=stop, transport=transport)
+        found,
+        queued,
+        send_due(url, now, smtp, settings, stop=stop, transport=transport),
+        problems,
     )
 
 
@@ -525,8 +556,12 @@ def rows(db: Session, *, failed_only: bool = False) -> list[dict[str, Any]]:
     ]
 
 
-def retry(db: Session, row_id: int) -> models.Outbox:
-    """Put a failed (or waiting) row back in line, to be sent at the next run."""
+def retry(db: Session, row_id: int, now: dt.datetime) -> models.Outbox:
+    """Put a failed (or waiting) row back in line, to be sent at the next run.
+
+    Its next attempt is its due time: whatever moment the next run acts at, if
+    the reminder is due then, it may be tried then.
+    """
     row = db.get(models.Outbox, row_id)
     if row is None:
         raise NotFound(f"no outbox row {row_id}")
@@ -541,10 +576,10 @@ def retry(db: Session, row_id: int) -> models.Outbox:
         .where(
             or_(
                 col(models.Outbox.claimed_by).is_(None),
-                col(models.Outbox.lease_until) < models.utcnow(),
+                col(models.Outbox.lease_until) < now,
             )
         )
-        .values(status=PENDING, attempts=0, next_attempt_at=models.utcnow(), claimed_by=None)
+        .values(status=PENDING, attempts=0, next_attempt_at=models.Outbox.due_at, claimed_by=None)
     )
     if result.rowcount != 1:
         raise TransitionRefused(f"outbox row {row_id} is being sent right now")
@@ -555,10 +590,18 @@ def retry(db: Session, row_id: int) -> models.Outbox:
 # --- what the front ends call --------------------------------------------------------
 
 
-def due_now(ws: "Workspace", now: str | None, settings: ReminderSettings) -> list[Due]:
-    """The digests due at `now` (typed by the user; default: now), queued or not; sends nothing."""
+def due_now(
+    ws: "Workspace",
+    now: str | None,
+    settings: ReminderSettings,
+    problems: list[Problem] | None = None,
+) -> list[Due]:
+    """The digests due at `now` (typed by the user; default: now), queued or not; sends nothing.
+
+    What cannot be planned is added to `problems`.
+    """
     with ws.session() as db:
-        return due(db, ws.moment(db, now), settings, ws.plan_name)
+        return due(db, ws.moment(db, now), settings, ws.plan_name, problems)
 
 
 def remind(
@@ -578,5 +621,7 @@ def listing(ws: "Workspace", *, failed_only: bool = False) -> list[dict[str, Any
 
 def retry_row(ws: "Workspace", row_id: int) -> None:
     """Put one row back in line."""
+    from cam_tracker.core.dates import utcnow
+
     with ws.session() as db:
-        retry(db, row_id)
+        retry(db, row_id, utcnow())

@@ -68,6 +68,12 @@ class SmtpTransport:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    def drop(self) -> None:
+        """Close the connection without a word: after a failure in mid-message, the
+        server must see the message cut off, never a QUIT inside it."""
+        _discard(self._smtp)
+        self._smtp = None
+
     def close(self) -> None:
         if self._smtp is not None:
             try:

@@ -4,11 +4,17 @@ The only package that builds engines or knows SQLite from PostgreSQL.
 """
 
 from cam_tracker.store.engine import (
+    Backup,
+    NoStore,
+    ReadOnlyStore,
+    backup,
+    checkpoint,
     dispose,
     dispose_all,
     engine_for,
     failure_line,
     is_postgres,
+    release_all,
     reset,
     safe_url,
     session,
@@ -27,9 +33,14 @@ from cam_tracker.store.history import (
 
 __all__ = [
     "GENESIS",
+    "Backup",
+    "NoStore",
+    "ReadOnlyStore",
     "append_change",
     "append_history",
+    "backup",
     "chain_rows",
+    "checkpoint",
     "dispose",
     "dispose_all",
     "engine_for",
@@ -37,6 +48,7 @@ __all__ = [
     "history_hash",
     "is_postgres",
     "lock_for_write",
+    "release_all",
     "reset",
     "safe_url",
     "session",

@@ -27,6 +27,7 @@ from cam_tracker.store.engine import connected_login, is_postgres
 PEOPLE_WRITE: dict[str, tuple[bool, tuple[str, ...]]] = {
     # table: (INSERT, the columns it may UPDATE)
     "history": (True, ()),
+    "record_change": (True, ()),  # a session recorded or moved: its ids are the history's
     "chainhead": (False, ("last_hash", "length")),  # its row is the owner's plan load's
     "activity": (False, ("state", "resume_state", "version", "updated_at")),
     "milestone": (False, ("session_id", "position", "planned_month", "done_history_id")),
