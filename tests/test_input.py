@@ -405,11 +405,12 @@ def test_a_url_may_set_its_own_connect_timeout(silent_server: int) -> None:
 
 def test_statements_on_postgresql_have_a_time_limit() -> None:
     from conftest import POSTGRES_SERVER
-    from sqlalchemy import text
+    from sqlalchemy import create_engine, make_url, text
 
     from cam_tracker.store import engine
 
-    made = engine._create(f"{POSTGRES_SERVER}/postgres", ensure=False)
+    url = make_url(f"{POSTGRES_SERVER}/postgres")
+    made = create_engine(url, connect_args=engine.connect_arguments(url))
     try:
         with made.connect() as connection:
             limit = connection.execute(

@@ -106,6 +106,18 @@ def _open(url: str, *, create: bool) -> _Store:
         return opened
 
 
+def connect_arguments(parsed: URL) -> dict[str, Any]:
+    """What a connection to a PostgreSQL server is opened with: time limits, unless the URL
+    sets its own (`connect_timeout`, `options`)."""
+    arguments: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql":
+        if "connect_timeout" not in parsed.query:
+            arguments["connect_timeout"] = POSTGRES_CONNECT_SECONDS
+        if "options" not in parsed.query:
+            arguments["options"] = f"-c statement_timeout={POSTGRES_STATEMENT_SECONDS * 1000}"
+    return arguments
+
+
 def _build(url: str, *, create: bool) -> _Store:
     try:
         parsed = make_url(url)
@@ -117,12 +129,7 @@ def _build(url: str, *, create: bool) -> _Store:
         raise ConfigError(f"not a database URL: port {parsed.port} is out of range")
     if parsed.get_backend_name() == "sqlite":
         return _build_sqlite(parsed, create=create)
-    connect_args: dict[str, Any] = {}
-    if parsed.get_backend_name() == "postgresql":
-        if "connect_timeout" not in parsed.query:
-            connect_args["connect_timeout"] = POSTGRES_CONNECT_SECONDS
-        if "options" not in parsed.query:
-            connect_args["options"] = f"-c statement_timeout={POSTGRES_STATEMENT_SECONDS * 1000}"
+    connect_args = connect_arguments(parsed)
     try:
         engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     except (ImportError, ArgumentError, ValueError) as exc:
