@@ -57,6 +57,7 @@ def _upsert(db: Session, spec: PlanSpec, source: str, digest: str) -> LoadReport
     plan.period_end = spec.period.end
     plan.general_assembly = spec.general_assembly
     plan.timezone = spec.timezone
+    plan.publish_notes = spec.publish.notes
     plan.source = source
     plan.digest = digest
     plan.loaded_at = models.utcnow()

@@ -23,11 +23,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 FLAGS = {
     "actor": "--as",
     "as_of": "--as-of",
+    "base_url": "--base-url",
     "document": "--doc",
     "format": "--format",
     "month": "--month",
     "name": "--name",
     "note": "--note",
+    "output": "--output",
     "now": "--now",
     "on": "--on",
     "reason": "--reason",

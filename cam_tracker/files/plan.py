@@ -130,6 +130,12 @@ class _SessionSpec(_Localised):
         return value
 
 
+class _Publish(_Strict):
+    """What a published site may show: the notes of steps unless `notes: false`."""
+
+    notes: bool = True
+
+
 class PlanSpec(_Localised):
     """A validated work-plan file."""
 
@@ -139,6 +145,7 @@ class PlanSpec(_Localised):
     period: _Period
     general_assembly: Text = {"en": ""}
     timezone: str = "UTC"
+    publish: _Publish = _Publish()
     people: list[_PersonSpec] = []
     mandates: Annotated[list[_MandateSpec], Field(min_length=1)]
     activities: Annotated[list[_ActivitySpec], Field(min_length=1)]

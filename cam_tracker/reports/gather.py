@@ -61,6 +61,10 @@ class Step:
     moved: Moved | None = None
     # A step that halted, resumed or moved the activity (what the kind's workflow says).
     delay: bool = False
+    # Where the step happened and when, to the moment; `ref` is its history hash (stable).
+    session_key: str | None = None
+    at: dt.datetime | None = None
+    ref: str = ""
 
     @property
     def is_transition(self) -> bool:
@@ -78,6 +82,7 @@ class Planned:
     event_label: Labels
     done_on: dt.date | None
     late: bool
+    session_key: str = ""
 
 
 @dataclass
@@ -145,6 +150,19 @@ class MandateReport:
 
 
 @dataclass(frozen=True)
+class AgendaItem:
+    """An item on a session's agenda: the step planned for an activity, and whether it came."""
+
+    activity: str
+    activity_number: str
+    activity_title: Labels
+    text: Labels
+    event_label: Labels | None
+    month: str
+    done_on: dt.date | None
+
+
+@dataclass(frozen=True)
 class SessionReport:
     """A session of the calendar: planned, and held or not."""
 
@@ -155,6 +173,8 @@ class SessionReport:
     held_on: dt.date | None
     items: int
     items_done: int
+    kind: str = ""
+    agenda: tuple[AgendaItem, ...] = ()
 
     def status(self, today: dt.date) -> str:
         """held, pending (its month has not ended), or not_held."""
@@ -182,6 +202,11 @@ class Report:
     sessions: list[SessionReport]
     log: list[Step]
     counts: dict[str, int] = field(default_factory=dict)
+    timezone: str = "UTC"
+    # Whether the notes of steps may be shown outside the secretariat (the plan's `publish:`).
+    publish_notes: bool = True
+    # The last time anything of the plan changed: its last step, else its loading.
+    changed_at: dt.datetime | None = None
 
     @property
     def delays(self) -> list[Step]:
@@ -263,12 +288,18 @@ def _planned(view: MilestoneView, flow: workflow.Workflow, zone: Any, late: bool
         event_label=flow.step(event).labels if event in flow.events() else {"en": event},
         done_on=view.done.at.astimezone(zone).date() if view.done is not None else None,
         late=late,
+        session_key=view.session.key,
     )
 
 
 def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> Report:
     """Read a plan as it stood at `as_of` (default: now) into report data."""
-    snap = schedule.snapshot(db, plan, as_of, include_removed=True)
+    return from_snapshot(schedule.snapshot(db, plan, as_of, include_removed=True))
+
+
+def from_snapshot(snap: schedule.Snapshot) -> Report:
+    """The report data of a snapshot read with `include_removed=True` (no further query)."""
+    plan = snap.plan
     zone = snap.zone
     today = snap.today
     sessions = {s.id: s for s in snap.sessions}
@@ -314,6 +345,9 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
                 actor=row.actor,
                 moved=moved,
                 delay=row.event in flow.delay_events,
+                session_key=meeting.key if meeting else None,
+                at=row.at,
+                ref=row.hash,
             )
         )
     steps_of: dict[str, list[Step]] = {}
@@ -363,7 +397,8 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
         mandates.append(MandateReport(mandate.key, mandate.symbol, mandate.title, paragraphs))
     calendar = []
     for meeting in snap.sessions:
-        agenda = [m for m in snap.agenda(meeting) if m.milestone.event is not None]
+        items = snap.agenda(meeting)
+        agenda = [m for m in items if m.milestone.event is not None]
         calendar.append(
             SessionReport(
                 key=meeting.key,
@@ -373,6 +408,8 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
                 held_on=snap.session_held(meeting),
                 items=len(agenda),
                 items_done=sum(1 for m in agenda if m.is_done),
+                kind=meeting.kind,
+                agenda=tuple(_agenda_item(m, zone) for m in items),
             )
         )
     listed = list(activities.values())
@@ -393,6 +430,27 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
         sessions=calendar,
         log=log,
         counts={status: sum(1 for a in listed if a.status == status) for status in STATUSES},
+        timezone=plan.timezone,
+        publish_notes=plan.publish_notes,
+        changed_at=max((row.at for row in snap.history), default=None) or plan.loaded_at,
+    )
+
+
+def _agenda_item(view: MilestoneView, zone: Any) -> AgendaItem:
+    flow = workflow.get(view.activity.kind)
+    event = view.milestone.event
+    return AgendaItem(
+        activity=view.activity.key,
+        activity_number=view.activity.number,
+        activity_title=view.activity.title,
+        text=view.milestone.text,
+        event_label=None
+        if event is None
+        else flow.step(event).labels
+        if event in flow.events()
+        else {"en": event},
+        month=view.milestone.planned_month,
+        done_on=view.done.at.astimezone(zone).date() if view.done is not None else None,
     )
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 Labels = dict[str, str]
@@ -27,6 +28,8 @@ class Plan(SQLModel, table=True):
     source: str
     digest: str
     loaded_at: dt.datetime = Field(default_factory=utcnow)
+    # The plan's `publish: {notes: …}`: whether a published site shows the notes of steps.
+    publish_notes: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
 
 
 class Mandate(SQLModel, table=True):
