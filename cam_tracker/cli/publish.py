@@ -28,7 +28,5 @@ def publish_command(
     """Publish the public web site (static pages, feeds, calendars, JSON) into DIR."""
     from cam_tracker.reports import site
 
-    result = site.publish(
-        workspace(), output, plan_name=plan_name, as_of=as_of, base_url=base_url
-    )
+    result = site.publish(workspace(), output, plan_name=plan_name, as_of=as_of, base_url=base_url)
     click.echo(site.describe(result))

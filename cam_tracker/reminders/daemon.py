@@ -11,6 +11,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -26,8 +27,14 @@ JOB_ID = "cam-reminders"
 _stop = threading.Event()
 
 
-def tick(database_url: str, plan_name: str | None) -> None:
-    """One look at what is due now: queue it, send it, log it. Never raises."""
+def tick(
+    database_url: str, plan_name: str | None, after: Callable[[], object] | None = None
+) -> None:
+    """One look at what is due now: queue it, send it, log it; then `after` (a hook). Never raises.
+
+    `after` is what else the process keeps up to date at each look (the CLI's
+    `--publish` passes the site's republishing); its failure is logged like a send's.
+    """
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
@@ -41,9 +48,21 @@ def tick(database_url: str, plan_name: str | None) -> None:
         )
     except (CamError, SQLAlchemyError) as exc:
         log.error("reminders: %s", str(exc).splitlines()[0] if str(exc) else repr(exc))
+    if after is not None and not _stop.is_set():
+        try:
+            after()
+        except (CamError, SQLAlchemyError, OSError) as exc:
+            message = str(exc).splitlines()[0] if str(exc) else repr(exc)
+            log.error("after the reminders: %s", message)
 
 
-def build(database_url: str, plan_name: str | None, *, interval: float) -> Any:
+def build(
+    database_url: str,
+    plan_name: str | None,
+    *,
+    interval: float,
+    after: Callable[[], object] | None = None,
+) -> Any:
     """A BlockingScheduler with one job: `tick` at once, then every `interval` seconds."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -55,7 +74,7 @@ def build(database_url: str, plan_name: str | None, *, interval: float) -> Any:
         id=JOB_ID,
         name="send the reminders that are due",
         replace_existing=True,
-        kwargs={"database_url": database_url, "plan_name": plan_name},
+        kwargs={"database_url": database_url, "plan_name": plan_name, "after": after},
         # A tick that starts late still runs, as long as it is within one interval;
         # late ticks that piled up (a suspended machine) run once, not once each.
         misfire_grace_time=max(1, int(interval)),
@@ -66,14 +85,20 @@ def build(database_url: str, plan_name: str | None, *, interval: float) -> Any:
     return scheduler
 
 
-def run(database_url: str, plan_name: str | None, *, interval: float) -> None:
+def run(
+    database_url: str,
+    plan_name: str | None,
+    *,
+    interval: float,
+    after: Callable[[], object] | None = None,
+) -> None:
     """Run until SIGTERM or SIGINT; the first look is at once, then every `interval` s.
 
     The settings are read afresh at each tick: a changed configuration file
     applies without a restart.
     """
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    scheduler = build(database_url, plan_name, interval=interval)
+    scheduler = build(database_url, plan_name, interval=interval, after=after)
     _stop.clear()
     stoppers: list[threading.Thread] = []
 
@@ -128,7 +153,13 @@ def _safe_url(url: str) -> str:
         return "(unparsable URL)"
 
 
-def start(database_url: str, plan_name: str | None, *, interval: float) -> None:
+def start(
+    database_url: str,
+    plan_name: str | None,
+    *,
+    interval: float,
+    after: Callable[[], object] | None = None,
+) -> None:
     """Check the settings and the store, configure logging on stderr, then `run`.
 
     A mistake in the settings or an unreachable store stops the command at
@@ -140,4 +171,4 @@ def start(database_url: str, plan_name: str | None, *, interval: float) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    run(database_url, plan_name, interval=interval)
+    run(database_url, plan_name, interval=interval, after=after)

@@ -31,10 +31,11 @@ never half of one; the tree before stays until the next publish.
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -61,6 +62,8 @@ if TYPE_CHECKING:
     from cam_tracker.app.snapshot import Snapshot
     from cam_tracker.app.workspace import Workspace
     from cam_tracker.store import models
+
+log = logging.getLogger(__name__)
 
 DOMAIN = "site"
 MANIFEST = ".cam-publish.json"
@@ -337,7 +340,11 @@ def plan_json(site: PlanSite) -> dict[str, Any]:
                 "symbol": m.symbol,
                 "title": m.title,
                 "paragraphs": [
-                    {"number": p.number, "text": p.text, "activities": [a.key for a in p.activities]}
+                    {
+                        "number": p.number,
+                        "text": p.text,
+                        "activities": [a.key for a in p.activities],
+                    }
                     for p in m.paragraphs
                 ],
             }
@@ -416,7 +423,7 @@ def _environment(lang: str) -> Any:
     templates = data_dir("templates")
     env = environment(lang, DOMAIN, [templates], html=True)
     both = _Both(translations(lang, DOMAIN), translations(lang, CATALOG))
-    env.install_gettext_translations(both, newstyle=True)
+    env.install_gettext_translations(both, newstyle=True)  # type: ignore[attr-defined]
     env.globals["statuses"] = STATUSES
     env.globals["Paths"] = Paths
     env.filters["rfc3339"] = _rfc3339
@@ -530,10 +537,14 @@ class Renderer:
             files[path] = self.html("site/plan.html.j2", lang, path, s=site, r=r, chart=chart)
             for activity in r.activities:
                 path = Paths.activity(lang, name, activity.key)
-                files[path] = self.html("site/activity.html.j2", lang, path, s=site, r=r, a=activity)
+                files[path] = self.html(
+                    "site/activity.html.j2", lang, path, s=site, r=r, a=activity
+                )
             for session in r.sessions:
                 path = Paths.session(lang, name, session.key)
-                files[path] = self.html("site/session.html.j2", lang, path, s=site, r=r, meeting=session)
+                files[path] = self.html(
+                    "site/session.html.j2", lang, path, s=site, r=r, meeting=session
+                )
                 meeting = meetings.get(session.key)
                 if meeting is not None:
                     files[Paths.session_ics(lang, name, session.key)] = ics.feed(
@@ -611,9 +622,7 @@ class Options:
     langs: tuple[str, ...]
 
     def key(self) -> str:
-        return json.dumps(
-            [self.plan, self.as_of, self.base_url, list(self.langs), _code_version()]
-        )
+        return json.dumps([self.plan, self.as_of, self.base_url, list(self.langs), _code_version()])
 
 
 def _today(zone: str, options: Options) -> str:
@@ -633,6 +642,7 @@ def fingerprints(
     statuses depend on the date) each change the key of the plans concerned.
     """
     from sqlalchemy import func
+    from sqlalchemy import select as core_select
     from sqlmodel import col, select
 
     from cam_tracker.store import models
@@ -653,8 +663,8 @@ def fingerprints(
         )
     }
     sessions: dict[int, list[Any]] = {}
-    for row in db.exec(
-        select(
+    for row in db.connection().execute(
+        core_select(
             models.Meeting.plan_id,
             models.Meeting.key,
             models.Meeting.month,
@@ -947,16 +957,30 @@ def _prune(output: Path, keep: set[Path]) -> None:
 # --- kept fresh by the scheduler -----------------------------------------------------------
 
 
-def refresh(database_url: str, output: Path, plan_name: str | None = None) -> Published | None:
-    """Publish again if anything changed since the last publish (the scheduler's tick hook).
+def refresh(database_url: str, output: str) -> Published | None:
+    """Publish again if anything changed since the last publish; None when nothing did.
 
     The check is `fingerprints` against the manifest of the tree DIR points at:
-    a few aggregate queries, and nothing written when nothing changed.
+    a few aggregate queries, and nothing is written when nothing changed.
     """
     from cam_tracker.app.workspace import Workspace
 
-    result = publish(Workspace(database_url=database_url), output, plan_name=plan_name)
-    return None if result.unchanged else result
+    result = publish(Workspace(database_url=database_url), Path(output))
+    if result.unchanged:
+        return None
+    log.info("%s", describe(result))
+    return result
+
+
+def refresher(database_url: str, output: Path) -> Callable[[], object]:
+    """The scheduler's hook: `refresh` of every plan into DIR (DIR checked now, not at a tick)."""
+    import functools
+
+    output = Path(os.path.abspath(output))
+    if not output.parent.is_dir():
+        raise InvalidInput(f"cannot publish into {output}: no directory {output.parent}")
+    _previous(output)
+    return functools.partial(refresh, database_url, str(output))
 
 
 def describe(result: Published) -> str:
@@ -981,5 +1005,6 @@ __all__: list[str] = [
     "plan_json",
     "publish",
     "refresh",
+    "refresher",
     "slug",
 ]
