@@ -665,12 +665,12 @@ def fingerprints(
     sessions: dict[int, list[Any]] = {}
     for row in db.connection().execute(
         core_select(
-            models.Meeting.plan_id,
-            models.Meeting.key,
-            models.Meeting.month,
-            models.Meeting.date,
-            models.Meeting.held_on,
-            models.Meeting.removed,
+            col(models.Meeting.plan_id),
+            col(models.Meeting.key),
+            col(models.Meeting.month),
+            col(models.Meeting.date),
+            col(models.Meeting.held_on),
+            col(models.Meeting.removed),
         )
         .where(col(models.Meeting.plan_id).in_(ids))
         .order_by(col(models.Meeting.id))
