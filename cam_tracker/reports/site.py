@@ -29,6 +29,7 @@ never half of one; the tree before stays until the next publish.
 """
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -41,6 +42,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from markupsafe import escape
 
 from cam_tracker.core.errors import InvalidInput
 from cam_tracker.core.resources import data_dir
@@ -78,6 +81,7 @@ BATCH = 25
 # --- names and links ------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65536)
 def slug(key: str) -> str:
     """A file name for a key: the key itself when it is a plain key, else a stable hash."""
     if _SAFE_KEY.match(key) and key not in (".", ".."):
@@ -233,6 +237,8 @@ class PlanSite:
 
     def steps_at(self, key: str) -> list[Step]:
         return [s for s in self.report.log if s.session_key == key]
+
+    link_cache: dict[tuple[str, str, str, str], Any] = field(default_factory=dict)
 
     @cached_property
     def session_titles(self) -> dict[str, Labels]:
@@ -417,19 +423,173 @@ class _Both:
         return str(self.second.npgettext(context, singular, plural, n))
 
 
-def _environment(lang: str) -> Any:
+# The report's words for an activity's status (report.po, context "activity").
+_STATUS_WORDS = {
+    "completed": "Completed",
+    "on_schedule": "On schedule",
+    "behind": "Behind plan",
+    "postponed": "Postponed",
+    "withdrawn": "Withdrawn",
+}
+
+
+class Words:
+    """The helpers pages call thousands of times, in one language: Python, not macros.
+
+    Each returns markup with every value escaped.
+    """
+
+    def __init__(self, lang: str, gettext: Callable[[str], str], pgettext: Any) -> None:
+        from markupsafe import Markup
+
+        self.lang = lang
+        self.markup = Markup
+        self.in_english = Markup(' <span class="fallback">{}</span>').format(
+            gettext("(in English)")
+        )
+        self.reached = gettext("Reached on %(date)s")
+        self.pending = gettext("Pending")
+        self.not_reached = gettext("Not reached")
+        self.statuses = {
+            status: Markup('<span class="badge status-{}">{}</span>').format(
+                status, pgettext("activity", word)
+            )
+            for status, word in _STATUS_WORDS.items()
+        }
+
+    def text(self, labels: Labels | str | None) -> Any:
+        """A text of the plan in this language, else in English marked as such."""
+        if not labels:
+            return ""
+        if isinstance(labels, str):
+            return labels
+        own = labels.get(self.lang)
+        if own:
+            return own
+        return self.english(labels.get("en", ""))
+
+    def english(self, text: str) -> Any:
+        """A text given in English only (an operative paragraph, an untranslated title)."""
+        if self.lang == "en":
+            return text
+        return self.markup('<span lang="en">{}</span>').format(text) + self.in_english
+
+    def badge(self, status: str) -> Any:
+        return self.statuses[status]
+
+    def outcome(self, code: str, done_on: dt.date | None) -> Any:
+        """What became of an agenda item (`PlanSite.outcome`)."""
+        from cam_tracker.core.i18n import day
+
+        if code == "reached":
+            text = self.reached % {"date": day(done_on, self.lang)}
+            return self.markup('<span class="outcome reached">{}</span>').format(text)
+        if code == "pending":
+            return self.markup('<span class="outcome pending">{}</span>').format(self.pending)
+        if code == "not_reached":
+            return self.markup('<span class="outcome not-reached">{}</span>').format(
+                self.not_reached
+            )
+        return "—"
+
+
+@dataclass(frozen=True)
+class Links:
+    """Links from one page to a plan's sessions and activities."""
+
+    page: Page
+    site: "PlanSite"
+    words: Words
+
+    def session(self, key: str | None) -> Any:
+        titles = self.site.session_titles
+        if not key or key not in titles:
+            return "—"
+        cache = self.site.link_cache
+        found = cache.get((self.page.lang, self.page.root, "s", key))
+        if found is None:
+            href = self.page.href(Paths.session(self.page.lang, self.site.name, key))
+            found = cache[(self.page.lang, self.page.root, "s", key)] = self.words.markup(
+                f'<a href="{escape(href)}">{escape(self.words.text(titles[key]))}</a>'
+            )
+        return found
+
+    def activity(self, key: str, number: str, title: Labels) -> Any:
+        cache = self.site.link_cache
+        found = cache.get((self.page.lang, self.page.root, "a", key))
+        if found is None:
+            href = self.page.href(Paths.activity(self.page.lang, self.site.name, key))
+            text = f"{escape(number)}. {escape(self.words.text(title))}"
+            found = cache[(self.page.lang, self.page.root, "a", key)] = self.words.markup(
+                f'<a href="{escape(href)}">{text}</a>'
+            )
+        return found
+
+    def outcome(self, code: str, item: AgendaItem) -> Any:
+        return self.words.outcome(code, item.done_on)
+
+
+def _environment(lang: str, bytecode: Any) -> Any:
+    from markupsafe import Markup
+
+    from cam_tracker.core import i18n
     from cam_tracker.core.i18n import environment, translations
 
     templates = data_dir("templates")
     env = environment(lang, DOMAIN, [templates], html=True)
+    env.bytecode_cache = bytecode
     both = _Both(translations(lang, DOMAIN), translations(lang, CATALOG))
     env.install_gettext_translations(both, newstyle=True)  # type: ignore[attr-defined]
+    words = Words(lang, both.gettext, both.pgettext)
+    translated: dict[str, Markup] = {}
+
+    def gettext(message: str, **variables: Any) -> Markup:
+        """The catalogs' text (trusted), its variables escaped: what newstyle gettext does,
+        without a context lookup per call (pages call it tens of thousands of times)."""
+        text = translated.get(message)
+        if text is None:
+            text = translated[message] = Markup(both.gettext(message))
+        return text % variables if variables else text
+
+    env.globals["_"] = env.globals["gettext"] = gettext
     env.globals["statuses"] = STATUSES
     env.globals["Paths"] = Paths
-    env.filters["rfc3339"] = _rfc3339
     env.globals["lang_name"] = language_name
     env.globals["slug"] = slug
+    env.globals["badge"] = words.badge
+    env.globals["words"] = words
+    env.filters["rfc3339"] = _rfc3339
+    env.filters["t"] = words.text
+    env.filters["english"] = words.english
+    # The same few hundred days and months, formatted thousands of times: once each.
+    cache = functools.lru_cache(maxsize=4096)
+    env.filters.update(
+        day=cache(lambda value, style="long": i18n.day(value, lang, style)),
+        month=cache(lambda value: i18n.month(value, lang)),
+        when=cache(lambda value: i18n.when(value, lang)),
+    )
     return env
+
+
+class _SharedBytecode:
+    """Templates compiled once for every language (their code is the same; words differ)."""
+
+    def __new__(cls) -> Any:
+        from jinja2 import BytecodeCache
+
+        class Shared(BytecodeCache):
+            def __init__(self) -> None:
+                self.codes: dict[str, bytes] = {}
+
+            def load_bytecode(self, bucket: Any) -> None:
+                code = self.codes.get(bucket.key)
+                if code is not None:
+                    bucket.bytecode_from_string(code)
+
+            def dump_bytecode(self, bucket: Any) -> None:
+                self.codes[bucket.key] = bucket.bytecode_to_string()
+
+        return Shared()
 
 
 def _rfc3339(moment: dt.datetime | None) -> str:
@@ -440,6 +600,7 @@ def _rfc3339(moment: dt.datetime | None) -> str:
     return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+@functools.lru_cache(maxsize=16)
 def language_name(lang: str) -> str:
     """A language's name in itself ('Español', 'Français')."""
     from babel import Locale
@@ -484,33 +645,77 @@ def inline_svg(svg: str, label_id: str) -> str:
     )
 
 
-@dataclass
-class Rendered:
-    """Files of one plan (or of the site itself), by path from the site's root."""
+# Charts drawn before, by what they were drawn from: drawing one takes a few tenths of a second.
+CHARTS = ".cache/charts"
 
-    files: dict[str, bytes] = field(default_factory=dict)
+
+def chart_key(report: Report, lang: str) -> str:
+    """What the timeline chart of `report` in `lang` is drawn from, as a hash.
+
+    Everything `chart.timeline_svg` reads: the period, each activity's number
+    and title, its planned milestones (month, reached, late) and its steps (day,
+    halting or not), and the as-of day while it falls inside the chart's months
+    (a line marks it; a plan judged after its end is drawn the same every day).
+    A new release of the chart's code changes `_code_version`, and so every key.
+    """
+    from cam_tracker.core.dates import month_end, month_start
+
+    months = [report.period_start, report.period_end]
+    rows = []
+    for a in report.activities:
+        months += [p.month for p in a.planned]
+        months += [s.day.strftime("%Y-%m") for s in a.transitions]
+        rows.append(
+            [
+                a.number,
+                sorted(a.title.items()),
+                [[p.month, p.done_on is not None, p.late] for p in a.planned],
+                [[s.day.isoformat(), s.delay] for s in a.transitions],
+            ]
+        )
+    start, end = month_start(min(months)), month_end(max(months))
+    marked = report.as_of.isoformat() if start <= report.as_of <= end else None
+    content = [_code_version(), lang, report.period_start, report.period_end, marked, rows]
+    return hashlib.sha256(json.dumps(content).encode()).hexdigest()[:32]
 
 
 class Renderer:
     """Renders pages in one language; environments and charts are made once per language."""
 
-    def __init__(self, langs: tuple[str, ...], base_url: str | None) -> None:
+    def __init__(
+        self, langs: tuple[str, ...], base_url: str | None, previous: Path | None = None
+    ) -> None:
+        self.previous = previous
         self.langs = langs
         self.base_url = base_url
         self._envs: dict[str, Any] = {}
+        self._bytecode = _SharedBytecode()
+        self._decisions: dict[int, Any] = {}
 
     def env(self, lang: str) -> Any:
         if lang not in self._envs:
-            self._envs[lang] = _environment(lang)
+            self._envs[lang] = _environment(lang, self._bytecode)
         return self._envs[lang]
+
+    def _cached_chart(self, path: str) -> bytes | None:
+        """A chart drawn by an earlier publish from the same data (see `chart_key`)."""
+        if self.previous is None:
+            return None
+        try:
+            return (self.previous / path).read_bytes()
+        except OSError:
+            return None
 
     def page(self, lang: str, path: str) -> Page:
         return Page(lang, path, self.base_url, self.langs)
 
     def html(self, template: str, lang: str, path: str, **context: Any) -> bytes:
         page = self.page(lang, path)
-        text: str = (
-            self.env(lang).get_template(template).render(page=page, langs=self.langs, **context)
+        env = self.env(lang)
+        site = context.get("s")
+        links = Links(page, site, env.globals["words"]) if site is not None else None
+        text: str = env.get_template(template).render(
+            page=page, langs=self.langs, L=links, D=self._decisions, **context
         )
         return text.encode("utf-8")
 
@@ -528,11 +733,18 @@ class Renderer:
         stamp = r.changed_at or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
         meetings = {m.key: m for m in site.snap.sessions}
         for lang in self.langs:
-            chart = (
-                Markup(inline_svg(timeline_svg(r, lang), "timeline-caption"))
-                if r.activities
-                else None
-            )
+            # What each step decided, in the report's words: told on several pages, made once.
+            macros = self.env(lang).get_template("report_macros.j2").module
+            self._decisions = {step.number: macros.decision(step) for step in r.log}
+            chart = None
+            if r.activities:
+                key = chart_key(r, lang)
+                cached = f"{CHARTS}/{key}.svg"
+                svg = self._cached_chart(cached)
+                if svg is None:
+                    svg = inline_svg(timeline_svg(r, lang), "timeline-caption").encode("utf-8")
+                files[cached] = svg
+                chart = Markup(svg.decode("utf-8"))
             path = Paths.plan(lang, name)
             files[path] = self.html("site/plan.html.j2", lang, path, s=site, r=r, chart=chart)
             for activity in r.activities:
@@ -556,7 +768,7 @@ class Renderer:
             path = Paths.feed(lang, name)
             files[path] = self.html("site/steps.atom.j2", lang, path, s=site, r=r)
         files[Paths.data(name)] = (
-            json.dumps(plan_json(site), ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+            json.dumps(plan_json(site), ensure_ascii=False, separators=(",", ":")) + "\n"
         ).encode("utf-8")
         return files
 
@@ -594,6 +806,7 @@ def _bodies(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # --- what changed: fingerprints --------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1)
 def _code_version() -> str:
     """What the output depends on besides the data: this release's templates, catalogs, code."""
     import cam_tracker
@@ -880,7 +1093,7 @@ def _publish(db: "Session", ws: "Workspace", output: Path, options: Options) -> 
     partial.mkdir()
     try:
         writer = Writer(partial, previous)
-        renderer = Renderer(options.langs, options.base_url)
+        renderer = Renderer(options.langs, options.base_url, previous.root)
         summaries: dict[str, Any] = {}
         manifest_plans: dict[str, Any] = {}
         todo = []
