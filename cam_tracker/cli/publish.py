@@ -25,7 +25,7 @@ from cam_tracker.cli.base import cli, workspace
 def publish_command(
     output: Path, plan_name: str | None, as_of: str | None, base_url: str | None
 ) -> None:
-    """Publish the public web site (static pages, feeds, calendars, JSON) into DIR."""
+    """The public web site of the committees, written into DIR (every language)."""
     from cam_tracker.reports import site
 
     result = site.publish(workspace(), output, plan_name=plan_name, as_of=as_of, base_url=base_url)

@@ -34,6 +34,7 @@ import hashlib
 import json
 import logging
 import os
+import posixpath
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -147,6 +148,12 @@ class Paths:
         return f"data/{slug(plan)}/plan.json"
 
 
+@functools.lru_cache(maxsize=65536)
+def _relative(page: str, target: str) -> str:
+    """The shortest relative link from one file of the site to another."""
+    return posixpath.relpath(target, posixpath.dirname(page) or ".")
+
+
 @dataclass(frozen=True)
 class Page:
     """One page being rendered: its language and place, and how it links to others."""
@@ -162,7 +169,7 @@ class Page:
 
     def href(self, target: str, fragment: str | None = None) -> str:
         """A relative link from this page to `target` (a path from the site's root)."""
-        href = self.root + target + (f"#{fragment}" if fragment else "")
+        href = _relative(self.path, target) + (f"#{fragment}" if fragment else "")
         if not _RELATIVE_HREF.match(href):
             raise InvalidInput(f"refused to publish a link to {href!r}")
         return href
@@ -1065,8 +1072,18 @@ def publish(
     output = Path(os.path.abspath(output))
     if not output.parent.is_dir():
         raise InvalidInput(f"cannot publish into {output}: no directory {output.parent}")
-    with _locked(output), ws.session() as db:
-        return _publish(db, ws, output, options)
+    import gc
+
+    # One-shot commands run without the cyclic collector (see __main__); a publish draws
+    # hundreds of charts, whose figures are cycles: without it, their memory is never freed.
+    collecting = gc.isenabled()
+    gc.enable()
+    try:
+        with _locked(output), ws.session() as db:
+            return _publish(db, ws, output, options)
+    finally:
+        if not collecting:
+            gc.disable()
 
 
 def _publish(db: "Session", ws: "Workspace", output: Path, options: Options) -> Published:
