@@ -377,8 +377,11 @@ def test_everything_from_a_plan_a_note_or_a_document_is_escaped(cam: Cam, tmp_pa
     cam("plan", "load", str(plan_file))
     cam("advance", "evil", "complete", "--session", "s1", "--on", "2016-01-20",
         "--note", SECRET_NOTE, "--doc", "javascript:alert('doc')\" x=\"<b>")  # fmt: skip
+    cam("plan", "load", PLAN)  # two plans: rendered side by side, on every processor
     out = tmp_path / "site"
-    cam("publish", "-o", str(out), "--as-of", "2016-03-31")
+    assert "2 rendered" in cam("publish", "-o", str(out), "--as-of", "2016-03-31").output
+    home = soup(out / "en" / "index.html")
+    assert len(home.select("section.body")) == 2 and len(home.select("article.plan-card")) == 2
     for path in pages(out):
         raw = path.read_text(encoding="utf-8")
         page = BeautifulSoup(raw, "html.parser")

@@ -1028,8 +1028,17 @@ class Writer:
         self.shas[path] = sha
         if self.previous.sha(path) == sha and self._link(path, target):
             return
+        # Never write through a link: the file may be the previous tree's, which readers see.
+        target.unlink(missing_ok=True)
         target.write_bytes(content)
         self.written += 1
+
+    def merge(self, done: "Done") -> None:
+        """Count what a worker wrote into this tree."""
+        self.shas.update(done.shas)
+        self.written += done.written
+        self.linked += done.linked
+        self._dirs.update((self.root / path).parent for path in done.shas)
 
     def keep(self, path: str, sha: str) -> bool:
         """Take a file unchanged from the previous tree; False when it is not there."""
@@ -1039,6 +1048,64 @@ class Writer:
             return False
         self.shas[path] = sha
         return True
+
+
+@dataclass
+class Done:
+    """One plan rendered and written: its files' hashes and what the committees' page says."""
+
+    name: str
+    summary: dict[str, Any]
+    shas: dict[str, str]
+    written: int
+    linked: int
+
+
+def _render_one(renderer: Renderer, writer: Writer, site: PlanSite) -> Done:
+    """Render one plan and write its files (a hard link where the bytes did not change)."""
+    mine = Writer(writer.root, writer.previous, _dirs=set(writer._dirs))
+    for path, content in renderer.plan(site).items():
+        mine.put(path, content)
+    return Done(site.name, site.summary, mine.shas, mine.written, mine.linked)
+
+
+# What forked workers render: set just before the fork, so that they inherit it.
+_WORK: tuple[Renderer, Writer, list[PlanSite]] | None = None
+
+
+def _render_forked(index: int) -> Done:
+    assert _WORK is not None
+    renderer, writer, sites = _WORK
+    return _render_one(renderer, writer, sites[index])
+
+
+def _render_all(renderer: Renderer, writer: Writer, sites: list[PlanSite]) -> Iterator[Done]:
+    """Render plans, on every processor when there are several plans and processors.
+
+    Drawing charts and filling templates is pure computation: forked workers
+    inherit the plans already read (no query in a worker), write their files
+    and send back only hashes. One plan, or one processor: in this process.
+    """
+    global _WORK
+    workers = min(len(sites), os.cpu_count() or 1, 4)
+    if workers < 2 or "fork" not in _start_methods():
+        for site in sites:
+            yield _render_one(renderer, writer, site)
+        return
+    import multiprocessing
+
+    _WORK = (renderer, writer, sites)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap_unordered(_render_forked, range(len(sites)))
+    finally:
+        _WORK = None
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
 
 
 @dataclass
@@ -1126,16 +1193,17 @@ def _publish(db: "Session", ws: "Workspace", output: Path, options: Options) -> 
         as_of_day = dt.date.fromisoformat(options.as_of) if options.as_of else None
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
-            for snap in schedule.snapshots(db, batch, as_of_day, include_removed=True):
-                site = PlanSite(from_snapshot(snap), snap)
-                files = renderer.plan(site)
-                for path, content in files.items():
-                    writer.put(path, content)
-                summaries[site.name] = site.summary
-                manifest_plans[site.name] = {
-                    "fingerprint": per_plan[site.name],
-                    "summary": site.summary,
-                    "files": {path: writer.shas[path] for path in files},
+            sites = [
+                PlanSite(from_snapshot(snap), snap)
+                for snap in schedule.snapshots(db, batch, as_of_day, include_removed=True)
+            ]
+            for done in _render_all(renderer, writer, sites):
+                summaries[done.name] = done.summary
+                writer.merge(done)
+                manifest_plans[done.name] = {
+                    "fingerprint": per_plan[done.name],
+                    "summary": done.summary,
+                    "files": done.shas,
                 }
         for path, content in renderer.site([summaries[p.name] for p in plans]).items():
             writer.put(path, content)
