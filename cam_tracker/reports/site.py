@@ -11,23 +11,29 @@ and under any path prefix):
       index.html                        the languages
       style.css
       <lang>/index.html                 the committees (bodies) and their plans
-      <lang>/<plan>/index.html          a plan: summary, chart and its table, activities,
-                                        mandates, calendar, documents
-      <lang>/<plan>/activities/<key>.html
-      <lang>/<plan>/sessions/<key>.html and <key>.ics
-      <lang>/<plan>/steps.atom          the steps, newest first
-      <lang>/<plan>/calendar.ics
-      data/<plan>/plan.json             the data, in no language in particular
+      <lang>/<plan> -> ../../DIR.plans/<plan>.<fingerprint>/<lang>
+      data/<plan>   -> ../../DIR.plans/<plan>.<fingerprint>/data
       .cam-publish.json                 what was published from what (the manifest)
+    DIR.plans/<plan>.<fingerprint>/     one plan's files, written once per state of its data
+      <lang>/index.html                 the plan: summary, chart and its table, activities,
+                                        mandates, calendar, documents
+      <lang>/activities/<key>.html
+      <lang>/sessions/<key>.html and <key>.ics
+      <lang>/steps.atom                 the steps, newest first
+      <lang>/calendar.ics
+      data/plan.json                    the data, in no language in particular
+      charts/<key>.svg                  the timeline charts, kept to be reused
 
 A republish computes a fingerprint per plan from a few aggregate queries;
-a plan whose fingerprint is unchanged is not read or rendered: its files are
-hard-linked from the previous tree, and so is any rendered file whose bytes
-did not change. Output is deterministic (no clock in it), so unchanged data
+a plan whose fingerprint is unchanged is not read or rendered: the new tree
+links to its directory as the old one did. A plan that changed gets a new
+directory, in which a file whose bytes did not change is a hard link to the
+one before. Output is deterministic (no clock in it), so unchanged data
 means unchanged bytes. A reader of DIR sees the old tree or the new one,
 never half of one; the tree before stays until the next publish.
 """
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -689,10 +695,9 @@ def chart_key(report: Report, lang: str) -> str:
 class Renderer:
     """Renders pages in one language; environments and charts are made once per language."""
 
-    def __init__(
-        self, langs: tuple[str, ...], base_url: str | None, previous: Path | None = None
-    ) -> None:
-        self.previous = previous
+    def __init__(self, langs: tuple[str, ...], base_url: str | None) -> None:
+        # Each plan's charts from the publish before, by plan (see `chart_key`).
+        self.previous_charts: dict[str, Path | None] = {}
         self.langs = langs
         self.base_url = base_url
         self._envs: dict[str, Any] = {}
@@ -704,12 +709,13 @@ class Renderer:
             self._envs[lang] = _environment(lang, self._bytecode)
         return self._envs[lang]
 
-    def _cached_chart(self, path: str) -> bytes | None:
+    def _cached_chart(self, plan: str, key: str) -> bytes | None:
         """A chart drawn by an earlier publish from the same data (see `chart_key`)."""
-        if self.previous is None:
+        directory = self.previous_charts.get(plan)
+        if directory is None:
             return None
         try:
-            return (self.previous / path).read_bytes()
+            return (directory / f"{key}.svg").read_bytes()
         except OSError:
             return None
 
@@ -747,7 +753,7 @@ class Renderer:
             if r.activities:
                 key = chart_key(r, lang)
                 cached = f"{CHARTS}/{key}.svg"
-                svg = self._cached_chart(cached)
+                svg = self._cached_chart(name, key)
                 if svg is None:
                     svg = inline_svg(timeline_svg(r, lang), "timeline-caption").encode("utf-8")
                 files[cached] = svg
@@ -932,9 +938,10 @@ class Previous:
         plans: dict[str, Any] = self.manifest.get("plans", {})
         return plans
 
-    def sha(self, path: str) -> str | None:
+    @property
+    def files(self) -> dict[str, str]:
         files: dict[str, str] = self.manifest.get("files", {})
-        return files.get(path)
+        return files
 
 
 def _previous(output: Path) -> Previous:
@@ -994,110 +1001,125 @@ def _sha(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+def _plan_file(path: str, name: str) -> str:
+    """Where a plan's file (a path from the site's root) lies in the plan's own directory."""
+    if path.startswith(CHARTS + "/"):
+        return "charts/" + path[len(CHARTS) + 1 :]
+    first, rest = path.split("/", 1)
+    prefix = slug(name) + "/"
+    if not rest.startswith(prefix):
+        raise AssertionError(f"{path} is not a file of plan {name}")
+    return f"{first}/{rest[len(prefix) :]}"
+
+
 @dataclass
 class Writer:
-    """Writes a new tree: a file whose bytes the previous tree has is hard-linked, not written."""
+    """Writes files under `root`; one whose bytes `previous` has at the same place is linked.
 
-    root: Path
-    previous: Previous
+    Paths are strings relative to `root`: tens of thousands of files go through here.
+    """
+
+    root: str
+    previous: str | None = None
+    previous_shas: dict[str, str] = field(default_factory=dict)
     shas: dict[str, str] = field(default_factory=dict)
     written: int = 0
     linked: int = 0
-    _dirs: set[Path] = field(default_factory=set)
-
-    def _parent(self, path: Path) -> None:
-        parent = path.parent
-        if parent not in self._dirs:
-            parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(parent)
-
-    def _link(self, path: str, target: Path) -> bool:
-        if self.previous.root is None:
-            return False
-        try:
-            os.link(self.previous.root / path, target)
-        except OSError:
-            return False
-        self.linked += 1
-        return True
+    _dirs: set[str] = field(default_factory=set)
 
     def put(self, path: str, content: bytes) -> None:
-        target = self.root / path
-        self._parent(target)
+        target = os.path.join(self.root, path)
+        parent = os.path.dirname(target)
+        if parent not in self._dirs:
+            os.makedirs(parent, exist_ok=True)
+            self._dirs.add(parent)
         sha = _sha(content)
         self.shas[path] = sha
-        if self.previous.sha(path) == sha and self._link(path, target):
-            return
-        # Never write through a link: the file may be the previous tree's, which readers see.
-        target.unlink(missing_ok=True)
-        target.write_bytes(content)
+        if self.previous is not None and self.previous_shas.get(path) == sha:
+            try:
+                os.link(os.path.join(self.previous, path), target)
+                self.linked += 1
+                return
+            except OSError:
+                pass
+        # Never write through a link: the file may be an earlier tree's, which readers see.
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(target)
+        with open(target, "wb") as handle:
+            handle.write(content)
         self.written += 1
-
-    def merge(self, done: "Done") -> None:
-        """Count what a worker wrote into this tree."""
-        self.shas.update(done.shas)
-        self.written += done.written
-        self.linked += done.linked
-        self._dirs.update((self.root / path).parent for path in done.shas)
-
-    def keep(self, path: str, sha: str) -> bool:
-        """Take a file unchanged from the previous tree; False when it is not there."""
-        target = self.root / path
-        self._parent(target)
-        if not self._link(path, target):
-            return False
-        self.shas[path] = sha
-        return True
 
 
 @dataclass
 class Done:
-    """One plan rendered and written: its files' hashes and what the committees' page says."""
+    """One plan rendered into its own directory: its files and what the committees' page says."""
 
     name: str
+    directory: str
     summary: dict[str, Any]
     shas: dict[str, str]
     written: int
     linked: int
 
 
-def _render_one(renderer: Renderer, writer: Writer, site: PlanSite) -> Done:
-    """Render one plan and write its files (a hard link where the bytes did not change)."""
-    mine = Writer(writer.root, writer.previous, _dirs=set(writer._dirs))
-    for path, content in renderer.plan(site).items():
-        mine.put(path, content)
-    return Done(site.name, site.summary, mine.shas, mine.written, mine.linked)
+@dataclass(frozen=True)
+class Job:
+    """One plan to render: where its directory goes, and the one it had before (if any)."""
+
+    site: PlanSite
+    directory: Path
+    previous: Path | None
+    previous_shas: dict[str, str]
+
+
+def _render_one(renderer: Renderer, job: Job) -> Done:
+    """Render one plan into `<directory>.partial`, then rename it: whole or not at all."""
+    partial = job.directory.with_name(job.directory.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    writer = Writer(
+        str(partial),
+        str(job.previous) if job.previous is not None else None,
+        job.previous_shas,
+    )
+    name = job.site.name
+    for path, content in renderer.plan(job.site).items():
+        writer.put(_plan_file(path, name), content)
+    shutil.rmtree(job.directory, ignore_errors=True)
+    partial.rename(job.directory)
+    return Done(
+        name, job.directory.name, job.site.summary, writer.shas, writer.written, writer.linked
+    )
 
 
 # What forked workers render: set just before the fork, so that they inherit it.
-_WORK: tuple[Renderer, Writer, list[PlanSite]] | None = None
+_WORK: tuple[Renderer, list[Job]] | None = None
 
 
 def _render_forked(index: int) -> Done:
     assert _WORK is not None
-    renderer, writer, sites = _WORK
-    return _render_one(renderer, writer, sites[index])
+    renderer, jobs = _WORK
+    return _render_one(renderer, jobs[index])
 
 
-def _render_all(renderer: Renderer, writer: Writer, sites: list[PlanSite]) -> Iterator[Done]:
+def _render_all(renderer: Renderer, jobs: list[Job]) -> Iterator[Done]:
     """Render plans, on every processor when there are several plans and processors.
 
     Drawing charts and filling templates is pure computation: forked workers
-    inherit the plans already read (no query in a worker), write their files
-    and send back only hashes. One plan, or one processor: in this process.
+    inherit the plans already read (no query in a worker), write their plan's
+    directory and send back only hashes. One plan, or one processor: in this process.
     """
     global _WORK
-    workers = min(len(sites), os.cpu_count() or 1, 4)
+    workers = min(len(jobs), os.cpu_count() or 1, 4)
     if workers < 2 or "fork" not in _start_methods():
-        for site in sites:
-            yield _render_one(renderer, writer, site)
+        for job in jobs:
+            yield _render_one(renderer, job)
         return
     import multiprocessing
 
-    _WORK = (renderer, writer, sites)
+    _WORK = (renderer, jobs)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap_unordered(_render_forked, range(len(sites)))
+            yield from pool.imap_unordered(_render_forked, range(len(jobs)))
     finally:
         _WORK = None
 
@@ -1153,6 +1175,11 @@ def publish(
             gc.disable()
 
 
+def _plans_root(output: Path) -> Path:
+    """Where the plans' directories lie: DIR.plans/<plan>.<fingerprint>/ beside DIR."""
+    return output.parent / f"{output.name}.plans"
+
+
 def _publish(db: "Session", ws: "Workspace", output: Path, options: Options) -> Published:
     from sqlmodel import col, select
 
@@ -1172,47 +1199,69 @@ def _publish(db: "Session", ws: "Workspace", output: Path, options: Options) -> 
         return Published(output, previous.root, len(plans), [], 0, 0, 0, unchanged=True)
 
     parent, name = output.parent, output.name
+    plans_root = _plans_root(output)
+    plans_root.mkdir(exist_ok=True)
     stamp = _stamp(parent, name)
     partial = parent / f"{name}.{stamp}.partial"
     partial.mkdir()
     try:
-        writer = Writer(partial, previous)
-        renderer = Renderer(options.langs, options.base_url, previous.root)
         summaries: dict[str, Any] = {}
         manifest_plans: dict[str, Any] = {}
-        todo = []
+        todo: list[models.Plan] = []
         for plan in plans:
             before = previous.plans.get(plan.name)
-            if before is not None and before.get("fingerprint") == per_plan[plan.name]:
-                kept = all(writer.keep(path, sha) for path, sha in before["files"].items())
-                if kept:
-                    summaries[plan.name] = before["summary"]
-                    manifest_plans[plan.name] = before
-                    continue
-            todo.append(plan)
+            fingerprint = per_plan[plan.name]
+            if (
+                before is not None
+                and before.get("fingerprint") == fingerprint
+                and (plans_root / before["dir"]).is_dir()
+            ):
+                summaries[plan.name] = before["summary"]
+                manifest_plans[plan.name] = before
+            else:
+                todo.append(plan)
+        renderer = Renderer(options.langs, options.base_url)
         as_of_day = dt.date.fromisoformat(options.as_of) if options.as_of else None
+        written = linked = 0
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
-            sites = [
-                PlanSite(from_snapshot(snap), snap)
-                for snap in schedule.snapshots(db, batch, as_of_day, include_removed=True)
-            ]
-            for done in _render_all(renderer, writer, sites):
+            jobs = []
+            for snap in schedule.snapshots(db, batch, as_of_day, include_removed=True):
+                plan_name = snap.plan.name
+                before = previous.plans.get(plan_name) or {}
+                old = plans_root / before["dir"] if before.get("dir") else None
+                renderer.previous_charts[plan_name] = old / "charts" if old else None
+                jobs.append(
+                    Job(
+                        PlanSite(from_snapshot(snap), snap),
+                        plans_root / f"{slug(plan_name)}.{per_plan[plan_name][:16]}",
+                        old if old is not None and old.is_dir() else None,
+                        before.get("files", {}),
+                    )
+                )
+            for done in _render_all(renderer, jobs):
                 summaries[done.name] = done.summary
-                writer.merge(done)
+                written, linked = written + done.written, linked + done.linked
                 manifest_plans[done.name] = {
                     "fingerprint": per_plan[done.name],
                     "summary": done.summary,
+                    "dir": done.directory,
                     "files": done.shas,
                 }
+        writer = Writer(
+            str(partial),
+            str(previous.root) if previous.root is not None else None,
+            previous.files,
+        )
         for path, content in renderer.site([summaries[p.name] for p in plans]).items():
             writer.put(path, content)
-        manifest = {
-            "format": FORMAT,
-            "key": whole,
-            "plans": manifest_plans,
-            "files": writer.shas,
-        }
+        for plan in plans:
+            directory = manifest_plans[plan.name]["dir"]
+            for lang in (*options.langs, "data"):
+                link = partial / lang / slug(plan.name)
+                link.parent.mkdir(exist_ok=True)
+                link.symlink_to(f"../../{plans_root.name}/{directory}/{lang}")
+        manifest = {"format": FORMAT, "key": whole, "plans": manifest_plans, "files": writer.shas}
         (partial / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
         tree = parent / f"{name}.{stamp}"
         partial.rename(tree)
@@ -1220,15 +1269,18 @@ def _publish(db: "Session", ws: "Workspace", output: Path, options: Options) -> 
         shutil.rmtree(partial, ignore_errors=True)
         raise
     _swap(output, tree)
-    _prune(output, keep={tree, *([previous.root] if previous.root else [])})
+    in_use = {d["dir"] for d in manifest_plans.values()}
+    in_use |= {d.get("dir") for d in previous.plans.values()}
+    _prune(output, keep={tree, *([previous.root] if previous.root else [])}, plans=in_use)
+    files = len(writer.shas) + sum(len(d["files"]) for d in manifest_plans.values())
     return Published(
         output,
         tree,
         len(plans),
         [p.name for p in todo],
-        len(writer.shas),
-        writer.written,
-        writer.linked,
+        files,
+        written + writer.written,
+        linked + writer.linked,
     )
 
 
@@ -1242,13 +1294,18 @@ def _swap(output: Path, tree: Path) -> None:
     os.replace(link, output)
 
 
-def _prune(output: Path, keep: set[Path]) -> None:
-    """Remove the trees before the previous one, and partial trees left by a crash."""
+def _prune(output: Path, keep: set[Path], plans: set[str | None]) -> None:
+    """Remove the trees before the previous one, the plans' directories neither uses,
+    and whatever a crash left half written."""
     for candidate in output.parent.iterdir():
         match = _TREE.match(candidate.name)
         if match is None or match["name"] != output.name or candidate in keep:
             continue
         if candidate.is_dir() and not candidate.is_symlink():
+            shutil.rmtree(candidate, ignore_errors=True)
+    plans_root = _plans_root(output)
+    for candidate in plans_root.iterdir():
+        if candidate.name not in plans and candidate.is_dir() and not candidate.is_symlink():
             shutil.rmtree(candidate, ignore_errors=True)
 
 
