@@ -474,6 +474,7 @@ def test_the_scheduler_tick_republishes_after_a_change(loaded: Cam, tmp_path: Pa
 
     out = tmp_path / "public"
     hook = site.refresher(loaded.url, out)
+    daemon._stop.clear()  # as `daemon.run` does when it starts: a stopped run before set it
     daemon.tick(loaded.url, None, after=hook)
     first = out.resolve()
     assert (first / "en" / PLAN / "index.html").is_file()

@@ -827,7 +827,7 @@ def _code_version() -> str:
     digest = hashlib.sha256(cam_tracker.__version__.encode())
     here = Path(__file__).resolve().parent
     sources = [here / "site.py", here / "gather.py", here / "chart.py"]
-    sources += sorted((data_dir("templates") / "site").glob("*"))
+    sources += sorted((data_dir("templates") / "site").glob("*.j2"))  # style.css: not a plan's
     sources += [data_dir("templates") / "report_macros.j2"]
     sources += sorted(data_dir("locale").glob("*/*.po"))
     sources += sorted(data_dir("workflows").glob("*.yaml"))
