@@ -688,3 +688,16 @@ def test_served_under_a_path_prefix(published: Path, tab: Any, tmp_path: Path) -
         server.server_close()
     # Browsers ask every server for /favicon.ico by themselves: not a link of the site.
     assert [url for url in failed if not url.endswith("/favicon.ico")] == []
+
+
+def test_bad_requests_are_one_line_errors(played: Cam, tmp_path: Path) -> None:
+    for args, message in (
+        (("--as-of", "31/05/2016"), "--as-of: not a date: '31/05/2016'"),
+        (("--plan", "nope"), "no plan 'nope' in the store"),
+        (("-o", str(tmp_path / "missing" / "site")), "cannot publish into"),
+    ):
+        arguments = args if "-o" in args else ("-o", str(tmp_path / "site"), *args)
+        result = played("publish", *arguments, expect=1)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], result.output
+    assert not (tmp_path / "site").exists() and not (tmp_path / "missing").exists()
