@@ -658,6 +658,13 @@ def inline_svg(svg: str, label_id: str) -> str:
     )
 
 
+def draw_chart(report: Report, lang: str) -> bytes:
+    """The timeline chart of `chart.timeline_svg`, fit for the site (`inline_svg`)."""
+    from cam_tracker.reports.chart import timeline_svg
+
+    return inline_svg(timeline_svg(report, lang), "timeline-caption").encode("utf-8")
+
+
 # Charts drawn before, by what they were drawn from: drawing one takes a few tenths of a second.
 CHARTS = ".cache/charts"
 
@@ -698,6 +705,8 @@ class Renderer:
     def __init__(self, langs: tuple[str, ...], base_url: str | None) -> None:
         # Each plan's charts from the publish before, by plan (see `chart_key`).
         self.previous_charts: dict[str, Path | None] = {}
+        # Charts drawn ahead, side by side (`_draw_ahead`), by plan and language.
+        self.drawn: dict[tuple[str, str], bytes] = {}
         self.langs = langs
         self.base_url = base_url
         self._envs: dict[str, Any] = {}
@@ -738,7 +747,6 @@ class Renderer:
 
         from cam_tracker.core.settings import ReminderSettings
         from cam_tracker.reminders import ics
-        from cam_tracker.reports.chart import timeline_svg
 
         r, name = site.report, site.name
         files: dict[str, bytes] = {}
@@ -753,9 +761,9 @@ class Renderer:
             if r.activities:
                 key = chart_key(r, lang)
                 cached = f"{CHARTS}/{key}.svg"
-                svg = self._cached_chart(name, key)
+                svg = self.drawn.pop((name, lang), None) or self._cached_chart(name, key)
                 if svg is None:
-                    svg = inline_svg(timeline_svg(r, lang), "timeline-caption").encode("utf-8")
+                    svg = draw_chart(r, lang)
                 files[cached] = svg
                 chart = Markup(svg.decode("utf-8"))
             path = Paths.plan(lang, name)
@@ -1112,6 +1120,8 @@ def _render_all(renderer: Renderer, jobs: list[Job]) -> Iterator[Done]:
     workers = min(len(jobs), os.cpu_count() or 1, 4)
     if workers < 2 or "fork" not in _start_methods():
         for job in jobs:
+            if len(jobs) == 1:
+                _draw_ahead(renderer, job.site)
             yield _render_one(renderer, job)
         return
     import multiprocessing
@@ -1122,6 +1132,48 @@ def _render_all(renderer: Renderer, jobs: list[Job]) -> Iterator[Done]:
             yield from pool.imap_unordered(_render_forked, range(len(jobs)))
     finally:
         _WORK = None
+
+
+_CHARTS: tuple[Report, list[str]] | None = None
+
+
+def _draw_forked(index: int) -> bytes:
+    assert _CHARTS is not None
+    report, langs = _CHARTS
+    return draw_chart(report, langs[index])
+
+
+def _draw_ahead(renderer: Renderer, site: PlanSite) -> None:
+    """One plan changed (a republish after a step): draw its charts, one per language, on
+    every processor; drawing them is most of the work."""
+    global _CHARTS
+    missing = [
+        lang
+        for lang in renderer.langs
+        if site.report.activities
+        and renderer._cached_chart(site.name, chart_key(site.report, lang)) is None
+    ]
+    workers = min(len(missing), os.cpu_count() or 1, 4)
+    if workers < 2 or "fork" not in _start_methods():
+        return
+    import multiprocessing
+
+    # Loaded once here, the workers inherit matplotlib instead of each importing it.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.backends.backend_svg
+    import matplotlib.figure
+
+    _CHARTS = (site.report, missing)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            drawn = pool.map(_draw_forked, range(len(missing)))
+    finally:
+        _CHARTS = None
+    renderer.drawn.update(
+        {(site.name, lang): svg for lang, svg in zip(missing, drawn, strict=True)}
+    )
 
 
 def _start_methods() -> list[str]:
