@@ -584,25 +584,23 @@ def _environment(lang: str, bytecode: Any) -> Any:
     return env
 
 
-class _SharedBytecode:
+def _shared_bytecode() -> Any:
     """Templates compiled once for every language (their code is the same; words differ)."""
+    from jinja2 import BytecodeCache
 
-    def __new__(cls) -> Any:
-        from jinja2 import BytecodeCache
+    class Shared(BytecodeCache):
+        def __init__(self) -> None:
+            self.codes: dict[str, bytes] = {}
 
-        class Shared(BytecodeCache):
-            def __init__(self) -> None:
-                self.codes: dict[str, bytes] = {}
+        def load_bytecode(self, bucket: Any) -> None:
+            code = self.codes.get(bucket.key)
+            if code is not None:
+                bucket.bytecode_from_string(code)
 
-            def load_bytecode(self, bucket: Any) -> None:
-                code = self.codes.get(bucket.key)
-                if code is not None:
-                    bucket.bytecode_from_string(code)
+        def dump_bytecode(self, bucket: Any) -> None:
+            self.codes[bucket.key] = bucket.bytecode_to_string()
 
-            def dump_bytecode(self, bucket: Any) -> None:
-                self.codes[bucket.key] = bucket.bytecode_to_string()
-
-        return Shared()
+    return Shared()
 
 
 def _rfc3339(moment: dt.datetime | None) -> str:
@@ -710,7 +708,7 @@ class Renderer:
         self.langs = langs
         self.base_url = base_url
         self._envs: dict[str, Any] = {}
-        self._bytecode = _SharedBytecode()
+        self._bytecode = _shared_bytecode()
         self._decisions: dict[int, Any] = {}
 
     def env(self, lang: str) -> Any:
