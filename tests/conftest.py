@@ -375,3 +375,23 @@ def smtp_server(
         monkeypatch.setenv(f"CAM_SMTP_{name}", value)
     yield server
     server.stop()
+
+
+# The 2015–2016 plan's officers, reachable (see `staffed`).
+CHAIR = "chair@example.org"
+VICE = "vice.chair@example.org"
+SECRETARIAT = "secretariat@example.org"
+LEADERS = sorted([CHAIR, VICE, SECRETARIAT])
+
+
+@pytest.fixture
+def staffed(loaded: Cam, monkeypatch: pytest.MonkeyPatch) -> Cam:
+    """The 2015–2016 plan, its chair, vice chair (Spanish) and secretariat reachable.
+
+    The secretariat acts: it registers the others (it manages people).
+    """
+    monkeypatch.setenv("CAM_USER", "secretariat")
+    loaded("people", "add", "secretariat", "--update", "--email", SECRETARIAT)
+    loaded("people", "add", "chair", "--update", "--email", CHAIR)
+    loaded("people", "add", "vice-chair", "--update", "--email", VICE, "--lang", "es")
+    return loaded

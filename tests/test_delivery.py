@@ -7,29 +7,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Cam, Received, SmtpServer
+from conftest import LEADERS, Cam, Received, SmtpServer
 from sqlmodel import select
 
 from cam_tracker import store
 from cam_tracker.store import models
-
-CHAIR = "chair@example.org"
-VICE = "vice.chair@example.org"
-SECRETARIAT = "secretariat@example.org"
-LEADERS = sorted([CHAIR, VICE, SECRETARIAT])
-
-
-@pytest.fixture
-def staffed(loaded: Cam, monkeypatch: pytest.MonkeyPatch) -> Cam:
-    """The 2015–2016 plan, its chair, vice chair and secretariat reachable.
-
-    The secretariat acts: it registers the others (it manages people).
-    """
-    monkeypatch.setenv("CAM_USER", "secretariat")
-    loaded("people", "add", "secretariat", "--update", "--email", SECRETARIAT)
-    loaded("people", "add", "chair", "--update", "--email", CHAIR)
-    loaded("people", "add", "vice-chair", "--update", "--email", VICE, "--lang", "es")
-    return loaded
 
 
 def test_a_message_resent_after_a_lost_reply_keeps_its_message_id(

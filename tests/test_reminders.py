@@ -10,31 +10,13 @@ from email.utils import parseaddr
 from pathlib import Path
 
 import pytest
-from conftest import Cam, Received, SmtpServer
+from conftest import CHAIR, LEADERS, SECRETARIAT, VICE, Cam, Received, SmtpServer
 
 from cam_tracker import store
 from cam_tracker.core.settings import SmtpSettings, reminder_settings, smtp_settings
 from cam_tracker.reminders import due as due_module
 from cam_tracker.reminders import outbox as reminders
 from cam_tracker.reminders.transport import Refused
-
-CHAIR = "chair@example.org"
-VICE = "vice.chair@example.org"
-SECRETARIAT = "secretariat@example.org"
-LEADERS = sorted([CHAIR, VICE, SECRETARIAT])
-
-
-@pytest.fixture
-def staffed(loaded: Cam, monkeypatch: pytest.MonkeyPatch) -> Cam:
-    """The 2015–2016 plan, its chair, vice chair (Spanish) and secretariat reachable.
-
-    The secretariat acts: it registers the others (it manages people).
-    """
-    monkeypatch.setenv("CAM_USER", "secretariat")
-    loaded("people", "add", "secretariat", "--update", "--email", SECRETARIAT)
-    loaded("people", "add", "chair", "--update", "--email", CHAIR)
-    loaded("people", "add", "vice-chair", "--update", "--email", VICE, "--lang", "es")
-    return loaded
 
 
 def addresses(server: SmtpServer, session: str | None = None) -> list[str]:
