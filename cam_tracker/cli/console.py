@@ -4,6 +4,7 @@ Every cell is plain text (never rich markup), so a title holding brackets or
 escape codes prints as it is written.
 """
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich import box
@@ -30,13 +31,17 @@ def _console() -> Console:
     return Console(highlight=False, markup=False, emoji=False, soft_wrap=False)
 
 
+def _printable(text: str) -> str:
+    """A text a terminal shows as written: control characters become a visible mark."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == "\n" else "�" for ch in text)
+
+
 def _cell(value: Any) -> Text:
     if value is None:
         return Text("–", style="dim")
-    text = str(value)
-    if not text.isprintable():
-        text = "".join(ch if ch.isprintable() or ch == "\n" else "�" for ch in text)
-    return Text(text)
+    return Text(_printable(str(value)))
 
 
 def _table(title: str, *columns: str, nowrap: tuple[str, ...] = ()) -> Table:
@@ -176,15 +181,20 @@ def activities(listing: "ActivityListing") -> None:
         floors[0] = widths[0]
     fitted = fit_columns(console.width, widths, floors, [title, state, upcoming])
     cut = [index for index, width in enumerate(fitted) if width < widths[index]]
+    # Long listings repeat their labels (states, kinds, next steps): shorten each text once.
+    shortened: dict[tuple[str, int], str] = {}
     for text_row in texts:
         for index in cut:
-            text_row[index] = shorten(text_row[index], fitted[index])
+            key = (text_row[index], fitted[index])
+            found = shortened.get(key)
+            if found is None:
+                found = shortened[key] = shorten(*key)
+            text_row[index] = found
     late_column = len(columns) - 1
-    cells = [
-        [
-            Text(text, style="bold red") if index == late_column and text else _cell(text)
-            for index, text in enumerate(text_row)
-        ]
+    late = Text("yes", style="bold red")
+    # Plain strings where no style is needed: a Text per cell costs more than the row itself.
+    cells: list[list[str | Text]] = [
+        [*map(_printable, text_row[:late_column]), late if text_row[late_column] else ""]
         for text_row in texts
     ]
     heading = f"{listing.title} — as of {listing.today}"
@@ -204,7 +214,7 @@ def _print_table(
     console: Console,
     title: str,
     columns: list[str],
-    rows: list[list[Text]],
+    rows: Sequence[Sequence[str | Text]],
     nowrap: tuple[str, ...],
     *,
     one_line_rows: bool = False,
@@ -220,15 +230,16 @@ def _print_table(
     """
     from rich.cells import cell_len
 
+    plains = [[c if isinstance(c, str) else c.plain for c in row] for row in rows]
     widths = [cell_len(column) for column in columns]
-    for row in rows:
-        for index, cell in enumerate(row):
-            widths[index] = max(widths[index], width_of(cell.plain))
+    for plain_row in plains:
+        for index, plain in enumerate(plain_row):
+            widths[index] = max(widths[index], width_of(plain))
     width = sum(widths) + 3 * (len(columns) - 1) + 2
     fits = (width <= console.width or len(rows) > LONG_TABLE or one_line_rows) and (
         cell_len(title) <= width
     )
-    if not fits or any("\n" in cell.plain for row in rows for cell in row):
+    if not fits or any("\n" in plain for plain_row in plains for plain in plain_row):
         table = _table(title, *columns, nowrap=nowrap)
         for row in rows:
             table.add_row(*row)
@@ -243,9 +254,9 @@ def _print_table(
     head, _, bottom = capture.get().rstrip("\n").rpartition("\n")
     styled: dict[tuple[str, str, int], str] = {}
 
-    def padded(cell: Text, column_width: int) -> str:
-        text = cell.plain + " " * (column_width - width_of(cell.plain))
-        if not cell.style:
+    def padded(cell: str | Text, plain: str, column_width: int) -> str:
+        text = plain + " " * (column_width - width_of(plain))
+        if isinstance(cell, str) or not cell.style:
             return text
         key = (text, str(cell.style), column_width)
         if key not in styled:
@@ -255,8 +266,8 @@ def _print_table(
         return styled[key]
 
     lines = [head]
-    for row in rows:
-        lines.append(" " + "   ".join(padded(c, w) for c, w in zip(row, widths, strict=True)) + " ")
+    for row, plain_row in zip(rows, plains, strict=True):
+        lines.append(" " + "   ".join(map(padded, row, plain_row, widths)) + " ")
     lines.append(bottom)
     console.file.write("\n".join(lines) + "\n")
 
