@@ -93,6 +93,15 @@ def width_of(text: str) -> int:
     return len(text) if text.isascii() else cell_len(text)
 
 
+def _widths(columns: list[str], rows: Sequence[Sequence[str]]) -> list[int]:
+    """Each column's widest text, its header included (column by column: one pass each)."""
+    by_column = zip(*rows, strict=True) if rows else ([] for _ in columns)
+    return [
+        max(cell_len(column), *map(width_of, texts), 0)
+        for column, texts in zip(columns, by_column, strict=True)
+    ]
+
+
 def shorten(text: str, width: int) -> str:
     """Fit a text in `width` cells, cut at a word boundary with an ellipsis."""
     if (len(text) <= width and text.isascii()) or cell_len(text) <= width:
@@ -139,7 +148,6 @@ STATUS_WORDS = {
 
 def activities(listing: "ActivityListing") -> None:
     """The activities table: every column kept at any width, long texts shortened first."""
-    from rich.cells import cell_len
 
     console = _console()
     rows = listing.rows
@@ -165,10 +173,7 @@ def activities(listing: "ActivityListing") -> None:
         ]
         for row in rows
     ]
-    widths = [cell_len(c) for c in columns]
-    for text_row in texts:
-        for index, text in enumerate(text_row):
-            widths[index] = max(widths[index], width_of(text))
+    widths = _widths(columns, texts)
     offset = 1 if with_plan else 0
     title, state, upcoming = offset + 2, offset + 3, offset + 4
     floors = [min(w, 12) for w in widths]
@@ -231,10 +236,7 @@ def _print_table(
     from rich.cells import cell_len
 
     plains = [[c if isinstance(c, str) else c.plain for c in row] for row in rows]
-    widths = [cell_len(column) for column in columns]
-    for plain_row in plains:
-        for index, plain in enumerate(plain_row):
-            widths[index] = max(widths[index], width_of(plain))
+    widths = _widths(columns, plains)
     width = sum(widths) + 3 * (len(columns) - 1) + 2
     fits = (width <= console.width or len(rows) > LONG_TABLE or one_line_rows) and (
         cell_len(title) <= width
