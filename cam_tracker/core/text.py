@@ -205,7 +205,7 @@ def check_link(link: str, field: str = "link") -> str:
     if len(cleaned) > MAX_LINK:
         raise refuse(f"{len(cleaned)} characters, at most {MAX_LINK}")
     if any(
-        ch.isspace() or ch in "\"<>\\`{}|^" or unicodedata.category(ch) in ("Cc", "Cf", "Cs")
+        ch.isspace() or ch in '"<>\\`{}|^' or unicodedata.category(ch) in ("Cc", "Cf", "Cs")
         for ch in cleaned
     ):
         raise refuse("it contains a space, a quote, a bracket or a control character")
