@@ -293,3 +293,13 @@ def session_times(
     begins = dt.datetime.combine(day, read_clock(start), tz)
     ends = dt.datetime.combine(day, read_clock(end), tz) if end is not None else None
     return begins, ends
+
+
+def utc_offset(moment: dt.datetime) -> str:
+    """A moment's offset from UTC as readers write it: 'UTC−05:00', 'UTC+01:00', 'UTC'."""
+    offset = moment.utcoffset() or dt.timedelta(0)
+    if not offset:
+        return "UTC"
+    minutes = int(abs(offset).total_seconds()) // 60
+    sign = "+" if offset > dt.timedelta(0) else "\u2212"
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
