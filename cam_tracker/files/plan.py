@@ -23,7 +23,6 @@ from cam_tracker.core.errors import InvalidDefinition, InvalidInput, NotFound, d
 from cam_tracker.core.resources import data_dir
 from cam_tracker.core.text import (
     MAX_KEY,
-    MAX_NAME,
     MAX_NUMBER,
     MAX_PLACE,
     MAX_SYMBOL,
@@ -214,7 +213,7 @@ class _ProgrammeItemSpec(_Strict):
     time: Clock
     end: Clock | None = None
     title: Text
-    speaker: Annotated[str, AfterValidator(_line("speaker", MAX_NAME))] | None = None
+    speaker: Annotated[str, AfterValidator(_line("speaker", MAX_PLACE))] | None = None
 
 
 class _AgendaItemSpec(_Strict):
