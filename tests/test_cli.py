@@ -250,6 +250,7 @@ def test_show_json(loaded: Any) -> None:
         "due",
         "done",
         "done_at",
+        "session_place",
     }
     assert (first["session"], first["event"], first["done"]) == (
         "2015-10a",

@@ -45,7 +45,14 @@ from cam_tracker.core.errors import (
 )
 from cam_tracker.core.settings import actor_name
 from cam_tracker.files import workflow
-from cam_tracker.files.plan import PlanSpec, _SessionSpec, bundled_plans, read_plan, resolve_source
+from cam_tracker.files.plan import (
+    SESSION_DETAILS,
+    PlanSpec,
+    _SessionSpec,
+    bundled_plans,
+    read_plan,
+    resolve_source,
+)
 from cam_tracker.store import models
 
 
@@ -550,6 +557,7 @@ def _upsert_sessions(
     gone = [m for key, m in existing.items() if key not in in_file and not m.removed]
     _refuse_hiding(db, gone)
     moves = _recorded_moves(db, plan.id)
+    set_by_command = _details_set(db, plan.id)
     meetings: list[tuple[models.Meeting, _SessionSpec, str]] = []
     for position, session_spec in enumerate(spec.sessions):
         meeting = existing.pop(session_spec.key, None)
@@ -570,8 +578,10 @@ def _upsert_sessions(
             list(meeting.mandates),
             meeting.removed,
             _when(meeting),
+            _details(meeting),
         )
         _date_session(meeting, session_spec, moves, plan, report)
+        _place_session(meeting, session_spec, set_by_command.get(meeting.key, {}), report)
         meeting.kind = session_spec.kind
         meeting.title = session_spec.title
         meeting.mandates = list(session_spec.mandates)
@@ -583,6 +593,7 @@ def _upsert_sessions(
             list(meeting.mandates),
             meeting.removed,
             _when(meeting),
+            _details(meeting),
         )
         if meeting.id is not None and before != after:
             report.sessions_updated.append(meeting.key)
@@ -651,6 +662,77 @@ def _date_session(
         return
     meeting.month = session_spec.month
     meeting.date = session_spec.date
+
+
+def _details(meeting: models.Meeting) -> tuple[Any, ...]:
+    """A session's time, place and programme, to tell whether a load changed them."""
+    return (*(getattr(meeting, column) for column in SESSION_DETAILS.values()), meeting.programme)
+
+
+def _details_set(db: Session, plan_id: int) -> dict[str, dict[str, Any]]:
+    """What `cam session set` last gave each detail of each session of the plan (by the
+    plan file's names: `start`, `room`…), from the recorded changes."""
+    from cam_tracker.app.sessions import SET
+
+    given: dict[str, dict[str, Any]] = defaultdict(dict)
+    for key, changes in db.exec(
+        select(models.Change.subject_key, models.Change.changes)
+        .where(models.Change.subject == models.SESSION)
+        .where(models.Change.plan_id == plan_id)
+        .where(models.Change.action == SET)
+        .order_by(col(models.Change.id))
+    ):
+        for name, pair in dict(changes or {}).items():
+            if name in SESSION_DETAILS and isinstance(pair, list) and len(pair) == 2:
+                given[key][name] = pair[1]
+    return given
+
+
+# Details that go together: a time is its start and its end, from one source.
+_DETAIL_GROUPS = (("start", "end"), ("room",), ("building",), ("city",), ("modality",), ("link",))
+
+
+def _place_session(
+    meeting: models.Meeting,
+    session_spec: _SessionSpec,
+    set_by_command: dict[str, Any],
+    report: LoadReport,
+) -> None:
+    """The file gives a session's time, place and programme, unless the record says otherwise.
+
+    A detail the file gives is the file's. One it leaves out keeps the value
+    `cam session set` gave it, while that value is still the session's (the
+    report says so); otherwise it goes with the file. The start and the end
+    are one time: both come from the file when it gives either. The programme
+    is the file's alone.
+    """
+    says = session_spec.details()
+    meeting.programme = [
+        item.model_dump(exclude_none=True) for item in session_spec.programme
+    ] or None
+    for group in _DETAIL_GROUPS:
+        columns = [SESSION_DETAILS[name] for name in group]
+        if any(says[column] is not None for column in columns):
+            for column in columns:
+                setattr(meeting, column, says[column])
+            continue
+        kept = [
+            name
+            for name, column in zip(group, columns, strict=True)
+            if getattr(meeting, column) is not None
+            and name in set_by_command
+            and set_by_command[name] == getattr(meeting, column)
+        ]
+        if kept == ["end"]:
+            kept = []  # an end without its start is no time
+        if kept:
+            shown = ", ".join(f"{name} {getattr(meeting, SESSION_DETAILS[name])}" for name in kept)
+            report.kept.append(
+                f"session {meeting.key}: {shown} as set by command; the file gives none"
+            )
+        for name, column in zip(group, columns, strict=True):
+            if name not in kept:
+                setattr(meeting, column, None)
 
 
 def _name(milestone: models.Milestone, session_key: str, keys: dict[int, str]) -> str:

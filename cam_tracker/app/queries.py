@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from cam_tracker.app.corrections import Correction
 from cam_tracker.app.snapshot import ActivityView, MilestoneView, Snapshot, snapshots
-from cam_tracker.core.dates import iso, parse_month
+from cam_tracker.core.dates import iso, parse_month, session_times
 from cam_tracker.core.errors import InvalidInput, NotFound, did_you_mean
 from cam_tracker.core.text import local
 from cam_tracker.files import workflow
@@ -261,7 +261,37 @@ def history(snap: Snapshot, key: str | None = None, lang: str = "en") -> list[Ro
     ]
 
 
-def _milestone_row(view: MilestoneView, lang: str) -> Row:
+def session_place(meeting: models.Meeting, zone: str, lang: str = "en") -> Row:
+    """A session's time and place, each None where not known: its wall-clock start and end
+    in the plan's zone, and the moments they are (when its day is known too)."""
+    starts_at, ends_at = session_times(meeting.date, meeting.start_time, meeting.end_time, zone)
+    venue = {"room": meeting.room, "building": meeting.building, "city": meeting.city}
+    return {
+        "start": meeting.start_time,
+        "end": meeting.end_time,
+        "timezone": zone,
+        "starts_at": iso(starts_at),
+        "ends_at": iso(ends_at),
+        "venue": venue if any(venue.values()) else None,
+        "modality": meeting.modality,
+        "link": meeting.link,
+    }
+
+
+def programme_rows(meeting: models.Meeting, lang: str = "en") -> list[Row]:
+    """A session's programme, in order, its titles in the reader's language."""
+    return [
+        {
+            "time": item.get("time"),
+            "end": item.get("end"),
+            "title": local(item.get("title"), lang),
+            "speaker": item.get("speaker"),
+        }
+        for item in meeting.programme or []
+    ]
+
+
+def _milestone_row(view: MilestoneView, lang: str, zone: str = "UTC") -> Row:
     brief = _milestone_brief(view, lang)
     assert brief is not None
     return {
@@ -273,6 +303,7 @@ def _milestone_row(view: MilestoneView, lang: str) -> Row:
         "due": iso(view.due),
         "done": view.is_done,
         "done_at": iso(view.done.at) if view.done else None,
+        "session_place": session_place(view.session, zone, lang),
     }
 
 
@@ -307,7 +338,7 @@ def activity_detail(snap: Snapshot, key: str, lang: str = "en") -> Row:
                 }
                 for p in view.paragraphs
             ],
-            "milestones": [_milestone_row(m, lang) for m in view.milestones],
+            "milestones": [_milestone_row(m, lang, snap.plan.timezone) for m in view.milestones],
             "allowed_events": allowed,
             "history": [
                 history_row(h, view.activity, sessions.get(h.session_id), lang, snap)
@@ -323,38 +354,54 @@ def calendar(snap: Snapshot, month: str | None = None, lang: str = "en") -> list
     if month is not None:
         month = parse_month(month)
     views = {v.activity.id: v for v in snap.activities}
-    rows = []
-    for meeting in snap.sessions:
-        if month is not None and meeting.month != month:
-            continue
-        agenda = []
-        for m in snap.agenda(meeting):
-            view = views.get(m.activity.id)
-            brief = _milestone_brief(m, lang) if m.milestone.event else None
-            agenda.append(
-                {
-                    "activity": m.activity.key,
-                    "event": m.milestone.event,
-                    "event_label": brief["event_label"] if brief else None,
-                    "text": local(m.milestone.text, lang),
-                    "state": view.state if view else None,
-                    "state_label": view.flow.state_label(view.state, lang) if view else None,
-                    "planned_month": m.milestone.planned_month,
-                    "done": m.is_done,
-                }
-            )
-        rows.append(
+    return [
+        _session_row(snap, meeting, lang, views)
+        for meeting in snap.sessions
+        if month is None or meeting.month == month
+    ]
+
+
+def session_detail(snap: Snapshot, key: str, lang: str = "en") -> Row:
+    """`cam session show`: one session as the calendar shows it, with its programme."""
+    meeting = next((m for m in snap.sessions if m.key == key), None)
+    if meeting is None:
+        keys = [m.key for m in snap.sessions]
+        raise NotFound(f"no session {key!r} in {snap.plan.name}{did_you_mean(key, keys)}")
+    views = {v.activity.id: v for v in snap.activities}
+    return {"plan": snap.plan.name, **_session_row(snap, meeting, lang, views)}
+
+
+def _session_row(
+    snap: Snapshot, meeting: models.Meeting, lang: str, views: dict[int | None, ActivityView]
+) -> Row:
+    """A session as the calendar shows it: when and where, its agenda, its programme."""
+    agenda = []
+    for m in snap.agenda(meeting):
+        view = views.get(m.activity.id)
+        brief = _milestone_brief(m, lang) if m.milestone.event else None
+        agenda.append(
             {
-                "id": meeting.key,
-                "month": meeting.month,
-                "date": iso(meeting.date),
-                "kind": meeting.kind,
-                "title": local(meeting.title, lang),
-                "held_on": iso(snap.session_held(meeting)),
-                "agenda": agenda,
+                "activity": m.activity.key,
+                "event": m.milestone.event,
+                "event_label": brief["event_label"] if brief else None,
+                "text": local(m.milestone.text, lang),
+                "state": view.state if view else None,
+                "state_label": view.flow.state_label(view.state, lang) if view else None,
+                "planned_month": m.milestone.planned_month,
+                "done": m.is_done,
             }
         )
-    return rows
+    return {
+        "id": meeting.key,
+        "month": meeting.month,
+        "date": iso(meeting.date),
+        "kind": meeting.kind,
+        "title": local(meeting.title, lang),
+        "held_on": iso(snap.session_held(meeting)),
+        "agenda": agenda,
+        **session_place(meeting, snap.plan.timezone, lang),
+        "programme": programme_rows(meeting, lang),
+    }
 
 
 def plans(db: Session) -> list[Row]:

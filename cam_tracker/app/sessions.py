@@ -1,4 +1,4 @@
-"""Sessions of the committee: set or move a session's date, record it as held.
+"""Sessions of the committee: set or move a session's date, its time and place; record it as held.
 
 Who may move a session or record it as held is the plan's policy
 (`move_session`, `record_session`); each is a row in the history chain
@@ -10,6 +10,13 @@ linked), as `cam reschedule` does for one milestone. The session's pending
 reminders follow the new date. A session is held on its day
 (`activities.session_day`): recording it on another is refused, not a
 silent move.
+
+A session's time and place (`set_details`) are changed under the same policy
+as its date (`move_session`), each change one row in the chain with every
+detail's value before and after; a reload of the plan file keeps them where
+the file gives none (`app.plans`). Reminders fall due by the session's day,
+not its hour (`reminders.timing`): a new time moves none of them, and a
+reminder still goes out until the session starts.
 """
 
 import datetime as dt
@@ -28,7 +35,7 @@ from cam_tracker.app.activities import (
 )
 from cam_tracker.app.authorization import identify, permit, plan_policy, record
 from cam_tracker.app.lookup import find_session
-from cam_tracker.core.dates import month_of
+from cam_tracker.core.dates import check_time_range, month_of, parse_clock
 from cam_tracker.core.errors import (
     CamError,
     InvalidInput,
@@ -36,7 +43,9 @@ from cam_tracker.core.errors import (
     TransitionRefused,
     did_you_mean,
 )
+from cam_tracker.core.text import MAX_NOTE, MAX_PLACE, check_link, clean_line, clean_text
 from cam_tracker.files import workflow
+from cam_tracker.files.plan import MODALITIES, SESSION_DETAILS
 from cam_tracker.store import models
 
 
@@ -242,3 +251,96 @@ def _advance_item(
         return ItemOutcome(activity.key, milestone.event, "refused", str(exc))
     savepoint.commit()
     return ItemOutcome(activity.key, milestone.event, "advanced", activity.state)
+
+
+# The action of a `Change` row that sets a session's time or place.
+SET = "set"
+
+
+@dataclass
+class DetailsSet:
+    """What setting a session's time and place changed: each detail `[before, after]` (by
+    the plan file's names); empty when every value was already the session's."""
+
+    meeting: models.Meeting
+    changes: dict[str, list[str | None]]
+
+
+def _detail(name: str, value: str) -> str:
+    """One detail as the user gave it, checked by its own rule."""
+    if name in ("start", "end"):
+        return parse_clock(value, name)
+    if name == "modality":
+        if value not in MODALITIES:
+            raise InvalidInput(
+                f"unknown modality {value!r}{did_you_mean(value, MODALITIES)} "
+                f"(use {', '.join(MODALITIES)})",
+                fields=(name,),
+            )
+        return value
+    if name == "link":
+        return check_link(value, name)
+    cleaned = clean_line(value, name, MAX_PLACE)
+    if cleaned is None:
+        raise InvalidInput(f"the {name} is empty", fields=(name,))
+    return cleaned
+
+
+def set_details(
+    db: Session,
+    plan: models.Plan,
+    key: str,
+    *,
+    given: dict[str, str],
+    clear: tuple[str, ...] = (),
+    reason: str | None = None,
+    actor: str,
+) -> DetailsSet:
+    """Set or clear a session's time and place (`given` and `clear` by the plan file's
+    names: start, end, room, building, city, modality, link). Every value is checked
+    before anything is read or written; a session held or gone from the file is refused."""
+    unknown = [name for name in (*given, *clear) if name not in SESSION_DETAILS]
+    if unknown:
+        raise InvalidInput(
+            f"no session detail {unknown[0]!r}{did_you_mean(unknown[0], SESSION_DETAILS)} "
+            f"(details: {', '.join(SESSION_DETAILS)})",
+            fields=("clear",),
+        )
+    both = [name for name in clear if name in given]
+    if both:
+        raise InvalidInput(f"{both[0]} is both set and cleared", fields=("clear",))
+    if not given and not clear:
+        raise InvalidInput(
+            f"nothing to set: give a value or a detail to clear ({', '.join(SESSION_DETAILS)})"
+        )
+    wanted: dict[str, str | None] = {name: _detail(name, value) for name, value in given.items()}
+    wanted.update(dict.fromkeys(clear))
+    note = clean_text(reason, "reason", MAX_NOTE) if reason is not None else None
+    store.lock_for_write(db)
+    meeting = find_session(db, plan, key)
+    who = identify(db, actor)
+    permit(who, plan_policy(plan), "move_session", "setting a session's time and place")
+    if meeting.removed:
+        raise TransitionRefused(f"session {key} is no longer in the plan file")
+    if meeting.held_on is not None:
+        raise TransitionRefused(
+            f"session {key} was held on {meeting.held_on}: its time and place are part of "
+            "the record"
+        )
+    before = {name: getattr(meeting, column) for name, column in SESSION_DETAILS.items()}
+    after = {**before, **wanted}
+    if after["end"] is not None and after["start"] is None and "start" in clear:
+        raise InvalidInput(
+            f"clearing the start leaves the end {after['end']} without one: clear both",
+            fields=("clear",),
+        )
+    check_time_range(after["start"], after["end"], "end" if "end" in given else "start")
+    changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
+    if not changes:
+        return DetailsSet(meeting, {})
+    for name, (_old, new) in changes.items():
+        setattr(meeting, SESSION_DETAILS[name], new)
+    db.add(meeting)
+    record(db, who, models.SESSION, meeting.key, SET, dict(changes), plan_id=plan.id, note=note)
+    db.flush()
+    return DetailsSet(meeting, changes)

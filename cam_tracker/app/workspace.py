@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from cam_tracker.app.activities import Advanced, Corrected, Rescheduled
     from cam_tracker.app.plans import LoadReport
     from cam_tracker.app.queries import ActivityListing, Row
-    from cam_tracker.app.sessions import ItemOutcome
+    from cam_tracker.app.sessions import DetailsSet, ItemOutcome
     from cam_tracker.app.snapshot import Snapshot
     from cam_tracker.files.workflow import Workflow
     from cam_tracker.store import Backup, models
@@ -295,6 +295,31 @@ class Workspace:
                 as_planned=as_planned,
                 excluded=excluded,
             )
+
+    def set_session(
+        self,
+        key: str,
+        *,
+        actor: str,
+        given: dict[str, str],
+        clear: tuple[str, ...] = (),
+        reason: str | None = None,
+    ) -> "DetailsSet":
+        """Set or clear a session's time and place (start, end, room, building, city,
+        modality, link); each change is a row in the chain with its values before and after."""
+        from cam_tracker.app import sessions
+
+        with self.session() as db:
+            return sessions.set_details(
+                db, self.plan(db), key, given=given, clear=clear, reason=reason, actor=actor
+            )
+
+    def session_detail(self, key: str) -> "Row":
+        """One session: when and where, its programme and its agenda with each item's state."""
+        from cam_tracker.app import queries
+
+        with self.session() as db:
+            return queries.session_detail(self.snapshot(db), key, self.lang)
 
     def add_person(
         self,

@@ -290,8 +290,17 @@ def activity(row: Row) -> None:
         console.print(_cell("mandates:"))
         for mandate in row["mandates"]:
             console.print(_cell(f"  {mandate['symbol']} para. {mandate['paragraph']}"))
-    milestones = _table("Milestones", "Session", "Planned", "Event", "Item", "Done")
-    for m in row["milestones"]:
+    places = [
+        ", ".join(
+            part
+            for part in (time_range(m["session_place"]), venue_line(m["session_place"]))
+            if part
+        )
+        for m in row["milestones"]
+    ]
+    columns = ("Session", "Planned", "Event", "Item", "Done")
+    milestones = _table("Milestones", *columns, *(("When, where",) if any(places) else ()))
+    for m, place in zip(row["milestones"], places, strict=True):
         done = (m["done_at"] or "")[:10] if m["done"] else ""
         milestones.add_row(
             _cell(m["session"]),
@@ -299,6 +308,7 @@ def activity(row: Row) -> None:
             _cell(m["event"]),
             _cell(m["text"]),
             _cell(done or ("yes" if m["done"] else "")),
+            *((_cell(place or None),) if any(places) else ()),
         )
     console.print(milestones)
     allowed = _table("Allowed now", "Event", "To", "Requires", "Roles")
@@ -363,13 +373,51 @@ def _history_blocks(console: Console, rows: list[Row]) -> None:
             console.print(Padding(_cell(row["note"]), (0, 0, 0, 4)))
 
 
+def time_range(place: Row) -> str | None:
+    """A session's hours with their zone, '11:00–17:30 America/New_York'; None when unknown."""
+    if not place.get("start"):
+        return None
+    hours = place["start"] + (f"–{place['end']}" if place.get("end") else "")
+    return f"{hours} {place['timezone']}"
+
+
+def venue_line(place: Row) -> str | None:
+    """Where a session is: its room, building and city, and how it is attended."""
+    venue = place.get("venue") or {}
+    parts = [venue[name] for name in ("room", "building", "city") if venue.get(name)]
+    if place.get("modality"):
+        parts.append(str(place["modality"]).replace("_", " "))
+    return ", ".join(parts) or None
+
+
+def _place_lines(session: Row) -> list[str]:
+    lines = []
+    where = venue_line(session)
+    if where:
+        lines.append(f"  where: {where}")
+    if session.get("link"):
+        lines.append(f"  link: {session['link']}")
+    for item in session.get("programme") or []:
+        hours = item["time"] + (f"–{item['end']}" if item.get("end") else "")
+        speaker = f" ({item['speaker']})" if item.get("speaker") else ""
+        lines.append(f"  {hours}  {item['title']}{speaker}")
+    return lines
+
+
 def calendar(rows: list[Row]) -> None:
     console = _console()
     for session in rows:
         when = session["date"] or session["month"]
+        hours = time_range(session)
+        when += f" {hours}" if hours else ""
         held = f" — held {session['held_on']}" if session["held_on"] else ""
         table = _table(
-            f"{session['id']}  {when}  [{session['kind']}]  {session['title']}{held}",
+            "\n".join(
+                [
+                    f"{session['id']}  {when}  [{session['kind']}]  {session['title']}{held}",
+                    *_place_lines(session),
+                ]
+            ),
             "Activity",
             "Expected",
             "Item",

@@ -129,3 +129,84 @@ def session_reschedule(
             f"  pending reminders: {move.reminders_moved} moved to the new date, "
             f"{move.reminders_dropped} lapsed"
         )
+
+
+@session_group.command("show")
+@click.argument("session_id", metavar="ID")
+@json_option
+def session_show(session_id: str, as_json: bool) -> None:
+    """When and where session ID is, its programme, and its agenda with each item's state."""
+    row = workspace().session_detail(session_id)
+    if as_json:
+        emit_json(row)
+    else:
+        from cam_tracker.cli import console
+
+        console.calendar([row])
+
+
+# The details `cam session set` takes, each its own option, in the order they are told.
+DETAILS = ("start", "end", "room", "building", "city", "modality", "link")
+
+
+@session_group.command("set")
+@click.argument("session_id", metavar="ID")
+@click.option("--start", metavar="HH:MM", help="When it starts (24-hour, the plan's time zone).")
+@click.option("--end", metavar="HH:MM", help="When it ends, the same day, after the start.")
+@click.option("--room", metavar="TEXT", help="The room (e.g. 'Simón Bolívar Room').")
+@click.option("--building", metavar="TEXT", help="The building.")
+@click.option("--city", metavar="TEXT", help="The city.")
+@click.option(
+    "--modality",
+    metavar="in_person|virtual|hybrid",
+    help="How it is attended: in_person, virtual or hybrid.",
+)
+@click.option("--link", metavar="URL", help="Where to join online (an http or https address).")
+@click.option(
+    "--clear",
+    "clear",
+    multiple=True,
+    metavar="FIELD",
+    help=f"Forget a detail (repeatable): {', '.join(DETAILS)}.",
+)
+@click.option("--reason", help="Why (kept in the history).")
+@actor_option
+@json_option
+def session_set(
+    session_id: str,
+    start: str | None,
+    end: str | None,
+    room: str | None,
+    building: str | None,
+    city: str | None,
+    modality: str | None,
+    link: str | None,
+    clear: tuple[str, ...],
+    reason: str | None,
+    actor: str | None,
+    as_json: bool,
+) -> None:
+    """Set the time and place of session ID; each change is kept in the history.
+
+    A reload of the plan file keeps what is set here, unless the file gives a value.
+    """
+    values = dict(zip(DETAILS, (start, end, room, building, city, modality, link), strict=True))
+    result = workspace().set_session(
+        session_id,
+        actor=who(actor),
+        given={name: value for name, value in values.items() if value is not None},
+        clear=clear,
+        reason=reason,
+    )
+    changes = {name: {"from": pair[0], "to": pair[1]} for name, pair in result.changes.items()}
+    if as_json:
+        emit_json({"session": session_id, "changes": changes})
+        return
+    if not changes:
+        click.echo(f"session {session_id}: unchanged")
+        return
+    click.echo(f"session {session_id}:")
+    for name, change in changes.items():
+        before = change["from"] if change["from"] is not None else "–"
+        after = change["to"] if change["to"] is not None else "(cleared)"
+        click.echo(f"  {name}: {before} → {after}")

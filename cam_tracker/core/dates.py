@@ -8,8 +8,12 @@ Conventions, each decided here and nowhere else:
 - "as of a day" means the end of that day in the plan's time zone;
 - a step recorded on a day, without a time, happened at noon in the plan's zone;
 - a reminder goes out at 09:00 in the plan's zone;
-- a session is ahead until the start of its day (or, known only by its month,
-  until the end of that month);
+- a session is ahead until it starts: its start time on its day when both are
+  known, else the start of its day (or, known only by its month, until the end
+  of that month);
+- a session's start and end are wall-clock times (`HH:MM`, 24-hour) on its day
+  in the plan's zone; an end is after its start on the same day, and there is
+  no end without a start;
 - a session recorded as held on a day counts as held from that day on: as of
   an earlier day it was still ahead;
 - dates and moments are written as ISO 8601 text (JSON, exports, the hash
@@ -39,6 +43,7 @@ FIRST_YEAR, LAST_YEAR = 1900, 2999
 STEP_YEARS_BEFORE = 1
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+_CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 
 
 def utcnow() -> dt.datetime:
@@ -231,11 +236,70 @@ def reminder_moment(day: dt.date, zone_name: str) -> dt.datetime:
     return local_moment(day, REMINDER_TIME, zone_name)
 
 
-def ahead_until(day: dt.date | None, month: str, zone_name: str) -> dt.datetime:
-    """Until when a session is ahead: the start of its day, else the end of its month (UTC)."""
+def ahead_until(
+    day: dt.date | None, month: str, zone_name: str, start: str | None = None
+) -> dt.datetime:
+    """Until when a session is ahead (UTC): its start when its day and time are known, else
+    the start of its day, else the end of its month."""
+    if day is not None and start is not None:
+        return local_moment(day, read_clock(start), zone_name)
     return day_start(day or month_end(month) + dt.timedelta(days=1), zone_name)
 
 
 def held_as_of(held_on: dt.date | None, day: dt.date) -> dt.date | None:
     """The day a session was held, when it was held by `day`; None while it was still ahead."""
     return held_on if held_on is not None and held_on <= day else None
+
+
+# --- times of day -------------------------------------------------------------------
+
+
+def parse_clock(value: str, field: str = "start") -> str:
+    """A wall-clock time `HH:MM` (24-hour, 00:00 to 23:59), as the store keeps it."""
+    if not _CLOCK.fullmatch(value.strip()):
+        raise InvalidInput(
+            f"not a time: {quoted(value)} (use HH:MM, 24-hour, 00:00 to 23:59)", fields=(field,)
+        )
+    return value.strip()
+
+
+def read_clock(text: str) -> dt.time:
+    """A stored `HH:MM` time of day."""
+    hours, minutes = text.split(":")
+    return dt.time(int(hours), int(minutes))
+
+
+def check_time_range(start: str | None, end: str | None, field: str = "end") -> None:
+    """An end needs a start and comes after it on the same day (a session does not run
+    past midnight: two days are two sessions)."""
+    if end is None:
+        return
+    if start is None:
+        raise InvalidInput(f"an end ({end}) needs a start time", fields=(field,))
+    if read_clock(end) <= read_clock(start):
+        raise InvalidInput(f"the end {end} is not after the start {start}", fields=(field,))
+
+
+def session_times(
+    day: dt.date | None, start: str | None, end: str | None, zone_name: str
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """When a session starts and ends, aware in the plan's zone; None where not known.
+
+    A start needs the day; an end needs the start.
+    """
+    if day is None or start is None:
+        return None, None
+    tz = ZoneInfo(zone_name)
+    begins = dt.datetime.combine(day, read_clock(start), tz)
+    ends = dt.datetime.combine(day, read_clock(end), tz) if end is not None else None
+    return begins, ends
+
+
+def utc_offset(moment: dt.datetime) -> str:
+    """A moment's offset from UTC as readers write it: 'UTC−05:00', 'UTC+01:00', 'UTC'."""
+    offset = moment.utcoffset() or dt.timedelta(0)
+    if not offset:
+        return "UTC"
+    minutes = int(abs(offset).total_seconds()) // 60
+    sign = "+" if offset > dt.timedelta(0) else "\u2212"
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"

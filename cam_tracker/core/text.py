@@ -60,6 +60,8 @@ MAX_NOTE = 4000  # a note, a reason
 MAX_TEXT = 20_000  # a mandate paragraph, quoted in full
 # The longest value the command line takes for anything else (a path, a URL, a filter).
 MAX_ARGUMENT = 4096
+MAX_PLACE = 200  # a session's room, building or city; a programme item's speaker
+MAX_LINK = 2000  # a session's online link
 
 # What ends a line, beyond the ASCII control characters (NEL is one of those).
 _LINE_BREAKS = ("Zl", "Zp")
@@ -181,3 +183,39 @@ def as_labels(value: object) -> object:
         if not value.get(SOURCE_LANGUAGE):
             raise ValueError("an English text (en) is required")
     return value
+
+
+LINK_SCHEMES = ("https", "http")
+
+
+def check_link(link: str, field: str = "link") -> str:
+    """An online meeting's address: an absolute http(s) URL with a host, and nothing else.
+
+    Any other scheme (`javascript:`, `data:`, `file:`) is refused, and so is a
+    character a URL does not hold (a space, a quote, an angle bracket, a
+    control character): the link goes into emails, calendars and pages as is.
+    """
+    from urllib.parse import urlsplit
+
+    cleaned = link.strip()
+
+    def refuse(reason: str) -> InvalidInput:
+        return InvalidInput(f"not a web link: {quoted(cleaned)} ({reason})", fields=(field,))
+
+    if len(cleaned) > MAX_LINK:
+        raise refuse(f"{len(cleaned)} characters, at most {MAX_LINK}")
+    if any(
+        ch.isspace() or ch in '"<>\\`{}|^' or unicodedata.category(ch) in ("Cc", "Cf", "Cs")
+        for ch in cleaned
+    ):
+        raise refuse("it contains a space, a quote, a bracket or a control character")
+    try:
+        parts = urlsplit(cleaned)
+        host = parts.hostname
+    except ValueError as exc:
+        raise refuse(str(exc)) from None
+    if parts.scheme.lower() not in LINK_SCHEMES:
+        raise refuse("use an https:// or http:// address")
+    if not host:
+        raise refuse("it names no host")
+    return cleaned

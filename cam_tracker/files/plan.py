@@ -24,12 +24,14 @@ from cam_tracker.core.resources import data_dir
 from cam_tracker.core.text import (
     MAX_KEY,
     MAX_NUMBER,
+    MAX_PLACE,
     MAX_SYMBOL,
     MAX_TEXT,
     MAX_TITLE,
     SOURCE_LANGUAGE,
     as_labels,
     check_email,
+    check_link,
     check_name,
     clean_line,
     clean_text,
@@ -44,6 +46,24 @@ KEY_PATTERN = rf"^[a-z0-9][a-z0-9._-]{{0,{MAX_KEY - 1}}}$"
 
 
 SESSION_KINDS = ("regular", "special", "thematic", "forum", "working_group")
+
+
+# How a session is attended: in a room, online, or both.
+MODALITIES = ("in_person", "virtual", "hybrid")
+
+
+# A session's facts that `cam session set` may also set, by the name the file and the
+# command line give them, with the store's column for each. A reload keeps the store's
+# value of one set by command where the file gives none (`app.plans`).
+SESSION_DETAILS = {
+    "start": "start_time",
+    "end": "end_time",
+    "room": "room",
+    "building": "building",
+    "city": "city",
+    "modality": "modality",
+    "link": "link",
+}
 
 
 T = TypeVar("T")
@@ -163,6 +183,39 @@ class _ActivitySpec(_Strict):
     responsible: list[str] = []
 
 
+def _clock(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError(f"not a time: {quoted(value)} (use HH:MM, 24-hour, 00:00 to 23:59)")
+    return dates.parse_clock(value)
+
+
+def _modality(value: str) -> str:
+    if value not in MODALITIES:
+        raise ValueError(
+            f"unknown modality {quoted(value)}{did_you_mean(value, MODALITIES)} "
+            f"(use {', '.join(MODALITIES)})"
+        )
+    return value
+
+
+Clock = Annotated[str, BeforeValidator(_refusal(_clock))]
+Link = Annotated[str, AfterValidator(_refusal(check_link))]
+Modality = Annotated[str, AfterValidator(_modality)]
+
+
+class _VenueSpec(_Strict):
+    room: Annotated[str, AfterValidator(_line("room", MAX_PLACE))] | None = None
+    building: Annotated[str, AfterValidator(_line("building", MAX_PLACE))] | None = None
+    city: Annotated[str, AfterValidator(_line("city", MAX_PLACE))] | None = None
+
+
+class _ProgrammeItemSpec(_Strict):
+    time: Clock
+    end: Clock | None = None
+    title: Text
+    speaker: Annotated[str, AfterValidator(_line("speaker", MAX_PLACE))] | None = None
+
+
 class _AgendaItemSpec(_Strict):
     activity: str
     event: str | None = None
@@ -177,6 +230,28 @@ class _SessionSpec(_Strict):
     title: Text
     mandates: list[str] = []
     agenda: list[_AgendaItemSpec] = []
+    # Its time and place, where known (see `SESSION_DETAILS`).
+    start: Clock | None = None
+    end: Clock | None = None
+    venue: _VenueSpec | None = None
+    modality: Modality | None = None
+    link: Link | None = None
+    programme: list[_ProgrammeItemSpec] = []
+
+    def details(self) -> dict[str, str | None]:
+        """The facts `cam session set` may also set, by the store's column: None where the
+        file gives none."""
+        venue = self.venue or _VenueSpec()
+        said = {
+            "start": self.start,
+            "end": self.end,
+            "room": venue.room,
+            "building": venue.building,
+            "city": venue.city,
+            "modality": self.modality,
+            "link": self.link,
+        }
+        return {SESSION_DETAILS[name]: value for name, value in said.items()}
 
     @field_validator("kind")
     @classmethod
@@ -378,6 +453,7 @@ def _reference_problems(data: Any) -> list[Problem]:
             problem((*at, "date"), f"{day} is not in {month}")
         for ref_index, ref in _texts(meeting, "mandates"):
             known((*at, "mandates", ref_index), ref, "mandate paragraph", paragraphs)
+        _time_problems(meeting, at, problem)
         for item_index, item in _entries(meeting, "agenda"):
             where = (*at, "agenda", item_index)
             activity_key = item.get("activity")
@@ -394,3 +470,33 @@ def _reference_problems(data: Any) -> list[Problem]:
                         f"{quoted(event)} is not an event of {kind!r}{did_you_mean(event, events)}",
                     )
     return problems
+
+
+def _time_problems(meeting: dict[str, Any], at: Loc, problem: Callable[[Loc, str], None]) -> None:
+    """A session's end after its start, a start for an end; the programme in time order,
+    each item's end after its time."""
+
+    def order(start: Any, end: Any, where: Loc) -> None:
+        if start is not None and _valid(dates.parse_clock, start) is None:
+            return  # the schema tells what is wrong with the start
+        start = _valid(dates.parse_clock, start)
+        if not isinstance(end, str) or _valid(dates.parse_clock, end) is None:
+            return
+        try:
+            dates.check_time_range(start, end.strip())
+        except InvalidInput as exc:
+            problem(where, str(exc))
+
+    order(meeting.get("start"), meeting.get("end"), (*at, "end"))
+    previous = None
+    for index, item in _entries(meeting, "programme"):
+        where = (*at, "programme", index)
+        if item.get("time") is not None:
+            order(item.get("time"), item.get("end"), (*where, "end"))
+        time = _valid(dates.parse_clock, item.get("time"))
+        if time is not None and previous is not None and time < previous:
+            problem(
+                (*where, "time"),
+                f"{time} is before the item above ({previous}): list the programme in order",
+            )
+        previous = time or previous

@@ -91,6 +91,21 @@ _Loader.yaml_implicit_resolvers = {
 _Loader.add_constructor(_TIMESTAMP, _timestamp_as_text)
 
 
+_INT = "tag:yaml.org,2002:int"
+
+
+def _int_or_clock(loader: _Loader, node: yaml.Node) -> Any:
+    """YAML 1.1 reads `11:00` as the base-60 integer 660; a plan means a time of day, so a
+    plain scalar with a colon stays the text it is (and is judged as a time where one goes)."""
+    assert isinstance(node, yaml.ScalarNode)
+    if ":" in node.value:
+        return loader.construct_scalar(node)
+    return loader.construct_yaml_int(node)
+
+
+_Loader.add_constructor(_INT, _int_or_clock)
+
+
 class Problem(NamedTuple):
     """One thing wrong in a file: where (a path of keys and positions) and what."""
 

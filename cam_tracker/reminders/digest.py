@@ -21,11 +21,12 @@ from sqlmodel import Session
 
 from cam_tracker.app.snapshot import Snapshot, snapshot
 from cam_tracker.core import i18n
-from cam_tracker.core.dates import utc
+from cam_tracker.core.dates import session_times, utc, utc_offset
 from cam_tracker.core.errors import NotFound, TransitionRefused
 from cam_tracker.core.resources import data_dir
 from cam_tracker.core.text import local, one_line, reader_language, untranslated
 from cam_tracker.reminders.due import recipients
+from cam_tracker.reminders.ics import venue_text
 from cam_tracker.reminders.timing import upcoming_until
 from cam_tracker.store import models
 
@@ -84,6 +85,16 @@ class Document:
 
 
 @dataclass(frozen=True)
+class ProgrammeItem:
+    """One timed item of a session's programme."""
+
+    time: str
+    end: str | None
+    title: Labels
+    speaker: str | None
+
+
+@dataclass(frozen=True)
 class Digest:
     """Everything a reminder says about one session, in no particular language."""
 
@@ -99,6 +110,15 @@ class Digest:
     items: tuple[Item, ...]
     late: tuple[Late, ...]
     documents: tuple[Document, ...]
+    # When and where, each None where not known: wall-clock times in `timezone`.
+    start: str | None = None
+    end: str | None = None
+    timezone: str = "UTC"
+    utc_offset: str | None = None  # the zone's offset at the start, when its day is known
+    venue: str | None = None
+    modality: str | None = None
+    link: str | None = None
+    programme: tuple[ProgrammeItem, ...] = ()
 
     @property
     def open_items(self) -> list[Item]:
@@ -181,6 +201,9 @@ def digest(snap: Snapshot, meeting: models.Meeting) -> Digest:
                     )
                 )
     body = snap.plan.body
+    starts, _ends = session_times(
+        meeting.date, meeting.start_time, meeting.end_time, snap.plan.timezone
+    )
     return Digest(
         plan_title=snap.plan.title,
         body_name=body.get("name") or untranslated(str(body.get("short", ""))),
@@ -194,6 +217,22 @@ def digest(snap: Snapshot, meeting: models.Meeting) -> Digest:
         items=tuple(items),
         late=tuple(late),
         documents=tuple(documents),
+        start=meeting.start_time,
+        end=meeting.end_time,
+        timezone=snap.plan.timezone,
+        utc_offset=utc_offset(starts) if starts is not None else None,
+        venue=venue_text(meeting),
+        modality=meeting.modality,
+        link=meeting.link,
+        programme=tuple(
+            ProgrammeItem(
+                time=str(item["time"]),
+                end=item.get("end"),
+                title=dict(item.get("title") or {}),
+                speaker=item.get("speaker"),
+            )
+            for item in meeting.programme or []
+        ),
     )
 
 
@@ -222,6 +261,8 @@ def subject(digest: Digest, lang: str) -> str:
     """The subject line: body, session title and when; always one line."""
     gettext = i18n.translations(lang, DOMAIN).gettext
     when = i18n.day(digest.date, lang) if digest.date else i18n.month(digest.month, lang)
+    if digest.date and digest.start:
+        when = f"{when}, {digest.start}"
     text = gettext("[%(body)s] Reminder: %(title)s, %(when)s") % {
         "body": digest.body_short,
         "title": local(digest.title, lang),

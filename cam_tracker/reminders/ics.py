@@ -1,8 +1,13 @@
-"""The sessions as iCalendar: all-day events, with alarms at the reminder times (UTC).
+"""The sessions as iCalendar: events with alarms at the reminder times (UTC).
 
-A dated session is an all-day event on its day. A session known only by its
-month is an all-day event spanning that whole month, marked tentative and
-transparent (it blocks no time), until its date is set.
+A session whose day and start time are known is a timed event: from its
+start to its end (no end when none is known), in the plan's zone
+(`DTSTART;TZID=…` with the zone's VTIMEZONE) for the years whose rules
+icalendar can write (TZID_YEARS), else in UTC. A session known by its day only
+is an all-day event on that day. A session known only by its month is an
+all-day event spanning that whole month, marked tentative and transparent (it
+blocks no time), until its date is set. Its venue is the LOCATION, its online
+link the URL, wherever they are known.
 
 Every text from the data — the plan's title, a session's title, an agenda
 item — is added as a `vText`, which escapes line breaks, commas and
@@ -16,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from cam_tracker.app.snapshot import Snapshot
 from cam_tracker.core import i18n
-from cam_tracker.core.dates import month_end, month_start, utc, utcnow
+from cam_tracker.core.dates import month_end, month_start, session_times, utc, utcnow
 from cam_tracker.core.settings import ReminderSettings
 from cam_tracker.core.text import local, one_line
 from cam_tracker.reminders.timing import reminder_slots
@@ -29,6 +34,17 @@ PRODID = "-//cam-tracker//work plan sessions//EN"
 
 
 TEXT_LIMIT = 10_000
+
+
+# The years whose VTIMEZONE icalendar writes correctly (its generated rules run from 1970
+# to 2038); a session outside them is written in UTC, which every reader places right.
+TZID_YEARS = range(1970, 2038)
+
+
+def venue_text(meeting: models.Meeting) -> str | None:
+    """A session's room, building and city, one after the other; None when none is known."""
+    parts = [part for part in (meeting.room, meeting.building, meeting.city) if part]
+    return ", ".join(parts) or None
 
 
 def _text(*lines: str) -> Any:
@@ -56,7 +72,14 @@ def session_event(
     event.add("uid", _text(f"{meeting.key}.{plan.name}@cam-tracker"))
     event.add("dtstamp", utc(stamp))
     event.add("summary", summary)
-    if meeting.date is not None:
+    starts, ends = session_times(meeting.date, meeting.start_time, meeting.end_time, plan.timezone)
+    if starts is not None:
+        in_zone = starts.year in TZID_YEARS and plan.timezone != "UTC"
+        event.add("dtstart", starts if in_zone else utc(starts))
+        if ends is not None:
+            event.add("dtend", ends if in_zone else utc(ends))
+        event.add("status", "CONFIRMED")
+    elif meeting.date is not None:
         event.add("dtstart", meeting.date)
         event.add("dtend", meeting.date + dt.timedelta(days=1))
         event.add("status", "CONFIRMED")
@@ -67,8 +90,19 @@ def session_event(
         event.add("transp", "TRANSPARENT")
     lines = [] if meeting.date else [gettext("The date is to be set.")]
     lines += [f"- {local(m.milestone.text, lang)}" for m in snap.agenda(meeting)]
+    if meeting.programme:
+        lines.append(gettext("Programme:"))
+        for item in meeting.programme:
+            hours = item["time"] + (f"–{item['end']}" if item.get("end") else "")
+            speaker = f" ({item['speaker']})" if item.get("speaker") else ""
+            lines.append(f"{hours} {local(item.get('title'), lang)}{speaker}")
     if lines:
         event.add("description", _text(*lines))
+    where = venue_text(meeting)
+    if where is not None:
+        event.add("location", _text(where))
+    if meeting.link is not None:
+        event.add("url", one_line(meeting.link, TEXT_LIMIT))
     event.add("categories", [one_line(meeting.kind, TEXT_LIMIT)])
     if snap.session_held(meeting) is None:
         for slot in reminder_slots(
@@ -99,6 +133,7 @@ def feed(
     calendar.add("x-wr-calname", _text(local(snap.plan.title, lang)))
     for meeting in meetings:
         calendar.add_component(session_event(snap, meeting, settings, lang, stamp))
+    calendar.add_missing_timezones()  # the VTIMEZONE of each TZID the events use
     ical: bytes = calendar.to_ical()
     return ical
 

@@ -4,7 +4,8 @@ A dated session has one reminder per offset (`14d`, `3d`…) before its day; a
 session known only by its month has one `monthly` reminder in the month
 before. Every slot is a UTC moment computed from the plan's time zone by
 `core.dates` (09:00 local), so the outbox, the dry run and the calendar's
-alarms always agree on when a reminder is due.
+alarms always agree on when a reminder is due. A slot depends on the session's
+day, never on its start time (offsets are whole days, at least one).
 """
 
 import datetime as dt
@@ -43,8 +44,10 @@ def reminder_slots(
 
 
 def upcoming_until(meeting: models.Meeting, zone: str) -> dt.datetime:
-    """Until when a session is still ahead: the start of its day, else the end of its month."""
-    return ahead_until(meeting.date, meeting.month, zone)
+    """Until when a session is still ahead: its start time on its day, else the start of
+    its day, else the end of its month. Only this reads the session's hour: its slots fall
+    by its day, so a new time moves no reminder, and one is still sent until it starts."""
+    return ahead_until(meeting.date, meeting.month, zone, meeting.start_time)
 
 
 def due_slot(

@@ -176,6 +176,12 @@ class SessionReport:
     held_on: dt.date | None
     items: int
     items_done: int
+    # Its time and place, where known: wall-clock times in `timezone`, the venue in one line.
+    start: str | None = None
+    end: str | None = None
+    timezone: str = "UTC"
+    venue: str | None = None
+    modality: str | None = None
 
     def status(self, today: dt.date) -> str:
         """held, pending (its month has not ended), or not_held."""
@@ -398,6 +404,12 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
                 held_on=snap.session_held(meeting),
                 items=len(agenda),
                 items_done=sum(1 for m in agenda if m.is_done),
+                start=meeting.start_time,
+                end=meeting.end_time,
+                timezone=plan.timezone,
+                venue=", ".join(p for p in (meeting.room, meeting.building, meeting.city) if p)
+                or None,
+                modality=meeting.modality,
             )
         )
     listed = list(activities.values())

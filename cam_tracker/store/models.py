@@ -117,6 +117,17 @@ class Meeting(SQLModel, table=True):
     held_on: dt.date | None = None
     removed: bool = False
     position: int = 0
+    # Its time and place, each known or not (None). Times are wall-clock `HH:MM` on its day
+    # in the plan's zone (`core.dates.session_times`); the programme is the plan file's
+    # timed items, in order: {"time", "end", "title": labels, "speaker"}.
+    start_time: str | None = None
+    end_time: str | None = None
+    room: str | None = None
+    building: str | None = None
+    city: str | None = None
+    modality: str | None = None  # in_person | virtual | hybrid
+    link: str | None = None
+    programme: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class Milestone(SQLModel, table=True):
