@@ -33,9 +33,11 @@ FLAGS = {
     "actor": "--as",
     "as_of": "--as-of",
     "as_planned": "--as-planned",
+    "date": "--date",
     "document": "--doc",
     "email": "--email",
     "format": "--format",
+    "languages": "--lang",
     "login": "--login",
     "month": "--month",
     "name": "--name",
@@ -47,8 +49,12 @@ FLAGS = {
     "role": "--role",
     "session": "--session",
     "state": "--state",
+    "status": "--status",
+    "symbol": "SYMBOL",
+    "title": "--title",
     "to": "--to",
     "update": "--update",
+    "url": "--url",
 }
 
 
