@@ -299,6 +299,16 @@ def activity(row: Row) -> None:
             _cell(done or ("yes" if m["done"] else "")),
         )
     console.print(milestones)
+    if row.get("documents"):
+        cited = _table("Documents", "Symbol", "Title", "Languages", "Address")
+        for d in row["documents"]:
+            cited.add_row(
+                _cell(d["symbol"]),
+                _cell(d["title"] if d["registered"] else "(not registered)"),
+                _cell(", ".join(d["languages"]) or None),
+                _cell(d["url"]),
+            )
+        console.print(cited)
     allowed = _table("Allowed now", "Event", "To", "Requires", "Roles")
     for step in row["allowed_events"]:
         allowed.add_row(
