@@ -100,9 +100,7 @@ def find(db: Session, plan: models.Plan, symbol: str) -> models.Document | None:
         return exact
     wanted = identity(symbol)
     for document_id, written in db.exec(
-        select(models.Document.id, models.Document.symbol).where(
-            models.Document.plan_id == plan.id
-        )
+        select(models.Document.id, models.Document.symbol).where(models.Document.plan_id == plan.id)
     ):
         if identity(written) == wanted:
             return db.get(models.Document, document_id)
@@ -183,9 +181,7 @@ def check_languages(given: str | list[str] | None) -> list[str]:
 
 def check_titles(titles: dict[str, str | None]) -> dict[str, str]:
     """A title in each language given; English is required, each one line."""
-    cleaned = {
-        lang: clean_line(text, "title", MAX_TITLE) for lang, text in titles.items() if text
-    }
+    cleaned = {lang: clean_line(text, "title", MAX_TITLE) for lang, text in titles.items() if text}
     labels = {lang: text for lang, text in cleaned.items() if text}
     if not labels.get(SOURCE_LANGUAGE):
         raise MissingValue("a document needs a title in English", fields=("title",))
@@ -285,7 +281,9 @@ def load(
             continue
         before, after = facts(existing), facts(wanted)
         after["symbol"] = existing.symbol
-        differs = {name: [before[name], after[name]] for name in RECORDED if before[name] != after[name]}
+        differs = {
+            name: [before[name], after[name]] for name in RECORDED if before[name] != after[name]
+        }
         if not differs:
             continue
         existing.title = wanted.title
@@ -432,9 +430,7 @@ def listing(
     else:
         keys = list(groups)
     return [
-        document_row(
-            first_symbol.get(key, ""), by_identity.get(key), groups.get(key, []), lang
-        )
+        document_row(first_symbol.get(key, ""), by_identity.get(key), groups.get(key, []), lang)
         for key in keys
     ]
 
@@ -447,7 +443,5 @@ def detail(db: Session, plan: models.Plan, symbol: str, lang: str = "en") -> Row
     cited = [c for c in citations(db, plan) if identity(c.symbol) == key]
     if document is None and not cited:
         known = _symbols(db, plan)
-        raise NotFound(
-            f"no document {quoted(wanted)} in {plan.name}{did_you_mean(wanted, known)}"
-        )
+        raise NotFound(f"no document {quoted(wanted)} in {plan.name}{did_you_mean(wanted, known)}")
     return document_row(wanted, document, cited, lang)

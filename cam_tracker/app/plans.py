@@ -197,9 +197,7 @@ def _upsert(
     paragraphs = _upsert_mandates(db, plan.id, spec)
     activities = _upsert_activities(db, plan.id, spec, paragraphs, people, report)
     _upsert_sessions(db, plan, spec, activities, report)
-    report.documents_added, report.documents_updated = documents.load(
-        db, plan, spec.documents, who
-    )
+    report.documents_added, report.documents_updated = documents.load(db, plan, spec.documents, who)
     db.flush()
     return report
 
@@ -208,7 +206,7 @@ def _record_load(
     db: Session, who: Actor, plan: models.Plan, before: dict[str, Any], *, created: bool
 ) -> None:
     """A load in the chain: the file's source and digest, and the policy when it changed."""
-    after = {"source": plan.source, "digest": plan.digest, "policy": plan.policy}
+    after: dict[str, Any] = {"source": plan.source, "digest": plan.digest, "policy": plan.policy}
     # The rules of its document register, like its policy, when they change.
     after.update(symbols=plan.symbols, documents_policy=plan.documents_policy)
     changes = {

@@ -468,7 +468,7 @@ def _document_problems(data: dict[str, Any]) -> list[Problem]:
                 patterns.append(compile_pattern(pattern) if isinstance(pattern, str) else None)
             except ValueError:
                 patterns.append(None)  # the schema tells why
-    checkable = bool(patterns) and None not in patterns
+    checkable = isinstance(written, dict) and bool(patterns) and None not in patterns
     seen: dict[str, str] = {}
     for index, document in _entries(data, "documents"):
         symbol = _valid(check_symbol, document.get("symbol"))
@@ -481,7 +481,9 @@ def _document_problems(data: dict[str, Any]) -> list[Problem]:
                 Problem(at, f"duplicate symbol {quoted(symbol)} (the same as {quoted(seen[key])})")
             )
         seen.setdefault(key, symbol)
-        if checkable and not matches(symbol, [p for p in patterns if p is not None]):
+        if checkable and isinstance(written, dict):
+            if matches(symbol, [p for p in patterns if p is not None]):
+                continue
             problems.append(
                 Problem(
                     at,
