@@ -182,6 +182,7 @@ def generate(
         steps: dict[int, list[tuple[str, int]]] = {}
         # Every third step cites a document; every other one of those is in the register.
         register: list[dict[str, Any]] = []
+        cited = 0
         for activity, pause, stop in zip(activities, pauses, stops, strict=True):
             path = _path(workflow.get(activity.kind), pause, stop)
             start = plans[activity.plan_id].period_start
@@ -189,7 +190,8 @@ def generate(
             for offset, (event, source, dest) in enumerate(path):
                 at = base + dt.timedelta(days=offset * 20, minutes=next_id % 1440)
                 symbol = f"BENCH/doc.{next_id}/{start[2:4]}" if offset % 3 == 0 else None
-                if symbol is not None and next_id % 2 == 0:
+                cited += symbol is not None
+                if symbol is not None and cited % 2 == 0:
                     register.append(
                         {"plan_id": activity.plan_id, "symbol": symbol, "title": {"en": symbol}}
                     )
