@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import Cam
+from conftest import Cam, fresh_store
 from sqlalchemy import event
 from sqlmodel import select
 
@@ -527,3 +527,18 @@ def test_the_reminder_lists_documents_with_titles_languages_and_links(loaded: Ca
     assert '<a href="https://scm.oas.org/x.doc" rel="noopener noreferrer">' in html
     assert "Langues : en, es, fr" in html
     assert "Plan de trabajo" in digest.render(d, None, "es", html=False)
+
+
+def test_the_register_goes_with_an_export(loaded: Cam, tmp_path: Path) -> None:
+    _registered_and_cited(loaded, "https://scm.oas.org/x.doc", "Work plan")
+    dump = tmp_path / "export.json"
+    loaded("export", "-o", str(dump))
+    assert len(json.loads(dump.read_text(encoding="utf-8"))["tables"]["document"]) == 1
+    with fresh_store(tmp_path) as url:
+        other = Cam(url)
+        other("import", str(dump))
+        assert other.json("doc", "list") == loaded.json("doc", "list")
+        assert other.json("plan", "list")[0]["loaded"] is True
+        # The imported store goes on registering (PostgreSQL: its id sequence follows).
+        other("doc", "add", "CE/AM-146/10", "--title", "Report")
+        assert len(other.json("doc", "list")) == 2
