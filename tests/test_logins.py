@@ -373,7 +373,8 @@ def test_the_peoples_rights_cover_every_recording_command(
     step = sec.json("history", "program-update")[0]["id"]
     sec("history", "correct", str(step), "--note", "Installed", "--reason", "typo", "--as", "chair")
     sec("doc", "add", "CIDI/CAM/doc.1/15", "--title", "Report of the working group")
-    sec("history", "correct", str(step), "--doc", "CIDI/CAM/doc.1/15", "--reason", "x", "--as", "chair")
+    sec("history", "correct", str(step), "--doc", "CIDI/CAM/doc.1/15", "--reason", "x",
+        "--as", "chair")  # fmt: skip
     sec(
         "session", "reschedule", "2015-12a", "--to", "2015-12-02", "--on", "2015-11-10",
         "--reason", "date agreed",
