@@ -203,8 +203,8 @@ class Change(SQLModel, table=True):
     """A change to the record that is not an activity's step. Append-only, in the same chain.
 
     Registering or changing a person, assigning one, moving or holding a
-    session, loading a plan: each is one row, with who (and under which role)
-    and when, and what changed as data — `changes` maps each field to its
+    session, loading a plan, registering a document: each is one row, with
+    who (and under which role) and when, and what changed as data — `changes` maps each field to its
     value before and after (`[before, after]`), so no reader parses a note.
     Its id comes from the same counter as the history's: the chain's order is
     the order of ids across both tables.
@@ -215,8 +215,9 @@ class Change(SQLModel, table=True):
     id: int | None = Field(
         default=None, primary_key=True, sa_column_kwargs={"autoincrement": False}
     )
-    subject: str  # person | assignment | session | plan
-    # The person's key, the session's key, the activity's key (assignment), the plan's name.
+    subject: str  # person | assignment | session | plan | document
+    # The person's key, the session's key, the activity's key (assignment), the plan's name,
+    # the document's symbol.
     subject_key: str
     plan_id: int | None = Field(default=None, foreign_key="plan.id")
     action: str
