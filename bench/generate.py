@@ -180,12 +180,21 @@ def generate(
         rows: list[dict[str, Any]] = []
         states: list[dict[str, Any]] = []
         steps: dict[int, list[tuple[str, int]]] = {}
+        # Every third step cites a document; every other one of those is in the register.
+        register: list[dict[str, Any]] = []
+        cited = 0
         for activity, pause, stop in zip(activities, pauses, stops, strict=True):
             path = _path(workflow.get(activity.kind), pause, stop)
             start = plans[activity.plan_id].period_start
             base = dt.datetime.fromisoformat(f"{start}-01T12:00:00+00:00")
             for offset, (event, source, dest) in enumerate(path):
                 at = base + dt.timedelta(days=offset * 20, minutes=next_id % 1440)
+                symbol = f"BENCH/doc.{next_id}/{start[2:4]}" if offset % 3 == 0 else None
+                cited += symbol is not None
+                if symbol is not None and cited % 2 == 0:
+                    register.append(
+                        {"plan_id": activity.plan_id, "symbol": symbol, "title": {"en": symbol}}
+                    )
                 row = models.History(
                     id=next_id,
                     activity_id=activity.id or 0,
@@ -196,7 +205,7 @@ def generate(
                     actor_role="*",
                     at=min(at, now),
                     note=f"step {offset + 1}",
-                    document=None,
+                    document=symbol,
                     session_id=rng.choice(sessions_by_plan[activity.plan_id]),
                     recorded_at=min(at, now),
                     prev_hash=prev,
@@ -226,6 +235,11 @@ def generate(
                 .values(
                     state=entry["state"], resume_state=entry["resume"], version=entry["version"]
                 )
+            )
+        if register:
+            connection.execute(
+                insert(models.Document),
+                [models.Document(**entry).model_dump(exclude={"id"}) for entry in register],
             )
         fulfilled = _fulfil(db, steps)
         connection.execute(

@@ -252,7 +252,7 @@ def test_grant_is_idempotent_and_people_join_by_membership(
 ) -> None:
     assert _members(shared) == {shared.roles["sec"], shared.roles["del"]}
     again = shared.owner("db", "grant").output
-    assert again == f"people group {shared.group}: reads 14 tables, records steps\n"
+    assert again == f"people group {shared.group}: reads 15 tables, records steps\n"
 
     newcomer = shared.roles["new"]
     added = shared.owner(
@@ -372,6 +372,9 @@ def test_the_peoples_rights_cover_every_recording_command(
     sec("session", "record", "2015-10a", "--as-planned", "--on", "2015-10-21")
     step = sec.json("history", "program-update")[0]["id"]
     sec("history", "correct", str(step), "--note", "Installed", "--reason", "typo", "--as", "chair")
+    sec("doc", "add", "CIDI/CAM/doc.1/15", "--title", "Report of the working group")
+    sec("history", "correct", str(step), "--doc", "CIDI/CAM/doc.1/15", "--reason", "x",
+        "--as", "chair")  # fmt: skip
     sec(
         "session", "reschedule", "2015-12a", "--to", "2015-12-02", "--on", "2015-11-10",
         "--reason", "date agreed",
@@ -403,6 +406,7 @@ def test_the_peoples_rights_cover_every_recording_command(
     for reading in (
         ("list",),
         ("show", "program-update"),
+        ("doc", "list"),
         ("calendar", "--ics", "-"),
         ("report", "-o", str(tmp_path / "report.html")),
         ("export", "-o", str(tmp_path / "cam.json")),

@@ -114,6 +114,8 @@ def _report(url: str) -> object:
         lambda url: Cam(url)("remind", "--dry-run", "--now", _due_now(url).date().isoformat()),
         _reminders,
         _report,
+        _cli("doc", "list"),
+        _cli("doc", "list", "--activity", "a001"),
     ],
     ids=[
         "list",
@@ -125,6 +127,8 @@ def _report(url: str) -> object:
         "remind --dry-run",
         "due_module.due",
         "gather.gather",
+        "doc list",
+        "doc list --activity",
     ],
 )
 def test_queries_do_not_grow_with_the_store(

@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from cam_tracker import store
-from cam_tracker.app import corrections
+from cam_tracker.app import corrections, documents
 from cam_tracker.app.authorization import Actor, authorize, identify
 from cam_tracker.app.lookup import find_activity, find_session
 from cam_tracker.app.snapshot import MILESTONE_ORDER
@@ -187,6 +187,7 @@ def advance(
     step = _allowed_step(flow, activity.state, event)
     who = identify(db, actor)
     authorize(who, step, key)
+    document = documents.cite(db, plan, who, document)
     missing = [
         need
         for need, given in (("session", meeting), ("document", document), ("note", note))
@@ -515,6 +516,7 @@ def correct(
     flow = workflow.get(activity.kind)
     if original.event in flow.events():
         authorize(who, flow.step(original.event), activity.key)
+    document = documents.cite(db, plan, who, document)
     rows = corrections.apply(
         db.exec(
             select(models.History)

@@ -145,6 +145,7 @@ CHANGES = {
     "move_session": "moving a session",
     "record_session": "recording a session as held",
     "load_plan": "loading a plan",
+    "register_document": "registering a document",
 }
 
 

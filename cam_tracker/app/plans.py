@@ -27,6 +27,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from cam_tracker import store
+from cam_tracker.app import documents
 from cam_tracker.app.authorization import (
     Actor,
     identify,
@@ -83,6 +84,8 @@ class LoadReport:
     kept: list[str] = field(default_factory=list)
     milestones: int = 0
     unchanged: bool = False
+    documents_added: list[str] = field(default_factory=list)
+    documents_updated: list[str] = field(default_factory=list)
 
 
 def load(
@@ -189,6 +192,9 @@ def _upsert(
     plan.digest = digest
     before["policy"] = plan.policy
     plan.policy = spec.policy.model_dump(exclude_none=True) if spec.policy else None
+    before["symbols"], before["documents_policy"] = plan.symbols, plan.documents_policy
+    plan.symbols = dict(spec.symbols) if spec.symbols is not None else None
+    plan.documents_policy = spec.documents_policy.model_dump() if spec.documents_policy else None
     plan.loaded_at = models.utcnow()
     db.add(plan)
     db.flush()
@@ -198,6 +204,7 @@ def _upsert(
     paragraphs = _upsert_mandates(db, plan.id, spec)
     activities = _upsert_activities(db, plan.id, spec, paragraphs, people, report)
     _upsert_sessions(db, plan, spec, activities, report)
+    report.documents_added, report.documents_updated = documents.load(db, plan, spec.documents, who)
     db.flush()
     return report
 
@@ -206,11 +213,13 @@ def _record_load(
     db: Session, who: Actor, plan: models.Plan, before: dict[str, Any], *, created: bool
 ) -> None:
     """A load in the chain: the file's source and digest, and the policy when it changed."""
-    after = {"source": plan.source, "digest": plan.digest, "policy": plan.policy}
+    after: dict[str, Any] = {"source": plan.source, "digest": plan.digest, "policy": plan.policy}
+    # The rules of its document register, like its policy, when they change.
+    after.update(symbols=plan.symbols, documents_policy=plan.documents_policy)
     changes = {
         name: [before.get(name), value]
         for name, value in after.items()
-        if name != "policy" or before.get("policy") != value
+        if name in ("source", "digest") or before.get(name) != value
     }
     action = "loaded" if created else "reloaded"
     record(db, who, models.PLAN, plan.name, action, changes, plan_id=plan.id)

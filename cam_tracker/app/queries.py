@@ -339,6 +339,7 @@ def activity_detail(snap: Snapshot, key: str, lang: str = "en") -> Row:
                 for p in view.paragraphs
             ],
             "milestones": [_milestone_row(m, lang, snap.plan.timezone) for m in view.milestones],
+            "documents": [cited_document(symbol, doc, lang) for symbol, doc in snap.cited(view)],
             "allowed_events": allowed,
             "history": [
                 history_row(h, view.activity, sessions.get(h.session_id), lang, snap)
@@ -347,6 +348,18 @@ def activity_detail(snap: Snapshot, key: str, lang: str = "en") -> Row:
         }
     )
     return row
+
+
+def cited_document(symbol: str, document: models.Document | None, lang: str) -> Row:
+    """A document an activity's steps cite, as `cam show` lists it (unregistered: the symbol)."""
+    return {
+        "symbol": document.symbol if document is not None else symbol,
+        "registered": document is not None,
+        "title": (local(document.title, lang) or None) if document is not None else None,
+        "languages": list(document.languages) if document is not None else [],
+        "url": document.url if document is not None else None,
+        "status": document.status if document is not None else None,
+    }
 
 
 def calendar(snap: Snapshot, month: str | None = None, lang: str = "en") -> list[Row]:

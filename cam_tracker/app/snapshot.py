@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from cam_tracker.app import corrections
 from cam_tracker.app.corrections import Correction
 from cam_tracker.core.dates import as_of_moment, held_as_of, local_day, month_end
+from cam_tracker.core.symbols import identity
 from cam_tracker.files import workflow
 from cam_tracker.store import models
 
@@ -131,6 +132,8 @@ class Snapshot:
     # The corrections in `history` (by the correction row's id), and each corrected step's.
     corrections: dict[int, Correction] = field(default_factory=dict)
     corrected_by: dict[int, list[int]] = field(default_factory=dict)
+    # The plan's register of documents, by `core.symbols.identity` (read with the history).
+    documents: dict[str, models.Document] = field(default_factory=dict)
 
     @property
     def today(self) -> dt.date:
@@ -151,6 +154,17 @@ class Snapshot:
 
     def agenda(self, meeting: models.Meeting) -> list[MilestoneView]:
         return [m for m in self.milestones if m.session.id == meeting.id]
+
+    def cited(self, view: ActivityView) -> list[tuple[str, models.Document | None]]:
+        """The documents an activity's steps cite (as corrected), in the order first cited,
+        each with its register entry (None: a symbol cited but never registered)."""
+        found: dict[str, tuple[str, models.Document | None]] = {}
+        for row in view.history:
+            if row.corrects_id is None and row.document:
+                key = identity(row.document)
+                if key not in found:
+                    found[key] = (row.document, self.documents.get(key))
+        return list(found.values())
 
     def session_held(self, meeting: models.Meeting) -> dt.date | None:
         """The day the session was held, if it was by the snapshot's day (else None)."""
@@ -367,6 +381,14 @@ def _read(
     history_of: dict[int | None, list[models.History]] = defaultdict(list)
     for row, plan_id in history:
         history_of[plan_id].append(row)
+    documents_of: dict[int | None, dict[str, models.Document]] = defaultdict(dict)
+    if with_history:  # what the steps cite: read with them
+        for document in db.exec(
+            select(models.Document)
+            .where(col(models.Document.plan_id).in_(ids))
+            .order_by(col(models.Document.id))
+        ):
+            documents_of[document.plan_id].setdefault(identity(document.symbol), document)
     return [
         Snapshot(
             plan=plan,
@@ -379,6 +401,7 @@ def _read(
             history=history_of[plan.id],
             corrections=read.corrections,
             corrected_by=read.corrected_by,
+            documents=documents_of[plan.id],
         )
         for plan in plans
     ]

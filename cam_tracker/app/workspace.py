@@ -434,6 +434,53 @@ class Workspace:
 
         return store.backup(self.database_url, Path(target), force=force)
 
+    # --- the register of documents ------------------------------------------------
+
+    def add_document(
+        self,
+        symbol: str,
+        *,
+        titles: dict[str, str | None],
+        actor: str,
+        date: str | None = None,
+        languages: str | None = None,
+        url: str | None = None,
+        status: str | None = None,
+    ) -> "Row":
+        """Register a document of the plan: its row (as `cam doc show` gives it)."""
+        from cam_tracker.app import documents
+
+        with self.session() as db:
+            document = documents.add(
+                db,
+                self.plan(db),
+                symbol,
+                titles=titles,
+                actor=actor,
+                date=dates.parse_day(date, "date") if date is not None else None,
+                languages_given=languages,
+                url=url,
+                status=status,
+            )
+            return documents.document_row(document.symbol, document, [], self.lang)
+
+    def documents(self, *, activity: str | None = None, session: str | None = None) -> list["Row"]:
+        """The plan's documents (the register, then symbols cited but not registered); with
+        `activity` or `session`, the documents its steps cite."""
+        from cam_tracker.app import documents
+
+        with self.session() as db:
+            return documents.listing(
+                db, self.plan(db), activity=activity, session=session, lang=self.lang
+            )
+
+    def document(self, symbol: str) -> "Row":
+        """One document, registered or only cited, and the steps that cite it."""
+        from cam_tracker.app import documents
+
+        with self.session() as db:
+            return documents.detail(db, self.plan(db), symbol, self.lang)
+
 
 def store_failure(exc: BaseException) -> str | None:
     """What a front end says when the store itself failed (SQL, connection); None otherwise.

@@ -36,11 +36,13 @@ FLAGS = {
     "building": "--building",
     "city": "--city",
     "clear": "--clear",
+    "date": "--date",
     "document": "--doc",
     "email": "--email",
     "end": "--end",
     "format": "--format",
     "link": "--link",
+    "languages": "--lang",
     "login": "--login",
     "modality": "--modality",
     "month": "--month",
@@ -55,8 +57,12 @@ FLAGS = {
     "session": "--session",
     "start": "--start",
     "state": "--state",
+    "status": "--status",
+    "symbol": "SYMBOL",
+    "title": "--title",
     "to": "--to",
     "update": "--update",
+    "url": "--url",
 }
 
 

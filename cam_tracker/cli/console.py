@@ -311,6 +311,16 @@ def activity(row: Row) -> None:
             *((_cell(place or None),) if any(places) else ()),
         )
     console.print(milestones)
+    if row.get("documents"):
+        cited = _table("Documents", "Symbol", "Title", "Languages", "Address")
+        for d in row["documents"]:
+            cited.add_row(
+                _cell(d["symbol"]),
+                _cell(d["title"] if d["registered"] else "(not registered)"),
+                _cell(", ".join(d["languages"]) or None),
+                _cell(d["url"]),
+            )
+        console.print(cited)
     allowed = _table("Allowed now", "Event", "To", "Requires", "Roles")
     for step in row["allowed_events"]:
         allowed.add_row(
@@ -564,3 +574,39 @@ def outbox(rows: list[Row]) -> None:
     for row in rows:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
     console.print(_cell(", ".join(f"{n} {status}" for status, n in sorted(counts.items()))))
+
+
+def documents(rows: list[Row]) -> None:
+    table = _table("Documents", "Symbol", "Title", "Date", "Languages", "Status", "Cited by")
+    for row in rows:
+        table.add_row(
+            _cell(row["symbol"]),
+            _cell(row["title"] if row["registered"] else "(not registered)"),
+            _cell(row["date"]),
+            _cell(", ".join(row["languages"]) or None),
+            _cell(row["status"]),
+            _cell(", ".join(f"#{c['step']} {c['activity']}" for c in row["cited_by"]) or None),
+        )
+    _console().print(table)
+
+
+def document(row: Row) -> None:
+    console = _console()
+    console.print(_cell(row["symbol"] + ("" if row["registered"] else "   (not registered)")))
+    for lang, title in row["titles"].items():
+        console.print(_cell(f"title ({lang}): {title}"))
+    for name in ("date", "status", "url"):
+        if row[name]:
+            console.print(_cell(f"{name}: {row[name]}"))
+    if row["languages"]:
+        console.print(_cell(f"languages: {', '.join(row['languages'])}"))
+    steps = _table("Cited by", "Step", "Day", "Activity", "Event", "Session")
+    for c in row["cited_by"]:
+        steps.add_row(
+            _cell(f"#{c['step']}"),
+            _cell(c["day"]),
+            _cell(c["activity"]),
+            _cell(c["event"]),
+            _cell(c["session"]),
+        )
+    console.print(steps)

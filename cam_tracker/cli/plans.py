@@ -35,6 +35,7 @@ def plan_load(source: str, replace: bool) -> None:
             f"{report.plan}: loaded: {_count(report.activities_added, 'activity', 'activities')}, "
             f"{_count(report.sessions_added, 'session')}, "
             f"{report.milestones} milestone{'' if report.milestones == 1 else 's'}"
+            + (f", {_count(report.documents_added, 'document')}" if report.documents_added else "")
         )
         return
     changes = [
@@ -45,6 +46,8 @@ def plan_load(source: str, replace: bool) -> None:
         (report.milestones_added, "milestone", "milestones", "added"),
         (report.milestones_updated, "milestone", "milestones", "updated"),
         (report.milestones_removed, "milestone", "milestones", "removed"),
+        (report.documents_added, "document", "documents", "added"),
+        (report.documents_updated, "document", "documents", "updated"),
     ]
     told = [f"{_count(items, one, many)} {what}" for items, one, many, what in changes if items]
     if report.kept:

@@ -21,6 +21,14 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from cam_tracker.core import dates
 from cam_tracker.core.errors import InvalidDefinition, InvalidInput, NotFound, did_you_mean
 from cam_tracker.core.resources import data_dir
+from cam_tracker.core.symbols import (
+    STATUSES,
+    check_symbol,
+    check_url,
+    compile_pattern,
+    identity,
+    matches,
+)
 from cam_tracker.core.text import (
     MAX_KEY,
     MAX_NUMBER,
@@ -278,6 +286,7 @@ class PolicySpec(_Strict):
     move_session: Roles | None = None
     record_session: Roles | None = None
     load_plan: Roles | None = None
+    register_document: Roles | None = None
 
     @field_validator("*")
     @classmethod
@@ -304,6 +313,54 @@ def default_policy() -> dict[str, tuple[str, ...]]:
     return {kind: tuple(roles) for kind, roles in policy.items()}
 
 
+def _languages(value: list[str]) -> list[str]:
+    known = languages()
+    for lang in value:
+        if lang not in known:
+            raise ValueError(f"unknown language {quoted(lang)} (use {', '.join(known)})")
+    return [lang for lang in known if lang in value]
+
+
+def _status(value: str) -> str:
+    if value not in STATUSES:
+        raise ValueError(f"unknown status {quoted(value)} (use {', '.join(STATUSES)})")
+    return value
+
+
+def _pattern(value: str) -> str:
+    compile_pattern(value)
+    return value
+
+
+class DocumentSpec(_Strict):
+    """A document of the plan's register, as a plan file declares it (`cam doc add` alike)."""
+
+    symbol: Annotated[str, AfterValidator(_refusal(check_symbol))]
+    title: Text
+    date: Day = None
+    languages: Annotated[list[str], AfterValidator(_languages)] = []
+    url: Annotated[str, AfterValidator(_refusal(check_url))] | None = None
+    status: Annotated[str, AfterValidator(_status)] | None = None
+
+
+class DocumentsPolicySpec(_Strict):
+    """How a step's `--doc` meets the register.
+
+    `register_on_first_use`: a symbol nobody registered is registered when a
+    step first cites it (its title the symbol, until someone says more), rather
+    than refused; it must still be of one of the plan's series.
+    """
+
+    register_on_first_use: bool = False
+
+
+# A series' pattern (`core.symbols`), by the series' name.
+SymbolPatterns = dict[
+    Annotated[str, AfterValidator(_line("series", MAX_KEY))],
+    Annotated[str, AfterValidator(_line("pattern", MAX_SYMBOL)), AfterValidator(_pattern)],
+]
+
+
 class PlanSpec(_Strict):
     """A validated work-plan file."""
 
@@ -318,6 +375,9 @@ class PlanSpec(_Strict):
     mandates: Annotated[list[_MandateSpec], Field(min_length=1)]
     activities: Annotated[list[_ActivitySpec], Field(min_length=1)]
     sessions: list[_SessionSpec]
+    symbols: SymbolPatterns | None = None
+    documents: list[DocumentSpec] = []
+    documents_policy: DocumentsPolicySpec | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -469,6 +529,44 @@ def _reference_problems(data: Any) -> list[Problem]:
                         (*where, "event"),
                         f"{quoted(event)} is not an event of {kind!r}{did_you_mean(event, events)}",
                     )
+    problems.extend(_document_problems(data))
+    return problems
+
+
+def _document_problems(data: dict[str, Any]) -> list[Problem]:
+    """Each document once (spellings of one symbol are one), of one of the plan's series."""
+    problems: list[Problem] = []
+    written = data.get("symbols")
+    patterns = []
+    if isinstance(written, dict):
+        for pattern in written.values():
+            try:
+                patterns.append(compile_pattern(pattern) if isinstance(pattern, str) else None)
+            except ValueError:
+                patterns.append(None)  # the schema tells why
+    checkable = isinstance(written, dict) and bool(patterns) and None not in patterns
+    seen: dict[str, str] = {}
+    for index, document in _entries(data, "documents"):
+        symbol = _valid(check_symbol, document.get("symbol"))
+        if symbol is None:
+            continue
+        at = ("documents", index, "symbol")
+        key = identity(symbol)
+        if key in seen:
+            problems.append(
+                Problem(at, f"duplicate symbol {quoted(symbol)} (the same as {quoted(seen[key])})")
+            )
+        seen.setdefault(key, symbol)
+        if checkable and isinstance(written, dict):
+            if matches(symbol, [p for p in patterns if p is not None]):
+                continue
+            problems.append(
+                Problem(
+                    at,
+                    f"{quoted(symbol)} is of none of the plan's series "
+                    f"({', '.join(str(p) for p in written.values())})",
+                )
+            )
     return problems
 
 

@@ -9,7 +9,7 @@ Each value's line is kept, so that a schema's refusals name where they are:
     plan.yaml: line 42: sessions[2010-01].month: not a month: '2010-13' (use YYYY-MM)
 
 An entry of a list is named by its key (`key`, `name`, `trigger`, `number`,
-`activity`, the first it has), else by its position (`agenda[#2]`, counted
+`activity`, `symbol`, the first it has), else by its position (`agenda[#2]`, counted
 from 1). Every problem of a file is one line of the same error, in file order.
 """
 
@@ -39,7 +39,7 @@ MAX_NODES = 200_000
 # Problems told at once: past this many, the rest are counted.
 MAX_PROBLEMS = 100
 # Fields that name an entry of a list, in order of preference.
-ENTRY_NAMES = ("key", "name", "trigger", "number", "activity")
+ENTRY_NAMES = ("key", "name", "trigger", "number", "activity", "symbol")
 
 _MERGE = "tag:yaml.org,2002:merge"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"

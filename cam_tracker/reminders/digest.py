@@ -24,6 +24,7 @@ from cam_tracker.core import i18n
 from cam_tracker.core.dates import session_times, utc, utc_offset
 from cam_tracker.core.errors import NotFound, TransitionRefused
 from cam_tracker.core.resources import data_dir
+from cam_tracker.core.symbols import identity
 from cam_tracker.core.text import local, one_line, reader_language, untranslated
 from cam_tracker.reminders.due import recipients
 from cam_tracker.reminders.ics import venue_text
@@ -82,6 +83,10 @@ class Document:
     title: Labels
     step: Labels
     on: dt.date
+    # What the plan's register says of it (nothing for a symbol nobody registered).
+    document_title: Labels | None = None
+    languages: tuple[str, ...] = ()
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -191,13 +196,17 @@ def digest(snap: Snapshot, meeting: models.Meeting) -> Digest:
         for row in view.history:
             if row.document:
                 step = next((s for s in view.flow.steps if s.event == row.event), None)
+                entry = snap.documents.get(identity(row.document))
                 documents.append(
                     Document(
-                        symbol=row.document,
+                        symbol=entry.symbol if entry is not None else row.document,
                         number=view.activity.number,
                         title=view.activity.title,
                         step=_labels(step.labels if step else None, row.event),
                         on=snap.day_of(row.at),
+                        document_title=(dict(entry.title) or None) if entry is not None else None,
+                        languages=tuple(entry.languages) if entry is not None else (),
+                        url=entry.url if entry is not None else None,
                     )
                 )
     body = snap.plan.body

@@ -101,6 +101,19 @@ class Planned:
     late: bool
 
 
+@dataclass(frozen=True)
+class DocumentRef:
+    """A document an activity's steps cite: its register entry, or its symbol alone
+    (`title` None) when nobody registered it."""
+
+    symbol: str
+    title: Labels | None
+    languages: tuple[str, ...] = ()
+    url: str | None = None
+    status: str | None = None
+    date: dt.date | None = None
+
+
 @dataclass
 class ActivityReport:
     """One activity as it stood at the report's date."""
@@ -115,6 +128,8 @@ class ActivityReport:
     steps: list[Step]
     planned: list[Planned]
     path: list[Labels]
+    # The documents its steps cite, in the order first cited.
+    documents: list[DocumentRef] = field(default_factory=list)
 
     @property
     def transitions(self) -> list[Step]:
@@ -373,6 +388,7 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
                 if m.milestone.event is not None
             ],
             path=path_to_final(flow, view.state, view.history),
+            documents=[_document(symbol, found) for symbol, found in snap.cited(view)],
         )
 
     serving: dict[int, list[ActivityReport]] = {}
@@ -448,6 +464,19 @@ def _corrects(
         day=(snap.day_of(day[0]), snap.day_of(day[1])) if day else None,
         document=changes.get("document"),
         note=changes.get("note"),
+    )
+
+
+def _document(symbol: str, document: models.Document | None) -> DocumentRef:
+    if document is None:
+        return DocumentRef(symbol=symbol, title=None)
+    return DocumentRef(
+        symbol=document.symbol,
+        title=dict(document.title) or None,
+        languages=tuple(document.languages),
+        url=document.url,
+        status=document.status,
+        date=document.date,
     )
 
 

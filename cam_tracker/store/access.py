@@ -32,6 +32,7 @@ PEOPLE_WRITE: dict[str, tuple[bool, tuple[str, ...]]] = {
     "activity": (False, ("state", "resume_state", "version", "updated_at")),
     "milestone": (False, ("session_id", "position", "planned_month", "done_history_id")),
     "session": (False, ("date", "month", "held_on")),
+    "document": (True, ()),  # a document registered (`cam doc add`, or cited first by a step)
     "outbox": (
         True,
         (
@@ -50,7 +51,7 @@ PEOPLE_WRITE: dict[str, tuple[bool, tuple[str, ...]]] = {
 }
 
 # The tables whose id sequence people draw from (the others they never insert into).
-PEOPLE_SEQUENCES = ("history", "outbox")
+PEOPLE_SEQUENCES = ("history", "outbox", "document")
 
 # The longest name PostgreSQL keeps (NAMEDATALEN - 1 bytes).
 MAX_ROLE_BYTES = 63

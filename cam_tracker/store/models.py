@@ -28,6 +28,9 @@ class Plan(SQLModel, table=True):
     loaded_at: dt.datetime = Field(default_factory=utcnow)
     # The plan file's `policy:` section as written (None: the bundled default applies).
     policy: dict[str, list[str]] | None = Field(default=None, sa_column=Column(JSON))
+    # The file's `symbols:` (series → pattern) and `documents_policy:`, as written (None: none).
+    symbols: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
+    documents_policy: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class Mandate(SQLModel, table=True):
@@ -204,14 +207,15 @@ class History(SQLModel, table=True):
 
 # What a `Change` row is about.
 PERSON, ASSIGNMENT, SESSION, PLAN = "person", "assignment", "session", "plan"
+DOCUMENT = "document"
 
 
 class Change(SQLModel, table=True):
     """A change to the record that is not an activity's step. Append-only, in the same chain.
 
     Registering or changing a person, assigning one, moving or holding a
-    session, loading a plan: each is one row, with who (and under which role)
-    and when, and what changed as data — `changes` maps each field to its
+    session, loading a plan, registering a document: each is one row, with
+    who (and under which role) and when, and what changed as data — `changes` maps each field to its
     value before and after (`[before, after]`), so no reader parses a note.
     Its id comes from the same counter as the history's: the chain's order is
     the order of ids across both tables.
@@ -222,8 +226,9 @@ class Change(SQLModel, table=True):
     id: int | None = Field(
         default=None, primary_key=True, sa_column_kwargs={"autoincrement": False}
     )
-    subject: str  # person | assignment | session | plan
-    # The person's key, the session's key, the activity's key (assignment), the plan's name.
+    subject: str  # person | assignment | session | plan | document
+    # The person's key, the session's key, the activity's key (assignment), the plan's name,
+    # the document's symbol.
     subject_key: str
     plan_id: int | None = Field(default=None, foreign_key="plan.id")
     action: str
@@ -277,3 +282,26 @@ class Outbox(SQLModel, table=True):
     message_id: str | None = None
     sent_at: dt.datetime | None = None
     error: str | None = None
+
+
+class Document(SQLModel, table=True):
+    """A document of a plan's register: what a step's `History.document` symbol names.
+
+    `symbol` is kept as `core.symbols.normalise` spells it, and one document
+    has one entry per plan (spellings that differ only in case or spaces are
+    one document: the register refuses the second). Registering it is a
+    `Change` row of the chain; a step keeps citing the symbol as text, so a
+    step recorded before its document was registered still reads.
+    """
+
+    __table_args__ = (UniqueConstraint("plan_id", "symbol"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    symbol: str
+    title: Labels = Field(sa_column=Column(JSON, nullable=False))
+    date: dt.date | None = None
+    # The official languages it exists in, in `core.text.languages()` order.
+    languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    url: str | None = None  # http or https only (`core.symbols.check_url`)
+    status: str | None = None  # draft | revised | final; None: not said
+    registered_at: dt.datetime = Field(default_factory=utcnow)

@@ -1,0 +1,84 @@
+"""`cam doc …`: the plan's register of documents, and which steps cite each one."""
+
+import click
+
+from cam_tracker.cli.base import actor_option, cli, emit_json, json_option, who, workspace
+
+
+@cli.group("doc")
+def doc_group() -> None:
+    """The plan's documents: symbol, title, date, languages, address, status."""
+
+
+@doc_group.command("add")
+@click.argument("symbol")
+@click.option("--title", required=True, help="The title in English, one line.")
+@click.option("--title-es", "title_es", metavar="TITLE", help="The title in Spanish.")
+@click.option("--title-fr", "title_fr", metavar="TITLE", help="The title in French.")
+@click.option("--title-pt", "title_pt", metavar="TITLE", help="The title in Portuguese.")
+@click.option("--date", metavar="YYYY-MM-DD", help="The document's date.")
+@click.option("--url", metavar="URL", help="Where it is published (http or https).")
+@click.option(
+    "--lang", "languages", metavar="en,es,…", help="The languages it exists in, by commas."
+)
+@click.option("--status", metavar="draft|revised|final", help="How far along it is.")
+@actor_option
+def doc_add(
+    symbol: str,
+    title: str,
+    title_es: str | None,
+    title_fr: str | None,
+    title_pt: str | None,
+    date: str | None,
+    url: str | None,
+    languages: str | None,
+    status: str | None,
+    actor: str | None,
+) -> None:
+    """Register document SYMBOL in the plan's register.
+
+    \b
+    The symbol is kept in one spelling (`doc.14/14 rev.1` is `doc.14/14 rev. 1`);
+    one document is registered once, however it is spelled. When the plan
+    declares series of symbols (`symbols:` in its file), SYMBOL must be of one.
+    Steps then cite it with `--doc SYMBOL`.
+    """
+    row = workspace().add_document(
+        symbol,
+        titles={"en": title, "es": title_es, "fr": title_fr, "pt": title_pt},
+        date=date,
+        url=url,
+        languages=languages,
+        status=status,
+        actor=who(actor),
+    )
+    click.echo(f"registered {row['symbol']}: {row['title']}")
+
+
+@doc_group.command("list")
+@click.option("--activity", metavar="KEY", help="Only the documents this activity's steps cite.")
+@click.option("--session", metavar="ID", help="Only the documents steps at this session cite.")
+@json_option
+def doc_list(activity: str | None, session: str | None, as_json: bool) -> None:
+    """The plan's documents, then any symbol a step cites that is not registered."""
+    rows = workspace().documents(activity=activity, session=session)
+    if as_json:
+        emit_json(rows)
+    else:
+        from cam_tracker.cli import console
+
+        console.documents(rows)
+
+
+@doc_group.command("show")
+@click.argument("symbol")
+@json_option
+def doc_show(symbol: str, as_json: bool) -> None:
+    """One document and the steps that cite it."""
+    row = workspace().document(symbol)
+    if as_json:
+        emit_json(row)
+    else:
+        from cam_tracker.cli import console
+
+        console.document(row)
