@@ -489,7 +489,7 @@ def test_workflow_list_and_show(cam: Any) -> None:
         assert kind in listing
     shown = cam("workflow", "show", "resolution").output
     assert "resolution — Draft resolution (initial: drafting)" in shown
-    assert "refer_to_cidi" in shown and "adopted" in shown
+    assert "refer (formerly refer_to_cidi)" in shown and "adopted" in shown
     mermaid = cam("workflow", "show", "resolution", "--mermaid").output
     assert mermaid.startswith("stateDiagram-v2\n")
     assert "  drafting --> presented: present" in mermaid
