@@ -378,13 +378,13 @@ def calendar(rows: list[Row]) -> None:
 
 
 def workflows(flows: list[tuple["Workflow", str]], lang: str) -> None:
-    table = _table("Workflow kinds", "Kind", "From", "Label", "Initial", "States", "Events")
+    # The initial state is the first of the states (`cam workflow show` names it).
+    table = _table("Workflow kinds", "Kind", "From", "Label", "States", "Events")
     for flow, origin in flows:
         table.add_row(
             _cell(flow.kind),
             _cell(origin),
             _cell(flow.label(lang)),
-            _cell(flow.initial),
             _cell(", ".join(flow.states)),
             _cell(", ".join(flow.events())),
         )
