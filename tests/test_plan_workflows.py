@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import Cam
+from conftest import Cam, fresh_store
 
 STUDY = {
     "kind": "study",
@@ -390,3 +390,24 @@ def test_an_empty_store_says_how_to_load_any_plan(cam: Cam, tmp_path: Path) -> N
     said = cam("list", expect=None).output
     assert "cam plan load NAME-OR-FILE" in said
     assert "run `cam plan load cam-2015-2016`" not in said
+
+
+def test_export_and_import_carry_kinds_paragraphs_and_waivers(cam: Cam, tmp_path: Path) -> None:
+    data = with_study(council_plan())
+    data["workflows"] = [STUDY]
+    cam("plan", "load", str(write(tmp_path / "plan" / "cajp.yaml", data)))
+    cam("waive", "forum", "present_proposal", "--reason", "Held without a proposal")
+    dump = tmp_path / "store.json"
+    cam("export", "-o", str(dump))
+    shutil.rmtree(tmp_path / "plan")
+    with fresh_store(tmp_path) as url:
+        restored = Cam(url)
+        restored("import", str(dump))
+        for view in (("list",), ("show", "forum"), ("show", "study"), ("calendar",)):
+            assert restored.json(*view) == cam.json(*view), view
+        assert restored.json("--lang", "es", "show", "draft")["mandates"][0]["text"].startswith(
+            "Encomendar"
+        )
+        assert "from: plan file" in restored("workflow", "show", "study").output
+        restored("advance", "study", "draft", "--on", "2016-02-10")
+        assert "verified" in restored("audit", "verify").output
