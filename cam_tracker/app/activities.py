@@ -350,6 +350,7 @@ def reschedule(
         .where(models.Milestone.activity_id == activity.id)
         .where(col(models.Milestone.event).is_not(None))
         .where(col(models.Milestone.done_history_id).is_(None))
+        .where(col(models.Milestone.waived_history_id).is_(None))
         .order_by(*MILESTONE_ORDER)
         .limit(1)
     ).first()

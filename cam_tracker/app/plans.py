@@ -665,6 +665,7 @@ def _upsert_sessions(
             select(models.Milestone)
             .where(models.Milestone.session_id == missing.id)
             .where(col(models.Milestone.done_history_id).is_(None))
+            .where(col(models.Milestone.waived_history_id).is_(None))
         ):
             report.milestones_removed.append(_name(milestone, missing.key, keys))
             db.delete(milestone)
@@ -841,7 +842,12 @@ def _upsert_agendas(
         extras = [m for m in kept_moved if m.session_id == meeting.id]
         extras += [m for m in free.values() if m.session_id == meeting.id]
         for extra in sorted(extras, key=lambda m: m.id or 0):
-            if extra.done_history_id is None and extra.id in free:
+            # A reached or waived milestone is part of the record: it stays.
+            if (
+                extra.done_history_id is None
+                and extra.waived_history_id is None
+                and extra.id in free
+            ):
                 report.milestones_removed.append(_name(extra, meeting.key, keys))
                 removed += 1
                 db.delete(extra)
