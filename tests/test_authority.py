@@ -42,35 +42,39 @@ def _state(cam: Cam) -> tuple[Any, ...]:
 REFUSED = {
     "register a chair": (
         ["people", "add", "eve", "--name", "Eve", "--role", "chair"],
-        "registering or changing a person (eve) needs the role secretariat; ana is delegate",
+        "registering or changing a person (eve) needs the role secretariat; "
+        "ana has the role delegate",
     ),
     "promote oneself": (
         ["people", "add", "ana", "--update", "--role", "chair"],
-        "registering or changing a person (ana) needs the role secretariat; ana is delegate",
+        "registering or changing a person (ana) needs the role secretariat; "
+        "ana has the role delegate",
     ),
     "redirect the chair's mail": (
         ["people", "add", "chair", "--update", "--email", "evil@example.org"],
-        "registering or changing a person (chair) needs the role secretariat; ana is delegate",
+        "registering or changing a person (chair) needs the role secretariat; "
+        "ana has the role delegate",
     ),
     "unassign another": (
         ["people", "unassign", "chair", "sicremi"],
-        "assigning people to activities needs the role secretariat; ana is delegate",
+        "assigning people to activities needs the role secretariat; ana has the role delegate",
     ),
     "assign oneself": (
         ["people", "assign", "ana", "cam-dissemination"],
-        "assigning people to activities needs the role secretariat; ana is delegate",
+        "assigning people to activities needs the role secretariat; ana has the role delegate",
     ),
     "move a session": (
         ["session", "reschedule", "2015-12a", "--to", "2015-12-03", "--reason", "mine"],
-        "moving a session needs the role chair or secretariat; ana is delegate",
+        "moving a session needs the role chair or secretariat; ana has the role delegate",
     ),
     "record a session": (
         ["session", "record", "2015-11", "--on", "2015-11-18", "--as-planned"],
-        "recording a session as held needs the role chair or secretariat; ana is delegate",
+        "recording a session as held needs the role chair or secretariat; "
+        "ana has the role delegate",
     ),
     "load a plan": (
         ["plan", "load", "cam-2015-2016"],
-        "loading a plan needs the role secretariat; ana is delegate",
+        "loading a plan needs the role secretariat; ana has the role delegate",
     ),
 }
 
@@ -271,7 +275,7 @@ def test_a_reload_keeps_registered_people_unless_the_loader_manages_people(
         *("--as", "ana"),
         expect=1,
     )
-    assert "needs the role secretariat; ana is delegate" in refused.output
+    assert "needs the role secretariat; ana has the role delegate" in refused.output
     assert "verified" in cam("audit", "verify").output
 
 
@@ -343,6 +347,6 @@ def test_a_plans_policy_decides_who_records_its_sessions(cam: Cam, tmp_path: Pat
     cam("people", "add", "chair", "--update", "--email", "c@example.org", "--as", "secretariat")
     refused = cam("session", "record", "2015-10b", "--on", "2015-10-28", "--as", "chair", expect=1)
     assert refused.output == (
-        "Error: recording a session as held needs the role secretariat; chair is chair\n"
+        "Error: recording a session as held needs the role secretariat; chair has the role chair\n"
     )
     cam("session", "record", "2015-10b", "--on", "2015-10-28", "--as", "secretariat")

@@ -251,6 +251,8 @@ def test_show_json(loaded: Any) -> None:
         "done",
         "done_at",
         "session_place",
+        "waived",
+        "waived_reason",
     }
     assert (first["session"], first["event"], first["done"]) == (
         "2015-10a",
@@ -490,7 +492,8 @@ def test_workflow_list_and_show(cam: Any) -> None:
         assert kind in listing
     shown = cam("workflow", "show", "resolution").output
     assert "resolution — Draft resolution (initial: drafting)" in shown
-    assert "refer_to_cidi" in shown and "adopted" in shown
+    assert "formerly" in shown and "refer_to_cidi" in shown and "adopted" in shown
+    assert "from: bundled" in shown
     mermaid = cam("workflow", "show", "resolution", "--mermaid").output
     assert mermaid.startswith("stateDiagram-v2\n")
     assert "  drafting --> presented: present" in mermaid

@@ -71,7 +71,7 @@ def test_the_whole_calendar_recorded_as_planned(loaded: Any) -> None:
 
     # What is left is recorded outside the sessions, by hand.
     allowed = loaded.json("show", "draft-resolution")["allowed_events"]
-    assert [step["event"] for step in allowed] == ["refer_to_cidi", "postpone", "withdraw"]
+    assert [step["event"] for step in allowed] == ["refer", "postpone", "withdraw"]
     loaded(
         "advance",
         "program-update",

@@ -141,7 +141,7 @@ def test_a_login_acts_as_its_person_whatever_name_is_typed(
     assert "acts only as themselves" in shared.dele(*INSTALL, expect=1).output
     monkeypatch.setenv("CAM_USER", "ana")
     refused = shared.dele("advance", "sicremi", "disseminate", "--note", "Online", expect=1)
-    assert "needs the role secretariat; ana is delegate" in refused.output
+    assert "needs the role secretariat; ana has the role delegate" in refused.output
     assert len(shared.owner.json("history")) == 2
 
 
@@ -162,7 +162,7 @@ def test_the_secretariat_keys_in_the_chairs_step(
     refused = shared.sec(
         "advance", "cam-dissemination", "disseminate", "--note", "x", "--as", "chair", expect=1
     )
-    assert "needs the role secretariat; chair is chair" in refused.output
+    assert "needs the role secretariat; chair has the role chair" in refused.output
     refused = shared.sec(
         "advance", "campaign", "postpone", "--note", "x", "--as", "nobody", expect=1
     )

@@ -510,7 +510,7 @@ def test_hostile_strings_are_kept_verbatim(db_url: str, tmp_path: Path) -> None:
     for index, title in enumerate(HOSTILE):
         assert snap.activities[index].activity.title == {"en": title, "es": title + " (es)"}
     assert snap.milestones[0].milestone.text == {"en": HOSTILE[0]}
-    assert snap.paragraphs[snap.mandates[0].id or 0][0].text == HOSTILE[2]
+    assert snap.paragraphs[snap.mandates[0].id or 0][0].text == {"en": HOSTILE[2]}
     assert count(db_url, models.Activity) == 11
 
 

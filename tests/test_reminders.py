@@ -62,7 +62,7 @@ def test_dry_run_on_november_3_shows_the_november_digests(staffed: Cam) -> None:
         assert "would send  " in output and f"<{address}>" in output
     for other in ("2015-10a", "2015-10b", "2015-12a", "2015-12b", "2016-01"):
         assert other not in output
-    assert "3 digests due for 1 session(s)" in output
+    assert "3 digests due for 1 session\n" in output
     assert staffed.json("outbox") == []
 
 

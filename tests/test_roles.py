@@ -47,7 +47,7 @@ def test_in_a_shared_store_the_chair_presents(loaded: Cam) -> None:
     )
     assert refused.output == (
         "Error: 'present' on draft-resolution needs the role chair or secretariat; "
-        "ana is delegate\n"
+        "ana has the role delegate\n"
     )
     assert cam.json("history", "draft-resolution") == []
     cam(
@@ -90,7 +90,7 @@ def test_the_secretariat_records_the_committees_approval(loaded: Cam) -> None:
         "chair",
         expect=1,
     )
-    assert "needs the role secretariat; chair is chair" in refused.output
+    assert "needs the role secretariat; chair has the role chair" in refused.output
     cam(
         "advance",
         "draft-resolution",

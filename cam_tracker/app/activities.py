@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from cam_tracker import store
-from cam_tracker.app import corrections, documents
+from cam_tracker.app import corrections, documents, lookup
 from cam_tracker.app.authorization import Actor, authorize, identify
 from cam_tracker.app.lookup import find_activity, find_session
 from cam_tracker.app.snapshot import MILESTONE_ORDER
@@ -69,8 +69,9 @@ _OPEN_MILESTONES = (
     select(models.Milestone.id, models.Milestone.session_id)
     .join(models.Meeting, col(models.Meeting.id) == col(models.Milestone.session_id))
     .where(col(models.Milestone.activity_id) == bindparam("activity"))
-    .where(col(models.Milestone.event) == bindparam("event"))
+    .where(col(models.Milestone.event).in_(bindparam("events", expanding=True)))
     .where(col(models.Milestone.done_history_id).is_(None))
+    .where(col(models.Milestone.waived_history_id).is_(None))
     .order_by(*MILESTONE_ORDER)
 )
 
@@ -180,7 +181,9 @@ def advance(
     activity = find_activity(db, plan, key)
     if activity.removed:
         raise TransitionRefused(f"{key} is no longer in the plan file; reload the plan first")
-    flow = workflow.get(activity.kind)
+    flow = lookup.flow(plan, activity.kind)
+    # A former name of the event (an alias) is recorded under its name today.
+    event = flow.canonical(event)
     note = clean_text(note, "note", MAX_NOTE)
     document = clean_line(document, "document", MAX_SYMBOL)
     meeting = find_session(db, plan, session_key) if session_key else None
@@ -234,7 +237,7 @@ def advance(
         ),
     )
     store.transaction_cache(db)[_LAST_STEP, activity.id] = at
-    milestone = _mark_milestone(db, activity, event, meeting, row)
+    milestone = _mark_milestone(db, activity, flow.names(event), meeting, row)
     return Advanced(
         activity=activity, row=row, milestone=milestone, day=local_day(at, plan.timezone)
     )
@@ -269,15 +272,16 @@ def _allowed_step(flow: workflow.Workflow, state: str, event: str) -> workflow.S
 def _mark_milestone(
     db: Session,
     activity: models.Activity,
-    event: str,
+    events: tuple[str, ...],
     meeting: models.Meeting | None,
     row: models.History,
 ) -> models.Milestone | None:
-    """The first open milestone this event fulfils, the given session's first."""
+    """The first open milestone this event (by any of its names) fulfils, the given
+    session's first."""
     db.flush()  # a milestone added or moved in this transaction counts
     connection = db.connection()
     candidates = connection.execute(
-        _OPEN_MILESTONES, {"activity": activity.id, "event": event}
+        _OPEN_MILESTONES, {"activity": activity.id, "events": list(events)}
     ).all()
     if not candidates:
         return None
@@ -347,6 +351,7 @@ def reschedule(
         .where(models.Milestone.activity_id == activity.id)
         .where(col(models.Milestone.event).is_not(None))
         .where(col(models.Milestone.done_history_id).is_(None))
+        .where(col(models.Milestone.waived_history_id).is_(None))
         .order_by(*MILESTONE_ORDER)
         .limit(1)
     ).first()
@@ -513,8 +518,8 @@ def correct(
             f"step #{step_id} is a correction: correct step #{original.corrects_id} instead"
         )
     who = identify(db, actor)
-    flow = workflow.get(activity.kind)
-    if original.event in flow.events():
+    flow = lookup.flow(plan, activity.kind)
+    if flow.has_event(original.event):
         authorize(who, flow.step(original.event), activity.key)
     document = documents.cite(db, plan, who, document)
     rows = corrections.apply(
@@ -589,3 +594,77 @@ def _corrected_moment(
             fields=("on",),
         )
     return moment
+
+
+@dataclass
+class Waived:
+    """A milestone the committee decided to skip, and the row that says so."""
+
+    milestone: models.Milestone
+    session: models.Meeting
+    row: models.History
+
+
+def waive(
+    db: Session,
+    plan: models.Plan,
+    key: str,
+    event: str,
+    *,
+    reason: str,
+    actor: str,
+    session_key: str | None = None,
+    on: dt.date | None = None,
+) -> Waived:
+    """Waive an activity's open milestone for `event` (at `session_key`, else its first).
+
+    The committee decided to skip it: it no longer counts as behind plan, and every
+    report shows it waived with its reason. The waiver is a history row (event
+    `waive`, the milestone's event in `moved_event`, the reason its note) that the
+    milestone points at, chained like a step; the state does not change. Who may
+    move a session may waive a milestone (`move_session` in the plan's policy).
+    """
+    from cam_tracker.app.authorization import permit, plan_policy
+
+    reason_text = required_reason(reason)
+    store.lock_for_write(db)
+    activity = find_activity(db, plan, key)
+    flow = lookup.flow(plan, activity.kind)
+    if not flow.has_event(event):
+        raise NotFound(
+            f"{event!r} is not an event of {flow.kind!r}{did_you_mean(event, flow.events())}"
+        )
+    who = identify(db, actor)
+    permit(who, plan_policy(plan), "move_session")
+    chosen = find_session(db, plan, session_key) if session_key is not None else None
+    query = (
+        select(models.Milestone)
+        .join(models.Meeting, col(models.Meeting.id) == col(models.Milestone.session_id))
+        .where(models.Milestone.activity_id == activity.id)
+        .where(col(models.Milestone.event).in_(flow.names(event)))
+        .where(col(models.Milestone.done_history_id).is_(None))
+        .where(col(models.Milestone.waived_history_id).is_(None))
+        .order_by(*MILESTONE_ORDER)
+    )
+    if chosen is not None:
+        query = query.where(models.Milestone.session_id == chosen.id)
+    milestone = db.exec(query.limit(1)).first()
+    if milestone is None:
+        where = f" at session {chosen.key}" if chosen is not None else ""
+        raise TransitionRefused(f"{key} has no open milestone {flow.canonical(event)}{where}")
+    meeting = db.get(models.Meeting, milestone.session_id)
+    assert meeting is not None
+    row = append_unchanged_state(
+        db,
+        activity,
+        who,
+        event=workflow.WAIVE,
+        at=step_time(plan, on, None),
+        note=reason_text,
+        session_id=meeting.id,
+        moved_event=milestone.event,
+    )
+    milestone.waived_history_id = row.id
+    db.add(milestone)
+    db.flush()
+    return Waived(milestone, meeting, row)

@@ -128,13 +128,19 @@ def _acting_for(db: Session, person: models.Person, name: str) -> Actor:
     return Actor(person.key, principal.role, on_behalf_of=principal.key)
 
 
+def _holds(name: str, role: str) -> str:
+    """Who holds which role, said so that a person named after their role reads well
+    (`secretariat has the role secretariat`, never `secretariat is secretariat`)."""
+    return f"{name} has the role {role}"
+
+
 def authorize(actor: Actor, step: workflow.Step, key: str) -> None:
     """Refuse a step that names roles the actor does not hold."""
     if actor.role == ALL_ROLES or not step.roles or actor.role in step.roles:
         return
     raise PermissionRefused(
         f"{step.event!r} on {key} needs the role {' or '.join(step.roles)}; "
-        f"{actor.on_behalf_of or actor.name} is {actor.role}"
+        f"{_holds(actor.on_behalf_of or actor.name, actor.role)}"
     )
 
 
@@ -187,7 +193,7 @@ def permit(actor: Actor, policy: Policy, change: str, what: str | None = None) -
         else "a role that every loaded plan's policy allows, and none does"
     )
     raise PermissionRefused(
-        f"{what or CHANGES[change]} needs {needs}; {actor.name} is {actor.role}"
+        f"{what or CHANGES[change]} needs {needs}; {_holds(actor.name, actor.role)}"
     )
 
 

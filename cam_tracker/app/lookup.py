@@ -8,7 +8,14 @@ from cam_tracker.core.errors import (
     NotFound,
     did_you_mean,
 )
+from cam_tracker.files import workflow
 from cam_tracker.store import models
+
+# Said to whoever reads an empty store: how to load a plan, any plan.
+NO_PLAN = (
+    "no plan in the store yet: load one with `cam plan load NAME-OR-FILE` "
+    "(a bundled plan by name, e.g. cam-2015-2016, or a plan file; `cam plan list` lists them)"
+)
 
 _ACTIVITY = (
     select(models.Activity)
@@ -28,7 +35,7 @@ def current_plan(db: Session, name: str | None = None) -> models.Plan:
         return plan
     plan = db.exec(query.order_by(col(models.Plan.loaded_at).desc()).limit(1)).first()
     if plan is None:
-        raise NotFound("no plan in the store yet: run `cam plan load cam-2015-2016`")
+        raise NotFound(NO_PLAN)
     return plan
 
 
@@ -36,7 +43,7 @@ def all_plans(db: Session) -> list[models.Plan]:
     """Every plan in the store, by name."""
     plans = list(db.exec(select(models.Plan).order_by(col(models.Plan.name))))
     if not plans:
-        raise NotFound("no plan in the store yet: run `cam plan load cam-2015-2016`")
+        raise NotFound(NO_PLAN)
     return plans
 
 
@@ -63,3 +70,14 @@ def find_session(db: Session, plan: models.Plan, key: str) -> models.Meeting:
         keys = db.exec(select(models.Meeting.key).where(models.Meeting.plan_id == plan.id))
         raise NotFound(f"no session {key!r} in {plan.name}{did_you_mean(key, keys)}")
     return meeting
+
+
+def kinds(plan: models.Plan) -> workflow.Kinds:
+    """The workflow kinds of a plan, built from the definitions stored with it (no file
+    read); a plan loaded before they were stored reads the installed kinds."""
+    return workflow.stored_kinds(plan.workflows) if plan.workflows else workflow.installed()
+
+
+def flow(plan: models.Plan, kind: str) -> workflow.Workflow:
+    """One kind of a plan (`kinds`)."""
+    return kinds(plan).get(kind)

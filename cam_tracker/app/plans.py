@@ -52,6 +52,7 @@ from cam_tracker.files.plan import (
     _SessionSpec,
     bundled_plans,
     read_plan,
+    read_plan_kinds,
     resolve_source,
 )
 from cam_tracker.store import models
@@ -97,11 +98,11 @@ def load(
     same `name:`) is replaced only with `replace`.
     """
     path = resolve_source(name_or_path)
-    spec = read_plan(path)
+    spec, kinds = read_plan_kinds(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     bundled = bundled_plans().get(path.stem) == path
     source = f"bundled:{path.stem}" if bundled else str(path.resolve())
-    return _upsert(db, spec, source, digest, actor=actor, replace=replace)
+    return _upsert(db, spec, source, digest, actor=actor, replace=replace, kinds=kinds)
 
 
 def describe_source(source: str) -> str:
@@ -130,8 +131,15 @@ def _upsert(
     *,
     actor: str | None = None,
     replace: bool = False,
+    kinds: workflow.Kinds | None = None,
 ) -> LoadReport:
-    """Create or update the plan; `actor` is who loads it (default: `core.settings.actor_name`)."""
+    """Create or update the plan; `actor` is who loads it (default: `core.settings.actor_name`).
+
+    `kinds` are the workflow kinds the plan uses (default: the installed ones); they are
+    kept with the plan, and a reload that changes them is a change even when the file
+    is the same.
+    """
+    kinds = kinds or workflow.installed()
     store.lock_for_write(db)
     who = identify(db, actor or actor_name(None))
     plan = db.exec(select(models.Plan).where(models.Plan.name == spec.name)).first()
@@ -148,7 +156,7 @@ def _upsert(
                 fields=("replace",),
             )
         report.replaced = plan.source
-    if plan is not None and plan.digest == digest:
+    if plan is not None and plan.digest == digest and plan.workflows == kinds.stored:
         report.unchanged = True
         if report.replaced is not None:
             plan.source = source
@@ -196,13 +204,16 @@ def _upsert(
     plan.symbols = dict(spec.symbols) if spec.symbols is not None else None
     plan.documents_policy = spec.documents_policy.model_dump() if spec.documents_policy else None
     plan.loaded_at = models.utcnow()
+    previous_kinds = dict((plan.workflows or {}).get("kinds", {}))
+    plan.workflows = kinds.stored
     db.add(plan)
     db.flush()
     assert plan.id is not None
     _record_load(db, who, plan, before, created=report.created)
     people = _upsert_people(db, spec, who, report)
     paragraphs = _upsert_mandates(db, plan.id, spec)
-    activities = _upsert_activities(db, plan.id, spec, paragraphs, people, report)
+    _check_changed_kinds(db, plan.id, spec, kinds, previous_kinds)
+    activities = _upsert_activities(db, plan.id, spec, paragraphs, people, report, kinds)
     _upsert_sessions(db, plan, spec, activities, report)
     report.documents_added, report.documents_updated = documents.load(db, plan, spec.documents, who)
     db.flush()
@@ -314,7 +325,7 @@ def _upsert_mandates(db: Session, plan_id: int, spec: PlanSpec) -> dict[str, int
         }
         for p_position, paragraph_spec in enumerate(mandate_spec.paragraphs):
             paragraph = current.pop(paragraph_spec.number, None) or models.Paragraph(
-                mandate_id=mandate.id, number=paragraph_spec.number, text=""
+                mandate_id=mandate.id, number=paragraph_spec.number, text={}
             )
             paragraph.text = paragraph_spec.text
             paragraph.position = p_position
@@ -354,13 +365,14 @@ def _upsert_activities(
     paragraphs: dict[str, int],
     people: dict[str, int],
     report: LoadReport,
+    kinds: workflow.Kinds,
 ) -> dict[str, models.Activity]:
     existing = {
         a.key: a for a in db.exec(select(models.Activity).where(models.Activity.plan_id == plan_id))
     }
     kept: dict[str, models.Activity] = {}
     for position, activity_spec in enumerate(spec.activities):
-        flow = workflow.get(activity_spec.kind)
+        flow = kinds.get(activity_spec.kind)
         activity = existing.pop(activity_spec.key, None)
         if activity is None:
             activity = models.Activity(
@@ -415,6 +427,52 @@ def _upsert_activities(
             db.add(missing)
             report.activities_missing.append(missing.key)
     return kept
+
+
+def _check_changed_kinds(
+    db: Session, plan_id: int, spec: PlanSpec, kinds: workflow.Kinds, previous: dict[str, Any]
+) -> None:
+    """A kind whose definition changed must still have every state an activity of it is in,
+    or was in: else its record would name states the plan no longer knows.
+
+    An activity never advanced that sits in a state gone (the initial renamed) starts
+    the kind afresh. A plan kept before its kinds were (`previous` empty) is checked too.
+    """
+    said = {a.key: a.kind for a in spec.activities}
+    activities = [
+        a
+        for a in db.exec(select(models.Activity).where(models.Activity.plan_id == plan_id))
+        if a.kind in kinds
+        and said.get(a.key, a.kind) == a.kind  # a change of kind is `_change_kind`'s
+        and kinds.stored["kinds"].get(a.kind) != previous.get(a.kind, object())
+    ]
+    if not activities:
+        return
+    been: dict[int, list[str]] = defaultdict(list)
+    for activity_id, from_state, to_state in db.exec(
+        select(models.History.activity_id, models.History.from_state, models.History.to_state)
+        .where(col(models.History.activity_id).in_([a.id for a in activities]))
+        .order_by(col(models.History.id))
+    ):
+        been[activity_id].extend((from_state, to_state))
+    for activity in activities:
+        flow = kinds.get(activity.kind)
+        history = been.get(activity.id or 0, [])
+        if not history:
+            if activity.state not in flow.states:
+                activity.state = flow.initial
+                activity.resume_state = None
+                db.add(activity)
+            continue
+        states = [*history, activity.state, activity.resume_state]
+        for state in dict.fromkeys(s for s in states if s):
+            if state not in flow.states:
+                origin = kinds.origin(activity.kind)
+                raise InvalidDefinition(
+                    f"activity {activity.key} is or was in state {state!r}, which kind "
+                    f"{activity.kind!r} ({origin}: {kinds.sources.get(activity.kind, '')}) "
+                    "no longer has: keep the state, or change the kind of the activity"
+                )
 
 
 def _change_kind(db: Session, activity: models.Activity, flow: workflow.Workflow) -> None:
@@ -622,6 +680,7 @@ def _upsert_sessions(
             select(models.Milestone)
             .where(models.Milestone.session_id == missing.id)
             .where(col(models.Milestone.done_history_id).is_(None))
+            .where(col(models.Milestone.waived_history_id).is_(None))
         ):
             report.milestones_removed.append(_name(milestone, missing.key, keys))
             db.delete(milestone)
@@ -869,7 +928,12 @@ def _upsert_agendas(
         extras = [m for m in kept_moved if m.session_id == meeting.id]
         extras += [m for m in free.values() if m.session_id == meeting.id]
         for extra in sorted(extras, key=lambda m: m.id or 0):
-            if extra.done_history_id is None and extra.id in free:
+            # A reached or waived milestone is part of the record: it stays.
+            if (
+                extra.done_history_id is None
+                and extra.waived_history_id is None
+                and extra.id in free
+            ):
                 report.milestones_removed.append(_name(extra, meeting.key, keys))
                 removed += 1
                 db.delete(extra)

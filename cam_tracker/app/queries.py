@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from cam_tracker.app import lookup
 from cam_tracker.app.corrections import Correction
 from cam_tracker.app.snapshot import ActivityView, MilestoneView, Snapshot, snapshots
 from cam_tracker.core.dates import iso, parse_month, session_times
@@ -63,16 +64,14 @@ class ActivityListing:
 
 def _check_filter(filters: ActivityFilter, snaps: list[Snapshot]) -> ActivityFilter:
     """Refuse a filter that can match nothing because its value does not exist."""
-    if filters.kind is not None:
-        workflow.get(filters.kind)
+    flows = {v.activity.kind: v.flow for s in snaps for v in s.activities}
+    if filters.kind is not None and filters.kind not in flows:
+        known = {k: f for s in snaps for k, f in lookup.kinds(s.plan).flows.items()}
+        flows[filters.kind] = workflow.Kinds(known, {}, {}, {}).get(filters.kind)
     month = parse_month(filters.month) if filters.month is not None else None
     if filters.state is not None:
-        kinds = (
-            [filters.kind]
-            if filters.kind
-            else sorted({v.activity.kind for s in snaps for v in s.activities})
-        )
-        states = list(dict.fromkeys(st for k in kinds for st in workflow.get(k).states))
+        kinds = [filters.kind] if filters.kind else sorted(flows)
+        states = list(dict.fromkeys(st for k in kinds for st in flows[k].states))
         if filters.state not in states:
             raise InvalidInput(
                 f"no state {filters.state!r}{did_you_mean(filters.state, states)}; "
@@ -82,10 +81,9 @@ def _check_filter(filters: ActivityFilter, snaps: list[Snapshot]) -> ActivityFil
     return ActivityFilter(filters.state, filters.kind, month, filters.mandate, filters.overdue)
 
 
-def _milestone_brief(view: MilestoneView | None, lang: str) -> Row | None:
+def _milestone_brief(view: MilestoneView | None, flow: workflow.Workflow, lang: str) -> Row | None:
     if view is None:
         return None
-    flow = workflow.get(view.activity.kind)
     event = view.milestone.event
     return {
         "month": view.milestone.planned_month,
@@ -115,7 +113,7 @@ def activity_row(view: ActivityView, snap: Snapshot, lang: str = "en") -> Row:
         "state_label": flow.state_label(view.state, lang),
         "status": status,
         "final": view.is_final,
-        "next_milestone": _milestone_brief(view.next_milestone, lang),
+        "next_milestone": _milestone_brief(view.next_milestone, flow, lang),
         "behind": status == workflow.BEHIND,
         "mandates": _mandate_refs(view, snap),
         "responsible": [p.key for p in view.responsible],
@@ -216,10 +214,15 @@ def history_row(
     session_key: str | None,
     lang: str = "en",
     snap: Snapshot | None = None,
+    flow: workflow.Workflow | None = None,
 ) -> Row:
     """One step of the log, as corrected. A move names what moved, a correction what it
-    corrected (data, never parsed from the note); a corrected step names its corrections."""
-    flow = workflow.get(activity.kind)
+    corrected (data, never parsed from the note); a corrected step names its corrections.
+
+    `flow` is the activity's kind in its plan (default: the snapshot's, else the installed)."""
+    if flow is None:
+        view = snap.activity(activity.key) if snap is not None else None
+        flow = view.flow if view is not None else workflow.installed().get(activity.kind)
     event_label = flow.event_label(row.event, lang)
     corrections = snap.corrections if snap is not None else {}
     corrected_by = snap.corrected_by if snap is not None else {}
@@ -242,6 +245,7 @@ def history_row(
             if row.moved_from is not None
             else None
         ),
+        "waived": row.moved_event if row.event == workflow.WAIVE else None,
         "corrects": _correction_brief(corrections.get(row.id or 0)),
         "corrected_by": list(corrected_by.get(row.id or 0, [])),
     }
@@ -250,12 +254,20 @@ def history_row(
 def history(snap: Snapshot, key: str | None = None, lang: str = "en") -> list[Row]:
     """The log of steps, oldest first; one activity's when `key` is given."""
     activities = {v.activity.id: v.activity for v in snap.activities}
+    flows = {v.activity.id: v.flow for v in snap.activities}
     if key is not None and key not in {a.key for a in activities.values()}:
         keys = [a.key for a in activities.values()]
         raise NotFound(f"no activity {key!r} in {snap.plan.name}{did_you_mean(key, keys)}")
     sessions = {s.id: s.key for s in snap.sessions}
     return [
-        history_row(row, activities[row.activity_id], sessions.get(row.session_id), lang, snap)
+        history_row(
+            row,
+            activities[row.activity_id],
+            sessions.get(row.session_id),
+            lang,
+            snap,
+            flows[row.activity_id],
+        )
         for row in snap.history
         if row.activity_id in activities and (key is None or activities[row.activity_id].key == key)
     ]
@@ -291,8 +303,10 @@ def programme_rows(meeting: models.Meeting, lang: str = "en") -> list[Row]:
     ]
 
 
-def _milestone_row(view: MilestoneView, lang: str, zone: str = "UTC") -> Row:
-    brief = _milestone_brief(view, lang)
+def _milestone_row(
+    view: MilestoneView, flow: workflow.Workflow, lang: str, zone: str = "UTC"
+) -> Row:
+    brief = _milestone_brief(view, flow, lang)
     assert brief is not None
     return {
         "session": view.session.key,
@@ -304,6 +318,8 @@ def _milestone_row(view: MilestoneView, lang: str, zone: str = "UTC") -> Row:
         "done": view.is_done,
         "done_at": iso(view.done.at) if view.done else None,
         "session_place": session_place(view.session, zone, lang),
+        "waived": view.waived is not None,
+        "waived_reason": view.waived.note if view.waived is not None else None,
     }
 
 
@@ -334,15 +350,17 @@ def activity_detail(snap: Snapshot, key: str, lang: str = "en") -> Row:
                 {
                     "symbol": mandates[p.mandate_id].symbol,
                     "paragraph": p.number,
-                    "text": p.text,
+                    "text": local(p.text, lang),
                 }
                 for p in view.paragraphs
             ],
-            "milestones": [_milestone_row(m, lang, snap.plan.timezone) for m in view.milestones],
+            "milestones": [
+                _milestone_row(m, flow, lang, snap.plan.timezone) for m in view.milestones
+            ],
             "documents": [cited_document(symbol, doc, lang) for symbol, doc in snap.cited(view)],
             "allowed_events": allowed,
             "history": [
-                history_row(h, view.activity, sessions.get(h.session_id), lang, snap)
+                history_row(h, view.activity, sessions.get(h.session_id), lang, snap, flow)
                 for h in view.history
             ],
         }
@@ -391,7 +409,7 @@ def _session_row(
     agenda = []
     for m in snap.agenda(meeting):
         view = views.get(m.activity.id)
-        brief = _milestone_brief(m, lang) if m.milestone.event else None
+        brief = _milestone_brief(m, view.flow, lang) if m.milestone.event and view else None
         agenda.append(
             {
                 "activity": m.activity.key,
@@ -402,6 +420,7 @@ def _session_row(
                 "state_label": view.flow.state_label(view.state, lang) if view else None,
                 "planned_month": m.milestone.planned_month,
                 "done": m.is_done,
+                "waived": m.waived is not None,
             }
         )
     return {

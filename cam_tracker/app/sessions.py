@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from cam_tracker import store
+from cam_tracker.app import lookup
 from cam_tracker.app.activities import (
     advance,
     log_reschedule,
@@ -44,7 +45,6 @@ from cam_tracker.core.errors import (
     did_you_mean,
 )
 from cam_tracker.core.text import MAX_NOTE, MAX_PLACE, check_link, clean_line, clean_text
-from cam_tracker.files import workflow
 from cam_tracker.files.plan import MODALITIES, SESSION_DETAILS
 from cam_tracker.store import models
 
@@ -208,6 +208,8 @@ def record_session(
     for milestone, activity in items:
         if milestone.event is None:
             outcomes.append(ItemOutcome(activity.key, None, "noted"))
+        elif milestone.waived_history_id is not None:
+            outcomes.append(ItemOutcome(activity.key, milestone.event, "waived", "waived"))
         elif milestone.done_history_id is not None:
             outcomes.append(ItemOutcome(activity.key, milestone.event, "done", "already done"))
         elif activity.key in excluded:
@@ -229,9 +231,14 @@ def _advance_item(
     day: dt.date,
 ) -> ItemOutcome:
     assert milestone.event is not None
-    flow = workflow.get(activity.kind)
+    flow = lookup.flow(plan, activity.kind)
     step_requires = next(
-        (s.requires for s in flow.allowed(activity.state) if s.event == milestone.event), ()
+        (
+            s.requires
+            for s in flow.allowed(activity.state)
+            if s.event == flow.canonical(milestone.event)
+        ),
+        (),
     )
     note = "; ".join(milestone.text.values()) if "note" in step_requires else None
     savepoint = db.begin_nested()

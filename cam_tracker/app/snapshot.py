@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from cam_tracker.app import corrections
+from cam_tracker.app import corrections, lookup
 from cam_tracker.app.corrections import Correction
 from cam_tracker.core.dates import as_of_moment, held_as_of, local_day, month_end
 from cam_tracker.core.symbols import identity
@@ -41,6 +41,8 @@ class MilestoneView:
     activity: models.Activity
     done: models.History | None
     today: dt.date
+    # The row that waived it by the snapshot's moment (event `waive`, the reason its note).
+    waived: models.History | None = None
 
     @property
     def due(self) -> dt.date:
@@ -67,11 +69,13 @@ class ActivityView:
     history: list[models.History] = field(default_factory=list)
     paragraphs: list[models.Paragraph] = field(default_factory=list)
     responsible: list[models.Person] = field(default_factory=list)
+    # The plan's kinds, from the definitions stored with it (`lookup.kinds`).
+    kinds: workflow.Kinds | None = field(default=None, repr=False)
     _statuses: dict[dt.date, str] = field(default_factory=dict, repr=False)
 
     @cached_property
     def flow(self) -> workflow.Workflow:
-        return workflow.get(self.activity.kind)
+        return (self.kinds or workflow.installed()).get(self.activity.kind)
 
     @property
     def is_final(self) -> bool:
@@ -79,8 +83,13 @@ class ActivityView:
 
     @cached_property
     def open_milestones(self) -> list[MilestoneView]:
-        """Read once the snapshot is built (its milestones no longer change)."""
-        return [m for m in self.milestones if m.milestone.event is not None and not m.is_done]
+        """Read once the snapshot is built (its milestones no longer change). A waived
+        milestone is not open: the committee decided to skip it."""
+        return [
+            m
+            for m in self.milestones
+            if m.milestone.event is not None and not m.is_done and m.waived is None
+        ]
 
     @property
     def next_milestone(self) -> MilestoneView | None:
@@ -284,8 +293,13 @@ def _read(
                 .order_by(col(models.History.at), col(models.History.id))
             )
         ]
+    kinds = {plan.id: lookup.kinds(plan) for plan in plans}
     views = {
-        a.id: ActivityView(activity=a, state=workflow.get(a.kind).initial if as_of else a.state)
+        a.id: ActivityView(
+            activity=a,
+            state=kinds[a.plan_id].get(a.kind).initial if as_of else a.state,
+            kinds=kinds[a.plan_id],
+        )
         for a in activities
     }
     plan_of = {row.id: plan_id for row, plan_id in history}
@@ -307,6 +321,7 @@ def _read(
                 or_(
                     col(models.Milestone.done_history_id) == col(models.History.id),
                     col(models.Milestone.done_history_id) == col(models.History.corrects_id),
+                    col(models.Milestone.waived_history_id) == col(models.History.id),
                 ),
             )
             .join(models.Meeting, col(models.Meeting.id) == col(models.Milestone.session_id))
@@ -328,12 +343,14 @@ def _read(
         if activity is None or meeting is None:
             continue
         done_id = milestone.done_history_id
+        waived_id = milestone.waived_history_id
         view_m = MilestoneView(
             milestone=milestone,
             session=meeting,
             activity=activity,
             done=history_by_id.get(done_id) if done_id else None,
             today=today[meeting.plan_id],
+            waived=history_by_id.get(waived_id) if waived_id else None,
         )
         milestone_views[meeting.plan_id].append(view_m)
         views[activity.id].milestones.append(view_m)

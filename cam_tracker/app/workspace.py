@@ -20,26 +20,35 @@ from cam_tracker.core import dates
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from cam_tracker.app.activities import Advanced, Corrected, Rescheduled
+    from cam_tracker.app.activities import Advanced, Corrected, Rescheduled, Waived
     from cam_tracker.app.plans import LoadReport
     from cam_tracker.app.queries import ActivityListing, Row
     from cam_tracker.app.sessions import DetailsSet, ItemOutcome
     from cam_tracker.app.snapshot import Snapshot
-    from cam_tracker.files.workflow import Workflow
+    from cam_tracker.files.workflow import Kinds, Workflow
     from cam_tracker.store import Backup, models
     from cam_tracker.store.access import Granted
     from cam_tracker.store.audit import AuditResult, Kind
 
 
-def workflow_kinds() -> dict[str, "Kind"]:
-    """What the audit needs to know of each workflow kind (the store reads no workflow file)."""
+def workflow_kinds(db: "Session | None" = None) -> dict[str, "Kind"]:
+    """What the audit needs to know of each workflow kind (the store reads no workflow file):
+    the installed kinds by name, and with `db` each plan's own as `PLAN_ID/KIND`."""
+    from sqlmodel import select
+
+    from cam_tracker.app.lookup import kinds as plan_kinds
     from cam_tracker.files import workflow
+    from cam_tracker.store import models
     from cam_tracker.store.audit import Kind
 
-    return {
+    found = {
         kind: Kind(flow.initial, frozenset(flow.special_states))
-        for kind, flow in workflow.workflows().items()
+        for kind, flow in workflow.installed().flows.items()
     }
+    for plan in db.exec(select(models.Plan)) if db is not None else []:
+        for kind, flow in plan_kinds(plan).flows.items():
+            found[f"{plan.id}/{kind}"] = Kind(flow.initial, frozenset(flow.special_states))
+    return found
 
 
 @dataclass
@@ -122,17 +131,35 @@ class Workspace:
             with store.session("sqlite://") as db:  # an empty store, in memory
                 return queries.plans(db)
 
-    def workflows(self) -> list["Workflow"]:
-        """Every workflow kind."""
+    def workflows(self) -> list[tuple["Workflow", str]]:
+        """Every workflow kind of the plan (the installed ones when no plan is loaded), each
+        with where it comes from: bundled, user folder, plan folder or plan file."""
+        kinds = self._kinds()
+        return [(flow, kinds.origin(kind)) for kind, flow in kinds.flows.items()]
+
+    def workflow(self, kind: str) -> tuple["Workflow", str, str]:
+        """One workflow kind of the plan (the installed ones when no plan is loaded), where
+        it comes from (bundled, user folder, plan folder, plan file) and its file."""
+        kinds = self._kinds()
+        return kinds.get(kind), kinds.origin(kind), kinds.sources.get(kind, "")
+
+    def _kinds(self) -> "Kinds":
+        """The current plan's kinds as stored with it; without a store or a plan, the
+        installed kinds (bundled and the user's folder)."""
+        from cam_tracker import store
+        from cam_tracker.app import lookup
+        from cam_tracker.core.errors import NotFound
         from cam_tracker.files import workflow
 
-        return list(workflow.workflows().values())
-
-    def workflow(self, kind: str) -> "Workflow":
-        """One workflow kind."""
-        from cam_tracker.files import workflow
-
-        return workflow.get(kind)
+        try:
+            with self.session() as db:
+                return lookup.kinds(self.plan(db))
+        except store.NoStore:
+            return workflow.installed()
+        except NotFound:
+            if self.plan_name is not None:
+                raise
+            return workflow.installed()
 
     # --- activities ---------------------------------------------------------------
 
@@ -237,6 +264,31 @@ class Workspace:
                 actor=actor,
                 on=dates.parse_day(on, "on") if on is not None else None,
                 session_key=session,
+            )
+
+    def waive(
+        self,
+        key: str,
+        event: str,
+        *,
+        reason: str,
+        actor: str,
+        session: str | None = None,
+        on: str | None = None,
+    ) -> "Waived":
+        """Waive an activity's open milestone for `event`: the committee decided to skip it."""
+        from cam_tracker.app import activities
+
+        with self.session() as db:
+            return activities.waive(
+                db,
+                self.plan(db),
+                key,
+                event,
+                reason=reason,
+                actor=actor,
+                session_key=session,
+                on=dates.parse_day(on, "on") if on is not None else None,
             )
 
     def correct(
@@ -386,7 +438,7 @@ class Workspace:
         except ValueError as exc:
             raise InvalidInput(str(exc), fields=("against",)) from None
         with self.session() as db:
-            return audit.verify(db, workflow_kinds(), against=anchor)
+            return audit.verify(db, workflow_kinds(db), against=anchor)
 
     def head(self) -> tuple[str, int]:
         """The history chain's head: the last row's hash and how many rows."""

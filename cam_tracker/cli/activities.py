@@ -1,4 +1,4 @@
-"""`cam list`, `show`, `advance`, `history`, `reschedule`: the activities of a plan."""
+"""`cam list`, `show`, `advance`, `history`, `reschedule`, `waive`: the activities of a plan."""
 
 from typing import Any
 
@@ -252,4 +252,34 @@ def reschedule_command(
     click.echo(
         f"{key}: {moved.milestone.event} moved from {moved.from_month} to {moved.to_month} "
         f"(session {moved.session.key})"
+    )
+
+
+@cli.command("waive")
+@click.argument("key")
+@click.argument("event")
+@click.option("--reason", required=True, help="Why the committee skips it (kept in the history).")
+@click.option(
+    "--session",
+    "session_key",
+    metavar="ID",
+    help="The session whose milestone it is (default: the first open one for EVENT).",
+)
+@click.option("--on", "on", metavar="DATE", help="When it was decided (default: now).")
+@actor_option
+def waive_command(
+    key: str,
+    event: str,
+    reason: str,
+    session_key: str | None,
+    on: str | None,
+    actor: str | None,
+) -> None:
+    """Waive a milestone the committee decided to skip: it is no longer behind plan."""
+    waived = workspace().waive(
+        key, event, reason=reason, actor=who(actor), session=session_key, on=on
+    )
+    click.echo(
+        f"{key}: {waived.milestone.event} at session {waived.session.key} "
+        f"({waived.milestone.planned_month}) waived"
     )

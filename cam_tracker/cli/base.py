@@ -338,3 +338,8 @@ def cli(ctx: click.Context, db: str | None, plan_name: str | None, lang: str) ->
         check_value("CAM_DATABASE_URL", "db", os.environ["CAM_DATABASE_URL"])
     ctx.obj = Workspace(database_url=database_url(db), plan_name=plan_name, lang=lang)
     ctx.call_on_close(ctx.obj.close)
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """`1 digest`, `2 digests`: a count with its noun in the right number (English)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"

@@ -14,6 +14,8 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from cam_tracker.cli.base import plural
+
 if TYPE_CHECKING:
     from cam_tracker.app.queries import ActivityListing
     from cam_tracker.files.workflow import Workflow
@@ -212,7 +214,7 @@ def activities(listing: "ActivityListing") -> None:
     summary = ", ".join(
         f"{counts[status]} {STATUS_WORDS[status]}" for status in counts if counts[status]
     )
-    console.print(_cell(f"{len(rows)} activities: {summary or 'none'}"))
+    console.print(_cell(f"{plural(len(rows), 'activity', 'activities')}: {summary or 'none'}"))
 
 
 def _print_table(
@@ -446,22 +448,24 @@ def calendar(rows: list[Row]) -> None:
         console.print(table)
 
 
-def workflows(flows: list["Workflow"], lang: str) -> None:
-    table = _table("Workflow kinds", "Kind", "Label", "Initial", "States", "Events")
-    for flow in flows:
+def workflows(flows: list[tuple["Workflow", str]], lang: str) -> None:
+    # The initial state is the first of the states (`cam workflow show` names it).
+    table = _table("Workflow kinds", "Kind", "From", "Label", "States", "Events")
+    for flow, origin in flows:
         table.add_row(
             _cell(flow.kind),
+            _cell(origin),
             _cell(flow.label(lang)),
-            _cell(flow.initial),
             _cell(", ".join(flow.states)),
             _cell(", ".join(flow.events())),
         )
     _console().print(table)
 
 
-def workflow(flow: "Workflow", lang: str) -> None:
+def workflow(flow: "Workflow", origin: str, source: str, lang: str) -> None:
     console = _console()
     console.print(_cell(f"{flow.kind} — {flow.label(lang)} (initial: {flow.initial})"))
+    console.print(_cell(f"from: {origin}" + (f" ({source})" if source else "")))
     states = _table("States", "State", "Label", "Final")
     for state in flow.states.values():
         states.add_row(
@@ -470,8 +474,9 @@ def workflow(flow: "Workflow", lang: str) -> None:
     console.print(states)
     steps = _table("Transitions", "Event", "From", "To", "Requires", "Roles")
     for step in flow.steps:
+        former = f" (formerly {', '.join(step.aliases)})" if step.aliases else ""
         steps.add_row(
-            _cell(step.event),
+            _cell(step.event + former),
             _cell(", ".join(step.sources)),
             _cell(step.dest),
             _cell(", ".join(step.requires) or "–"),
@@ -511,7 +516,8 @@ def reminders_due(dues: list["Due"]) -> None:
             console.print(
                 _cell(
                     f"{due.meeting.key}  {local(due.meeting.title, 'en')} ({when}): "
-                    f"{due.slot.name} reminder, due {at}, {due.items} open agenda items"
+                    f"{due.slot.name} reminder, due {at}, "
+                    f"{plural(due.items, 'open agenda item')}"
                 )
             )
         person = due.person
@@ -525,7 +531,7 @@ def reminders_due(dues: list["Due"]) -> None:
         )
     reachable = sum(1 for due in dues if due.person.email)
     sessions = len({due.meeting.id for due in dues})
-    console.print(_cell(f"{reachable} digests due for {sessions} session(s)"))
+    console.print(_cell(f"{plural(reachable, 'digest')} due for {plural(sessions, 'session')}"))
 
 
 def reminders_sent(report: "RunReport") -> None:

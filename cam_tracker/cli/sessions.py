@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from cam_tracker.cli.base import actor_option, cli, emit_json, json_option, who, workspace
+from cam_tracker.cli.base import actor_option, cli, emit_json, json_option, plural, who, workspace
 
 
 @cli.command("calendar")
@@ -31,7 +31,8 @@ def calendar_command(month: str | None, ics_file: str | None, as_json: bool) -> 
             Path(ics_file).write_bytes(data)
         except OSError as exc:
             raise click.FileError(ics_file, exc.strerror) from None
-        click.echo(f"{count} sessions written to {ics_file}")
+
+        click.echo(f"{plural(count, 'session')} written to {ics_file}")
         return
     rows = workspace().calendar(month)
     if as_json:

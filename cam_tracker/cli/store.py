@@ -4,7 +4,7 @@ from typing import IO
 
 import click
 
-from cam_tracker.cli.base import cli, emit_json, json_option, workspace
+from cam_tracker.cli.base import cli, emit_json, json_option, plural, workspace
 
 
 @cli.group("audit")
@@ -26,7 +26,9 @@ def audit_verify(against: str | None) -> None:
     result = workspace().verify(against)
     if not result.ok:
         raise ChainBroken(f"history chain broken: {result.problem}")
-    click.echo(f"history chain verified: {result.rows} rows, no row edited, deleted or inserted")
+    click.echo(
+        f"history chain verified: {plural(result.rows, 'row')}, no row edited, deleted or inserted"
+    )
     if against is not None:
         click.echo(f"the first {against.partition('@')[2]} rows still hash to the published head")
 
@@ -58,7 +60,7 @@ def export_command(output: str | None) -> None:
         return
     with open(output, "w", encoding="utf-8") as out:
         out.write(text)
-    click.echo(f"exported {rows} rows to {output}", err=True)
+    click.echo(f"exported {plural(rows, 'row')} to {output}", err=True)
 
 
 @cli.command("import")
@@ -66,7 +68,9 @@ def export_command(output: str | None) -> None:
 def import_command(file: IO[bytes]) -> None:
     """Restore an export into an empty store."""
     counts = workspace().import_json(file)
-    click.echo(f"imported {sum(counts.values())} rows into {len(counts)} tables")
+    click.echo(
+        f"imported {plural(sum(counts.values()), 'row')} into {plural(len(counts), 'table')}"
+    )
 
 
 @cli.group("db")

@@ -12,7 +12,7 @@ def workflow_group() -> None:
 
 @workflow_group.command("list")
 def workflow_list() -> None:
-    """The workflow kinds with their states."""
+    """The workflow kinds of the plan with their states, and where each comes from."""
     from cam_tracker.cli import console
 
     ws = workspace()
@@ -25,10 +25,10 @@ def workflow_list() -> None:
 def workflow_show(kind: str, mermaid: bool) -> None:
     """States and transitions of one kind (or its Mermaid diagram)."""
     ws = workspace()
-    flow = ws.workflow(kind)
+    flow, origin, source = ws.workflow(kind)
     if mermaid:
         click.echo(flow.mermaid(ws.lang), nl=False)
     else:
         from cam_tracker.cli import console
 
-        console.workflow(flow, ws.lang)
+        console.workflow(flow, origin, source, ws.lang)

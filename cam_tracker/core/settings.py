@@ -232,3 +232,11 @@ def reminder_settings() -> ReminderSettings:
         retry_seconds=number("retry_seconds", "CAM_REMINDER_RETRY_SECONDS", float, 0, 86400),
         max_attempts=number("max_attempts", "CAM_REMINDER_MAX_ATTEMPTS", int, 1, 100),
     )
+
+
+def workflows_dir() -> Path:
+    """The user's own workflow kinds, added to every plan: `workflows/` in the
+    configuration directory ($XDG_CONFIG_HOME/cam-tracker/workflows on Linux)."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("cam-tracker")) / "workflows"

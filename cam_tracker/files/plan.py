@@ -170,9 +170,16 @@ def _paragraph_text(value: str) -> str:
     return clean_text(value, "text", MAX_TEXT) or ""
 
 
+# A paragraph quoted in full: a plain string (English) or one text per language; lines kept.
+LongText = Annotated[
+    dict[str, Annotated[str, AfterValidator(_refusal(_paragraph_text))]],
+    BeforeValidator(as_labels),
+]
+
+
 class _ParagraphSpec(_Strict):
     number: Annotated[str, AfterValidator(_line("number", MAX_NUMBER))]
-    text: Annotated[str, AfterValidator(_refusal(_paragraph_text))]
+    text: LongText
 
 
 class _MandateSpec(_Strict):
@@ -378,6 +385,10 @@ class PlanSpec(_Strict):
     symbols: SymbolPatterns | None = None
     documents: list[DocumentSpec] = []
     documents_policy: DocumentsPolicySpec | None = None
+    # Kinds of the plan's own, or overriding a bundled one of the same name.
+    workflows: list[workflow.KindSpec] = []
+    # How the kinds' labels name the plan's bodies: body -> form -> labels.
+    bodies: workflow.Bodies = {}
 
     @field_validator("timezone")
     @classmethod
@@ -409,8 +420,15 @@ def resolve_source(name_or_path: str) -> Path:
 
 def read_plan(path: Path) -> PlanSpec:
     """Parse and validate a plan file, references included; every problem at once."""
+    return read_plan_kinds(path)[0]
+
+
+def read_plan_kinds(path: Path) -> tuple[PlanSpec, workflow.Kinds]:
+    """A plan file and the workflow kinds it uses (`workflow.plan_kinds`), both validated."""
     document = read_yaml(path)
-    return document.validate(PlanSpec, _reference_problems(document.data))
+    kinds, problems = workflow.plan_kinds(path, document)
+    spec = document.validate(PlanSpec, [*problems, *_reference_problems(document.data, kinds)])
+    return spec, kinds
 
 
 def _entries(data: Any, *loc: Any) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -444,7 +462,7 @@ def _valid(check: Callable[[str], Any], value: Any) -> Any:
         return None
 
 
-def _reference_problems(data: Any) -> list[Problem]:
+def _reference_problems(data: Any, kinds: workflow.Kinds | None = None) -> list[Problem]:
     """What the schema cannot see: unique keys, references, sessions in the period.
 
     Read from the data as written, with each entry that can be read, so that a
@@ -490,12 +508,15 @@ def _reference_problems(data: Any) -> list[Problem]:
             return False
         return True
 
-    kinds = workflow.workflows()
+    if kinds is None:
+        kinds = workflow.installed()
     activity_kinds: dict[str, str | None] = {}
     for index, activity in _entries(data, "activities"):
         at = ("activities", index)
         kind = activity.get("kind")
-        if isinstance(kind, str) and not known((*at, "kind"), kind, "workflow kind", set(kinds)):
+        if isinstance(kind, str) and not known(
+            (*at, "kind"), kind, "workflow kind", set(kinds.flows)
+        ):
             kind = None
         if isinstance(activity.get("key"), str):
             activity_kinds[activity["key"]] = kind if isinstance(kind, str) else None
@@ -523,8 +544,8 @@ def _reference_problems(data: Any) -> list[Problem]:
                 continue
             event, kind = item.get("event"), activity_kinds[activity_key]
             if isinstance(event, str) and kind is not None:
-                events = kinds[kind].events()
-                if event not in events:
+                events = kinds.get(kind).events()
+                if not kinds.get(kind).has_event(event):
                     problem(
                         (*where, "event"),
                         f"{quoted(event)} is not an event of {kind!r}{did_you_mean(event, events)}",

@@ -5,16 +5,20 @@ onto what `transitions.Machine` takes (states, initial, transitions with
 trigger/source/dest); the steps every kind shares live in `common.yaml`.
 """
 
-from collections.abc import Callable
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator
 
 from cam_tracker.core.errors import InvalidDefinition, NotFound, TransitionRefused, did_you_mean
 from cam_tracker.core.resources import data_dir
+from cam_tracker.core.settings import workflows_dir
 from cam_tracker.core.text import as_labels, local, quoted
 from cam_tracker.files.yamlfile import Document, Loc, Problem, read_yaml
 
@@ -23,6 +27,8 @@ REQUIREMENTS = ("session", "document", "note")
 PREVIOUS = "previous"
 # The tool's own history event for a move in the plan: state unchanged, never a workflow's.
 RESCHEDULE = "reschedule"
+# The tool's own history event for a milestone the committee decided to skip: state unchanged.
+WAIVE = "waive"
 # What an activity in a state counts as, in every listing, report and email (one vocabulary).
 COMPLETED, ON_SCHEDULE, BEHIND, POSTPONED, WITHDRAWN = (
     "completed",
@@ -34,8 +40,24 @@ COMPLETED, ON_SCHEDULE, BEHIND, POSTPONED, WITHDRAWN = (
 STATUSES = (COMPLETED, ON_SCHEDULE, BEHIND, POSTPONED, WITHDRAWN)
 HALTED_STATUSES = (POSTPONED, WITHDRAWN)
 COMMON_FILE = "common.yaml"
+# Where a kind comes from, later ones overriding earlier ones of the same name.
+BUNDLED, USER_FOLDER, PLAN_FOLDER, PLAN_FILE = "bundled", "user folder", "plan folder", "plan file"
+ORIGINS = (BUNDLED, USER_FOLDER, PLAN_FOLDER, PLAN_FILE)
+# A kind's labels name a body of the plan as `{body.form}`: `{refer_to.to}`.
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\}")
 # Names transitions would refuse or shadow on a model.
-_RESERVED_EVENTS = {"trigger", "update", "copy", "validate", "state", "machine", "may", RESCHEDULE}
+_RESERVED_EVENTS = {
+    "trigger",
+    "update",
+    "copy",
+    "validate",
+    "state",
+    "machine",
+    "may",
+    RESCHEDULE,
+    WAIVE,
+}
 
 M = TypeVar("M", bound=BaseModel)
 Requirement = Literal["session", "document", "note"]
@@ -61,6 +83,14 @@ def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
+def _check_event_name(value: str) -> str:
+    if not value.isidentifier() or value.startswith("_"):
+        raise ValueError(f"{quoted(value)} is not a valid event name (letters, digits, _)")
+    if value in _RESERVED_EVENTS or value.startswith(("to_", "may_")):
+        raise ValueError(f"{quoted(value)} is reserved and cannot be an event name")
+    return value
+
+
 class _TransitionSpec(_Strict):
     trigger: str
     source: Annotated[list[str], BeforeValidator(_one_or_many)]
@@ -68,18 +98,37 @@ class _TransitionSpec(_Strict):
     label: _Label
     requires: list[Requirement] = []
     roles: list[Role] = []
+    # Former names of the event: history and stores that recorded one keep working.
+    aliases: list[str] = []
 
     @field_validator("trigger")
     @classmethod
     def _event_name(cls, value: str) -> str:
-        if not value.isidentifier() or value.startswith("_"):
-            raise ValueError(f"{quoted(value)} is not a valid event name (letters, digits, _)")
-        if value in _RESERVED_EVENTS or value.startswith(("to_", "may_")):
-            raise ValueError(f"{quoted(value)} is reserved and cannot be an event name")
-        return value
+        return _check_event_name(value)
+
+    @field_validator("aliases")
+    @classmethod
+    def _alias_names(cls, value: list[str]) -> list[str]:
+        return [_check_event_name(name) for name in value]
 
     def sources(self) -> list[str]:
         return list(self.source)
+
+
+def _body_names(value: Any) -> Any:
+    if isinstance(value, dict):
+        for name, forms in value.items():
+            if not isinstance(name, str) or not _NAME.fullmatch(name):
+                raise ValueError(f"{quoted(name)} is not a body name (letters, digits, _)")
+            if isinstance(forms, dict):
+                for form in forms:
+                    if not isinstance(form, str) or not _NAME.fullmatch(form):
+                        raise ValueError(f"{quoted(form)} is not a form name (letters, digits, _)")
+    return value
+
+
+# A plan's bodies, or a kind's defaults: body -> form -> labels (`{refer_to.to}` in a label).
+Bodies = Annotated[dict[str, dict[str, _Label]], BeforeValidator(_body_names)]
 
 
 class _WorkflowSpec(_Strict):
@@ -88,6 +137,13 @@ class _WorkflowSpec(_Strict):
     initial: str
     states: list[_StateSpec]
     transitions: list[_TransitionSpec]
+    # The bodies its labels name (`{refer_to.to}`), each form with the words it takes when
+    # a plan names none: a plan's `bodies:` fills them with its own council and assembly.
+    bodies: Bodies = {}
+
+
+# What a plan file writes under `workflows:` (one entry a kind, as in a workflow file).
+KindSpec = _WorkflowSpec
 
 
 class _CommonSpec(_Strict):
@@ -119,6 +175,7 @@ class Step:
     requires: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
     shared: bool = False
+    aliases: tuple[str, ...] = ()
 
     def label(self, lang: str = "en") -> str:
         return local(self.labels, lang)
@@ -171,7 +228,8 @@ class Workflow:
         return self.state(state).final
 
     def events(self) -> list[str]:
-        return list(self._by_event)
+        """The events by their names today (former names are accepted, not listed)."""
+        return list(dict.fromkeys(step.event for step in self.steps))
 
     @cached_property
     def _by_event(self) -> dict[str, Step]:
@@ -179,7 +237,20 @@ class Workflow:
         found: dict[str, Step] = {}
         for step in self.steps:
             found.setdefault(step.event, step)
+        for step in self.steps:
+            for alias in step.aliases:
+                found.setdefault(alias, step)
         return found
+
+    def canonical(self, event: str) -> str:
+        """The event's name today: a former name (an alias) gives the event it became."""
+        step = self._by_event.get(event)
+        return step.event if step is not None else event
+
+    def names(self, event: str) -> tuple[str, ...]:
+        """The event's name and its former names (what a store may have recorded)."""
+        step = self._by_event.get(event)
+        return (step.event, *step.aliases) if step is not None else (event,)
 
     def step(self, event: str) -> Step:
         try:
@@ -200,12 +271,18 @@ class Workflow:
         step = self._by_event.get(event)
         return step.labels if step is not None else None
 
+    def state_labels(self, state: str) -> dict[str, str]:
+        """A state's labels; a state the kind no longer has: its name, untranslated."""
+        found = self.states.get(state)
+        return found.labels if found is not None else {"en": state}
+
     def allowed(self, state: str) -> list[Step]:
         """The steps that may fire from `state`, in definition order."""
         return [step for step in self.steps if state in step.sources]
 
     def fire(self, state: str, event: str, resume_to: str | None = None) -> str:
         """Run `event` through the machine from `state`; return the new state."""
+        event = self.canonical(event)
         if event not in self._machine.events:
             raise TransitionRefused(
                 f"{event!r} is not an event of {self.kind!r}; events: {', '.join(self.events())}"
@@ -251,17 +328,75 @@ def _resume_condition(target: str) -> Callable[[Any], bool]:
     return lambda event_data: bool(event_data.model.resume_to == target)
 
 
+def _fill(
+    labels: dict[str, str],
+    declared: Mapping[str, Mapping[str, Mapping[str, str]]],
+    bodies: Mapping[str, Mapping[str, Mapping[str, str]]],
+) -> tuple[dict[str, str], list[str]]:
+    """Labels with each `{body.form}` filled from the plan's bodies (else the kind's defaults),
+    in the label's language; and the placeholders the kind does not declare."""
+    unknown: list[str] = []
+    filled: dict[str, str] = {}
+    for lang, text in labels.items():
+
+        def put(match: re.Match[str], lang: str = lang) -> str:
+            body, form = match.groups()
+            default = declared.get(body, {}).get(form)
+            if default is None:
+                unknown.append(match.group(0))
+                return match.group(0)
+            return local(bodies.get(body, {}).get(form) or default, lang)
+
+        filled[lang] = _PLACEHOLDER.sub(put, text)
+    return _labels(filled), unknown
+
+
+class _Told(Protocol):
+    def invalid(self, problems: Iterable[Problem]) -> InvalidDefinition: ...
+
+
+@dataclass(frozen=True)
+class _Within:
+    """A kind written inside a plan file: its problems are told at their place in the plan."""
+
+    document: Document
+    prefix: Loc
+
+    def invalid(self, problems: Iterable[Problem]) -> InvalidDefinition:
+        return self.document.invalid(Problem((*self.prefix, *p.loc), p.message) for p in problems)
+
+
 def _build(
-    spec: _WorkflowSpec, document: Document, common: _CommonSpec, common_document: Document
+    spec: _WorkflowSpec,
+    document: _Told,
+    common: _CommonSpec,
+    common_document: _Told,
+    bodies: Mapping[str, Mapping[str, Mapping[str, str]]] | None = None,
 ) -> Workflow:
-    """The workflow and its machine, or every problem of its file (and of common.yaml) at once."""
+    """The workflow and its machine, or every problem of its file (and of common.yaml) at once.
+
+    `bodies` are the plan's (body -> form -> labels): they fill the kind's `{body.form}`.
+    """
     problems: list[Problem] = []
     shared_problems: list[Problem] = []
 
     def fail(where: str, loc: Loc, what: str) -> None:
         (problems if where == "transitions" else shared_problems).append(Problem(loc, what))
 
-    own = [State(s.name, _labels(s.label), s.final) for s in spec.states]
+    def fill(labels: dict[str, str], loc: Loc) -> dict[str, str]:
+        filled, unknown = _fill(labels, spec.bodies, bodies or {})
+        for name in dict.fromkeys(unknown):
+            fail(
+                "transitions",
+                loc,
+                f"{quoted(name)} names a body the kind does not declare under `bodies:`",
+            )
+        return filled
+
+    own = [
+        State(s.name, fill(s.label, ("states", index, "label")), s.final)
+        for index, s in enumerate(spec.states)
+    ]
     special = [State(s.name, _labels(s.label), s.final, s.status) for s in common.states]
     for index, state_spec in enumerate(spec.states):
         if state_spec.status is not None:
@@ -322,10 +457,11 @@ def _build(
                     event=t.trigger,
                     sources=tuple(sources),
                     dest=t.dest,
-                    labels=_labels(t.label),
+                    labels=fill(t.label, (*at, "label")) if where == "transitions" else t.label,
                     requires=tuple(t.requires),
                     roles=tuple(t.roles),
                     shared=where == "common",
+                    aliases=tuple(t.aliases),
                 )
             )
             if t.dest == PREVIOUS:
@@ -343,6 +479,17 @@ def _build(
                     {"trigger": t.trigger, "source": sources, "dest": t.dest}
                 )
 
+    names = {*events}
+    for index, t in enumerate(spec.transitions):
+        for alias in t.aliases:
+            if alias in names:
+                fail(
+                    "transitions",
+                    ("transitions", index, "aliases"),
+                    f"{quoted(alias)} is already the name of an event",
+                )
+            names.add(alias)
+    kind_labels = fill(spec.label, ("label",))
     if spec.initial in states and not problems and not shared_problems:
         reachable = {spec.initial}
         frontier = [spec.initial]
@@ -379,7 +526,7 @@ def _build(
     )
     return Workflow(
         kind=spec.kind,
-        labels=_labels(spec.label),
+        labels=kind_labels,
         initial=spec.initial,
         states=states,
         steps=steps,
@@ -434,3 +581,210 @@ def get(kind: str, directory: Path | None = None) -> Workflow:
         raise NotFound(
             f"unknown workflow kind {kind!r}{did_you_mean(kind, known)}; kinds: {', '.join(known)}"
         ) from None
+
+
+# --- the kinds of a plan: bundled, the user's folder, the plan's folder, the plan file --------
+
+
+@dataclass(frozen=True)
+class Kinds:
+    """The workflow kinds one plan uses, each with where it came from.
+
+    `stored` is everything needed to build them again (the definitions as
+    validated, the shared steps, the plan's bodies), kept with the plan in the
+    store: a plan keeps working when the files it was loaded from are gone.
+    """
+
+    flows: dict[str, Workflow]
+    origins: dict[str, str]
+    sources: dict[str, str]
+    stored: dict[str, Any]
+
+    def get(self, kind: str) -> Workflow:
+        try:
+            return self.flows[kind]
+        except KeyError:
+            raise NotFound(
+                f"unknown workflow kind {kind!r}{did_you_mean(kind, self.flows)}; "
+                f"kinds: {', '.join(self.flows)}"
+            ) from None
+
+    def __contains__(self, kind: object) -> bool:
+        return kind in self.flows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.flows)
+
+    def origin(self, kind: str) -> str:
+        return self.origins.get(kind, BUNDLED)
+
+
+_STORED_VERSION = 1
+
+
+@dataclass(frozen=True)
+class _Entry:
+    spec: _WorkflowSpec
+    document: _Told
+    origin: str
+    source: str
+
+
+def _folder(directory: Path, origin: str) -> list[_Entry]:
+    """The kinds of a folder of workflow files (its `common.yaml` only where it is bundled)."""
+    entries = []
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name == COMMON_FILE:
+            if origin != BUNDLED:
+                raise InvalidDefinition(
+                    f"{path}: the shared steps are the tool's own ({COMMON_FILE} is bundled): "
+                    "define a kind instead"
+                )
+            continue
+        spec, document = _parse(_WorkflowSpec, path)
+        if spec.kind != path.stem:
+            raise document.invalid(
+                [Problem(("kind",), f"{quoted(spec.kind)} does not match the file name")]
+            )
+        entries.append(_Entry(spec, document, origin, str(path)))
+    return entries
+
+
+def _clean_bodies(value: Any) -> dict[str, dict[str, dict[str, str]]]:
+    """A plan's `bodies:` as validated (a malformed one is the plan schema's to tell)."""
+    try:
+        return _BodiesSpec.model_validate({"bodies": value or {}}).bodies
+    except ValidationError:
+        return {}
+
+
+class _BodiesSpec(_Strict):
+    bodies: Bodies = {}
+
+
+def _digest(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def plan_kinds(
+    plan_file: Path | None = None, document: Document | None = None
+) -> tuple[Kinds, list[Problem]]:
+    """The kinds a plan uses: the bundled ones, then the user's folder, then a `workflows/`
+    folder beside the plan file, then the plan file's own `workflows:` — a later kind of
+    the same name overrides an earlier one. The plan's `bodies:` fill their labels.
+
+    A broken workflow file is refused as the error of that file; the problems of the
+    plan's `bodies:` are returned, to be told with the plan's other problems.
+    """
+    data = document.data if document is not None and isinstance(document.data, dict) else {}
+    directory = data_dir("workflows").resolve()
+    common, common_document = _parse(_CommonSpec, directory / COMMON_FILE)
+    entries: dict[str, _Entry] = {}
+    folders = [(directory, BUNDLED), (workflows_dir(), USER_FOLDER)]
+    if plan_file is not None:
+        folders.append((plan_file.parent / "workflows", PLAN_FOLDER))
+    for folder, origin in folders:
+        if folder.is_dir():
+            entries.update((e.spec.kind, e) for e in _folder(folder, origin))
+    inline = data.get("workflows")
+    if document is not None and isinstance(inline, list):
+        for index, raw in enumerate(inline):
+            try:
+                spec = _WorkflowSpec.model_validate(raw)
+            except ValidationError:
+                continue  # the plan's schema tells it, with the plan's other problems
+            where = _Within(document, ("workflows", index))
+            entries[spec.kind] = _Entry(spec, where, PLAN_FILE, str(document.path))
+    bodies = _clean_bodies(data.get("bodies"))
+    problems: list[Problem] = []
+    declared: dict[str, set[str]] = {}
+    for entry in entries.values():
+        for body, forms in entry.spec.bodies.items():
+            declared.setdefault(body, set()).update(forms)
+    for body, forms in bodies.items():
+        for form in forms:
+            if form not in declared.get(body, set()):
+                known = sorted(f"{b}.{f}" for b, fs in declared.items() for f in fs)
+                problems.append(
+                    Problem(
+                        ("bodies", body, form),
+                        f"no workflow kind of this plan names {body}.{form}"
+                        f"{did_you_mean(f'{body}.{form}', known)}",
+                    )
+                )
+    stored: dict[str, Any] = {
+        "version": _STORED_VERSION,
+        "common": common.model_dump(mode="json"),
+        "kinds": {kind: e.spec.model_dump(mode="json") for kind, e in entries.items()},
+        "origins": {kind: e.origin for kind, e in entries.items()},
+        "sources": {kind: e.source for kind, e in entries.items()},
+        "bodies": bodies,
+    }
+    stored["digest"] = _digest(stored)
+    flows = {}
+    bundled = _bundled()
+    for kind, entry in entries.items():
+        if entry.origin == BUNDLED and not bodies:
+            flows[kind] = bundled[kind]
+        else:
+            flows[kind] = _build(entry.spec, entry.document, common, common_document, bodies)
+    kinds = Kinds(
+        flows=flows,
+        origins=dict(stored["origins"]),
+        sources=dict(stored["sources"]),
+        stored=stored,
+    )
+    _STORED[stored["digest"]] = kinds
+    return kinds, problems
+
+
+# Kinds built from stored definitions, by their digest: every reader of a plan builds them once.
+_STORED: dict[str, Kinds] = {}
+_STORED_LIMIT = 64
+
+
+def stored_kinds(stored: Mapping[str, Any]) -> Kinds:
+    """A plan's kinds from the definitions stored with it (no file is read)."""
+    digest = str(stored.get("digest", ""))
+    found = _STORED.get(digest)
+    if found is not None:
+        return found
+    if stored.get("version") != _STORED_VERSION:
+        raise InvalidDefinition(
+            f"the plan's stored workflows are of version {stored.get('version')!r}: "
+            "this release reads version 1; reload the plan"
+        )
+    place = Document(Path("(stored with the plan)"), dict(stored))
+    common = _CommonSpec.model_validate(stored["common"])
+    bodies = _clean_bodies(stored.get("bodies"))
+    flows = {
+        kind: _build(_WorkflowSpec.model_validate(raw), place, common, place, bodies)
+        for kind, raw in dict(stored["kinds"]).items()
+    }
+    kinds = Kinds(
+        flows=flows,
+        origins=dict(stored.get("origins", {})),
+        sources=dict(stored.get("sources", {})),
+        stored=dict(stored),
+    )
+    if len(_STORED) >= _STORED_LIMIT:
+        _STORED.pop(next(iter(_STORED)))
+    _STORED[digest] = kinds
+    return kinds
+
+
+def installed() -> Kinds:
+    """The kinds every plan starts from: the bundled ones and the user's folder (read again
+    only when the folder's files change)."""
+    folder = workflows_dir()
+    files = (
+        tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*")))
+        if folder.is_dir()
+        else ()
+    )
+    return _installed(str(folder), files)
+
+
+@lru_cache(maxsize=4)
+def _installed(folder: str, files: tuple[tuple[str, int, int], ...]) -> Kinds:
+    return plan_kinds()[0]

@@ -156,7 +156,7 @@ def digest(snap: Snapshot, meeting: models.Meeting) -> Digest:
         flow = view.flow
         state = flow.states.get(view.state)
         event = milestone.milestone.event
-        step = next((s for s in flow.steps if s.event == event), None) if event else None
+        step = flow.event_labels(event) if event else None  # a former name reads as today's
         items.append(
             Item(
                 number=view.activity.number,
@@ -165,7 +165,7 @@ def digest(snap: Snapshot, meeting: models.Meeting) -> Digest:
                 text=milestone.milestone.text,
                 state=view.state,
                 state_label=_labels(state.labels if state else None, view.state),
-                expected=_labels(step.labels, event or "") if step else None,
+                expected=_labels(step, event or "") if step else None,
                 done=milestone.is_done,
                 responsible=tuple(p.name for p in view.responsible),
                 responsible_keys=frozenset(p.key for p in view.responsible),
@@ -175,12 +175,12 @@ def digest(snap: Snapshot, meeting: models.Meeting) -> Digest:
     for view in snap.activities:
         for milestone in view.late_milestones(snap.today):
             event = milestone.milestone.event
-            step = next((s for s in view.flow.steps if s.event == event), None)
+            step = view.flow.event_labels(event or "")
             late.append(
                 Late(
                     number=view.activity.number,
                     title=view.activity.title,
-                    expected=_labels(step.labels, event or "") if step else None,
+                    expected=_labels(step, event or "") if step else None,
                     month=milestone.milestone.planned_month,
                     due=milestone.due,
                     session=milestone.session.key,
@@ -195,14 +195,14 @@ def digest(snap: Snapshot, meeting: models.Meeting) -> Digest:
             continue
         for row in view.history:
             if row.document:
-                step = next((s for s in view.flow.steps if s.event == row.event), None)
+                step = view.flow.event_labels(row.event)
                 entry = snap.documents.get(identity(row.document))
                 documents.append(
                     Document(
                         symbol=entry.symbol if entry is not None else row.document,
                         number=view.activity.number,
                         title=view.activity.title,
-                        step=_labels(step.labels if step else None, row.event),
+                        step=_labels(step, row.event),
                         on=snap.day_of(row.at),
                         document_title=(dict(entry.title) or None) if entry is not None else None,
                         languages=tuple(entry.languages) if entry is not None else (),

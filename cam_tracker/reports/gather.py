@@ -16,9 +16,9 @@ from sqlmodel import Session
 from cam_tracker.app import snapshot as schedule
 from cam_tracker.app.snapshot import MilestoneView, Snapshot
 from cam_tracker.core.dates import month_end
-from cam_tracker.core.text import local, untranslated
+from cam_tracker.core.text import SOURCE_LANGUAGE, is_translated, local, untranslated
 from cam_tracker.files import workflow
-from cam_tracker.files.workflow import RESCHEDULE
+from cam_tracker.files.workflow import RESCHEDULE, WAIVE
 from cam_tracker.store import audit, models
 
 Labels = dict[str, str]
@@ -82,10 +82,12 @@ class Step:
     corrected: bool = False
     corrected_by: tuple[int, ...] = ()
     corrects: Corrects | None = None
+    # A waiver (event `waive`): the label of the milestone's event the committee skipped.
+    waived: Labels | None = None
 
     @property
     def is_transition(self) -> bool:
-        return self.event != RESCHEDULE and self.corrects is None
+        return self.event not in (RESCHEDULE, WAIVE) and self.corrects is None
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,9 @@ class Planned:
     event_label: Labels
     done_on: dt.date | None
     late: bool
+    # The committee decided to skip it: when (plan time) and why.
+    waived_on: dt.date | None = None
+    waived_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,11 @@ class ActivityReport:
 
     @property
     def remaining(self) -> list[Planned]:
-        return [p for p in self.planned if p.done_on is None]
+        return [p for p in self.planned if p.done_on is None and p.waived_on is None]
+
+    @property
+    def waived(self) -> list[Planned]:
+        return [p for p in self.planned if p.waived_on is not None]
 
     @property
     def late(self) -> list[Planned]:
@@ -158,12 +167,16 @@ class ParagraphReport:
     """
 
     number: str
-    text: str
+    text: Labels
     entries: list[tuple[ActivityReport, bool]]
 
     @property
     def activities(self) -> list[ActivityReport]:
         return [activity for activity, _ in self.entries]
+
+    def quoted_in(self, lang: str) -> str:
+        """The language the paragraph is quoted in: the reader's when the plan gives it."""
+        return lang if is_translated(self.text, lang) else SOURCE_LANGUAGE
 
 
 @dataclass
@@ -242,6 +255,14 @@ class Report:
     def unserved(self) -> list[tuple[MandateReport, ParagraphReport]]:
         return [(m, p) for m in self.mandates for p in m.unserved]
 
+    def quoted_in_english(self, lang: str) -> str:
+        """Which paragraphs a reader in `lang` reads in English: "all", "some" or "none"."""
+        paragraphs = [p for m in self.mandates for p in m.paragraphs]
+        english = sum(1 for p in paragraphs if p.quoted_in(lang) != lang)
+        if lang == SOURCE_LANGUAGE or not english:
+            return "none"
+        return "all" if english == len(paragraphs) else "some"
+
     @property
     def sessions_held(self) -> int:
         return sum(1 for s in self.sessions if s.held_on is not None)
@@ -309,6 +330,8 @@ def _planned(view: MilestoneView, flow: workflow.Workflow, snap: Snapshot, late:
         event_label=flow.event_labels(event) or untranslated(event),
         done_on=snap.day_of(view.done.at) if view.done is not None else None,
         late=late,
+        waived_on=snap.day_of(view.waived.at) if view.waived is not None else None,
+        waived_reason=view.waived.note if view.waived is not None else None,
     )
 
 
@@ -360,6 +383,11 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
                     number_of[c] for c in snap.corrected_by.get(row.id or 0, []) if c in number_of
                 ),
                 corrects=_corrects(snap, row, number_of),
+                waived=(
+                    flow.event_labels(row.moved_event or "") or untranslated(row.moved_event or "")
+                    if row.event == WAIVE
+                    else None
+                ),
             )
         )
     steps_of: dict[str, list[Step]] = {}

@@ -32,7 +32,7 @@ from cam_tracker.store import GENESIS, chain_rows, history_hash, models
 from cam_tracker.store.migrations import TRIGGERS
 
 # Events of the tool's own rows in an activity's history: they move no state.
-UNMOVING = ("reschedule", models.CORRECTION)
+UNMOVING = ("reschedule", models.CORRECTION, "waive")
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,10 @@ def _activities(db: Session, kinds: Mapping[str, Kind] | None) -> None:
     ):
         steps[activity_id].append((event, from_state, to_state))
     for activity in db.exec(select(models.Activity).order_by(col(models.Activity.id))):
-        kind = (kinds or {}).get(activity.kind)
+        # A plan's own kind (`PLAN_ID/KIND`) before the installed one of that name.
+        kind = (kinds or {}).get(f"{activity.plan_id}/{activity.kind}") or (kinds or {}).get(
+            activity.kind
+        )
         state, resume = (kind.initial, None) if kind else (activity.state, activity.resume_state)
         for event, from_state, to_state in steps.get(activity.id or 0, []):
             if event in UNMOVING:

@@ -31,6 +31,10 @@ class Plan(SQLModel, table=True):
     # The file's `symbols:` (series → pattern) and `documents_policy:`, as written (None: none).
     symbols: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
     documents_policy: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # The workflow kinds the plan uses, as loaded (`files.workflow.Kinds.stored`): every
+    # reader builds the plan's kinds from these, never from files that may be gone. None
+    # for a plan loaded before they were kept: the installed kinds, until it is reloaded.
+    workflows: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class Mandate(SQLModel, table=True):
@@ -52,7 +56,8 @@ class Paragraph(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     mandate_id: int = Field(foreign_key="mandate.id", index=True)
     number: str
-    text: str
+    # The paragraph in each language the plan file gives (English always).
+    text: Labels = Field(sa_column=Column(JSON, nullable=False))
     position: int = 0
 
 
@@ -145,6 +150,8 @@ class Milestone(SQLModel, table=True):
     text: Labels = Field(sa_column=Column(JSON, nullable=False))
     planned_month: str
     done_history_id: int | None = Field(default=None, foreign_key="history.id")
+    # The committee decided to skip it: the history row (event `waive`) with the reason.
+    waived_history_id: int | None = Field(default=None, foreign_key="history.id")
 
 
 CHAIN_VERSION = 5
@@ -187,6 +194,7 @@ class History(SQLModel, table=True):
     session_id: int | None = Field(default=None, foreign_key="session.id")
     # A move in the plan (event `reschedule`): the moved milestone's event and its months.
     # Stored as data, so that no reader ever parses the note (which holds only the reason).
+    # A waiver (event `waive`, no months): the waived milestone's event.
     moved_event: str | None = None
     moved_from: str | None = None
     moved_to: str | None = None
