@@ -51,7 +51,6 @@ from cam_tracker.files.plan import (
     PlanSpec,
     _SessionSpec,
     bundled_plans,
-    read_plan,
     read_plan_kinds,
     resolve_source,
 )
