@@ -55,8 +55,14 @@ def test_release_010_store_upgrades_without_loss(tmp_path: Path) -> None:
     old = Cam(url)
     result = old("db", "upgrade")
     assert f"upgraded from schema 0001 to {migrations.HEAD}" in result.output
-    # 0003 adds the (empty) outbox; 0007 records the two sessions held as its record's start.
-    assert _counts(url) == before | {"outbox": 0, "record_change": 2}
+    # 0003 adds the (empty) outbox; 0007 records the two sessions held as its record's start;
+    # 0011 makes the plan's body a row and each of the three people a member of it.
+    assert _counts(url) == before | {
+        "outbox": 0,
+        "record_change": 2,
+        "body": 1,
+        "membership": 3,
+    }
     assert "already at schema" in old("db", "upgrade").output
     assert "10 rows" in old("audit", "verify").output
     states = {row["key"]: row["state"] for row in old.json("list")}
@@ -93,7 +99,12 @@ def test_upgrade_on_backend_keeps_rows(tmp_path: Path, empty_url: str) -> None:
     target.dispose()
 
     assert store.upgrade(empty_url) == ("0001", migrations.HEAD)
-    assert _counts(empty_url) == before | {"outbox": 0, "record_change": 2}
+    assert _counts(empty_url) == before | {
+        "outbox": 0,
+        "record_change": 2,
+        "body": 1,
+        "membership": 3,
+    }
     with store.session(empty_url) as db:
         verdict = audit.verify(db)
     assert verdict.ok, verdict.problem
