@@ -42,7 +42,9 @@ DELEGATING_ROLES = ("secretariat",)
 CHAIR = "chair"
 
 
-def may_delegate(role: str, principal_role: str | None = None, policy: "Policy | None" = None) -> bool:
+def may_delegate(
+    role: str, principal_role: str | None = None, policy: "Policy | None" = None
+) -> bool:
     """Whether a person of this role may record a step on behalf of someone else: the
     secretariat for anyone; a role the policy lets act for the chair (the vice chair, by
     default) for the chair."""
@@ -149,9 +151,7 @@ def _registered(db: Session, name: str, plan: models.Plan | None = None) -> mode
     return person
 
 
-def _acting_for(
-    db: Session, person: models.Person, name: str, plan: models.Plan | None
-) -> Actor:
+def _acting_for(db: Session, person: models.Person, name: str, plan: models.Plan | None) -> Actor:
     """The login's person, acting for themselves or, if their role may, for the person named.
 
     A name nobody typed (the operating-system user) claims nothing.
@@ -160,9 +160,11 @@ def _acting_for(
         return Actor(person.key, _role(db, person, plan))
     role = _role(db, person, plan)
     policy = plan_policy(plan)
-    principal = _registered(db, name, plan) if may_delegate(role) or role in policy[
-        "act_for_chair"
-    ] else None
+    principal = (
+        _registered(db, name, plan)
+        if may_delegate(role) or role in policy["act_for_chair"]
+        else None
+    )
     principal_role = _role(db, principal, plan) if principal is not None else None
     if principal is None or not may_delegate(role, principal_role, policy):
         raise PermissionRefused(

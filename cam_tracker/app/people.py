@@ -23,8 +23,8 @@ from cam_tracker.core.errors import (
     PermissionRefused,
     did_you_mean,
 )
-from cam_tracker.core.text import check_email as check_email  # one check, used here and in outbox
 from cam_tracker.core.text import MAX_SYMBOL, check_name, clean_line, languages, quoted
+from cam_tracker.core.text import check_email as check_email  # one check, used here and in outbox
 from cam_tracker.files.plan import KEY_PATTERN
 from cam_tracker.files.workflow import ROLES
 from cam_tracker.store import access, models

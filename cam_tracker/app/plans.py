@@ -335,9 +335,7 @@ def _person_for(
     if same_key is not None and not same_key.removed:
         bodies = set(
             db.exec(
-                select(models.Membership.body_id).where(
-                    models.Membership.person_id == same_key.id
-                )
+                select(models.Membership.body_id).where(models.Membership.person_id == same_key.id)
             )
         )
         if not bodies or (

@@ -100,6 +100,7 @@ def _continued(value: str) -> str:
     _key(activity)
     return value
 
+
 Month = Annotated[str, AfterValidator(_refusal(dates.parse_month))]
 Day = Annotated[dt.date | None, BeforeValidator(_refusal(_day))]
 

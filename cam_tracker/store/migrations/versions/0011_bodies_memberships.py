@@ -49,9 +49,7 @@ def upgrade() -> None:
     )
     _add_reference("activity", "continues_id", "activity")
     op.add_column("person", sa.Column("title", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
-    op.add_column(
-        "person", sa.Column("country", sqlmodel.sql.sqltypes.AutoString(), nullable=True)
-    )
+    op.add_column("person", sa.Column("country", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
     op.add_column(
         "person",
         sa.Column("removed", sa.Boolean(), nullable=False, server_default=sa.false()),
