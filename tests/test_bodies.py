@@ -443,3 +443,23 @@ def test_people_add_gives_a_role_in_a_body(three: Cam) -> None:
         expect=1,
     )
     assert "no body 'CEAX'" in refused.output
+
+
+def test_bodies_and_memberships_travel_in_an_export(cam: Cam, tmp_path: Path) -> None:
+    source = Cam(f"sqlite:///{tmp_path / 'source.db'}")
+    source("plan", "load", CEAM_2008)
+    source("plan", "load", "cam-2015-2016")
+    source("plan", "load", CEAM_2009)
+    source("people", "remove", "delegation-canada")
+    dump = tmp_path / "store.json"
+    source("export", "-o", str(dump))
+    assert cam("import", str(dump)).output.startswith("imported ")
+    for view in (
+        ("body", "list"),
+        ("body", "show", "CEAM"),
+        ("people", "list"),
+        ("--plan", "ceam-2009-2010", "show", "draft-resolution"),
+    ):
+        assert cam.json(*view) == source.json(*view), view
+    assert "verified" in cam("audit", "verify").output
+    store.dispose(source.url)

@@ -64,6 +64,14 @@ def test_release_010_store_upgrades_without_loss(tmp_path: Path) -> None:
         "membership": 3,
     }
     assert "already at schema" in old("db", "upgrade").output
+    # Its people are the CAM's now, in the roles they had, and its plan the CAM's body's.
+    people = {p["key"]: p["bodies"] for p in old.json("people", "list")}
+    assert people == {
+        "chair": ["CAM chair (cam-2015-2016)"],
+        "secretariat": ["CAM secretariat (cam-2015-2016)"],
+        "vice-chair": ["CAM vice_chair (cam-2015-2016)"],
+    }
+    assert old.json("body", "list")[0]["plans"] == ["cam-2015-2016"]
     assert "10 rows" in old("audit", "verify").output
     states = {row["key"]: row["state"] for row in old.json("list")}
     assert states["program-update"] == "progress_reported"
