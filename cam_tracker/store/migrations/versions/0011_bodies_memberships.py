@@ -94,6 +94,10 @@ def _bodies(connection: sa.Connection) -> None:
     def loaded(value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value
 
+    def labels(value: Any) -> Any:
+        """A text as the store keeps labels: release 0.1.0 wrote some as a plain string."""
+        return {"en": value} if isinstance(value, str) else value
+
     plans = connection.execute(sa.text("SELECT id, body FROM plan ORDER BY id")).all()
     bodies: dict[str, int] = {}
     body_of: dict[int, int] = {}
@@ -111,9 +115,9 @@ def _bodies(connection: sa.Connection) -> None:
             connection.execute(
                 table.insert().values(
                     short=short,
-                    name=body.get("name") or {"en": short},
-                    parent=body.get("parent"),
-                    organization=body.get("organization"),
+                    name=labels(body.get("name")) or {"en": short},
+                    parent=labels(body.get("parent")),
+                    organization=labels(body.get("organization")),
                 )
             )
             bodies[short] = connection.execute(
