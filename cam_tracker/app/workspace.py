@@ -248,17 +248,19 @@ class Workspace:
                 filters,
                 self.lang,
             )
-            return replace(listing, title=self._titled(listing.title, plan))
+            return replace(listing, title=self._titled(db, listing.title, plan))
 
-    def _titled(self, title: str, plan: "models.Plan | None") -> str:
-        """A listing's title saying which plan it is, and why that one."""
-        if plan is None:
-            return title
-        if self.plan_name:
+    def _titled(self, db: "Session", title: str, plan: "models.Plan | None") -> str:
+        """A listing's title saying which plan it is, and why that one where several could be."""
+        from cam_tracker.app.lookup import all_plans
+
+        if plan is None or self.plan_name:
             return title
         if plan.name == self.current_plan_name():
             return f"{title} (current plan)"
-        return f"{title} (loaded last)"
+        if len(all_plans(db)) > 1:
+            return f"{title} (loaded last)"
+        return title
 
     def activity(self, key: str, *, as_of: str | None = None) -> "Row":
         """Everything about one activity: mandates, milestones, allowed events, history."""
