@@ -167,10 +167,11 @@ def _acting_for(db: Session, person: models.Person, name: str, plan: models.Plan
     )
     principal_role = _role(db, principal, plan) if principal is not None else None
     if principal is None or not may_delegate(role, principal_role, policy):
+        stands_in = role in policy["act_for_chair"]
         raise PermissionRefused(
-            f"{person.key} ({role}) acts only as themselves: acting for {name!r} "
-            f"needs the role {' or '.join(DELEGATING_ROLES)} (or, for the chair, "
-            f"{' or '.join(policy['act_for_chair'])})",
+            f"{person.key} ({role}) acts only as themselves"
+            + (" or for the chair" if stands_in else "")
+            + f": acting for {name!r} needs the role {' or '.join(DELEGATING_ROLES)}",
             fields=("actor",),
         )
     if principal.id == person.id:
