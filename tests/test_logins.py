@@ -252,7 +252,8 @@ def test_grant_is_idempotent_and_people_join_by_membership(
 ) -> None:
     assert _members(shared) == {shared.roles["sec"], shared.roles["del"]}
     again = shared.owner("db", "grant").output
-    assert again == f"people group {shared.group}: reads 15 tables, records steps\n"
+    # Every table, the bodies and memberships (0011) and the documents (0010) among them.
+    assert again == f"people group {shared.group}: reads 17 tables, records steps\n"
 
     newcomer = shared.roles["new"]
     added = shared.owner(
@@ -476,3 +477,21 @@ def test_the_peoples_rights_name_real_columns() -> None:
     assert set(access.PEOPLE_SEQUENCES) <= {
         t for t, (insert, _) in access.PEOPLE_WRITE.items() if insert
     }
+
+
+@postgres_only
+def test_the_vice_chairs_login_acts_for_the_chair_and_no_one_else(shared: Shared) -> None:
+    shared.owner("people", "add", "--as", "maria", "vice-chair", "--update", "--login",
+                 shared.roles["new"])  # fmt: skip
+    shared.owner("db", "grant")
+    vice = shared.cam_as(shared.roles["new"])
+    present = ("advance", "draft-resolution", "present", "--session", "2016-02")
+    vice(*present, "--on", "2016-02-17", "--as", "chair")
+    step = shared.owner.json("history", "draft-resolution")[-1]
+    assert (step["actor"], step["on_behalf_of"], step["actor_role"]) == (
+        "vice-chair",
+        "chair",
+        "chair",
+    )
+    refused = vice("session", "record", "2016-02", "--on", "2016-02-17", "--as", "ana", expect=1)
+    assert "vice-chair (vice_chair) acts only as themselves or for the chair" in refused.output

@@ -55,9 +55,24 @@ def test_release_010_store_upgrades_without_loss(tmp_path: Path) -> None:
     old = Cam(url)
     result = old("db", "upgrade")
     assert f"upgraded from schema 0001 to {migrations.HEAD}" in result.output
-    # 0003 adds the (empty) outbox; 0007 records the two sessions held as its record's start.
-    assert _counts(url) == before | {"outbox": 0, "record_change": 2, "document": 0}
+    # 0003 adds the (empty) outbox; 0007 records the two sessions held as its record's start;
+    # 0011 makes the plan's body a row and each of the three people a member of it.
+    assert _counts(url) == before | {
+        "outbox": 0,
+        "record_change": 2,
+        "body": 1,
+        "membership": 3,
+        "document": 0,
+    }
     assert "already at schema" in old("db", "upgrade").output
+    # Its people are the CAM's now, in the roles they had, and its plan the CAM's body's.
+    people = {p["key"]: p["bodies"] for p in old.json("people", "list")}
+    assert people == {
+        "chair": ["CAM chair (cam-2015-2016)"],
+        "secretariat": ["CAM secretariat (cam-2015-2016)"],
+        "vice-chair": ["CAM vice_chair (cam-2015-2016)"],
+    }
+    assert old.json("body", "list")[0]["plans"] == ["cam-2015-2016"]
     assert "10 rows" in old("audit", "verify").output
     states = {row["key"]: row["state"] for row in old.json("list")}
     assert states["program-update"] == "progress_reported"
@@ -93,7 +108,13 @@ def test_upgrade_on_backend_keeps_rows(tmp_path: Path, empty_url: str) -> None:
     target.dispose()
 
     assert store.upgrade(empty_url) == ("0001", migrations.HEAD)
-    assert _counts(empty_url) == before | {"outbox": 0, "record_change": 2, "document": 0}
+    assert _counts(empty_url) == before | {
+        "outbox": 0,
+        "record_change": 2,
+        "body": 1,
+        "membership": 3,
+        "document": 0,
+    }
     with store.session(empty_url) as db:
         verdict = audit.verify(db)
     assert verdict.ok, verdict.problem

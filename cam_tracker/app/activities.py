@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from cam_tracker import store
 from cam_tracker.app import corrections, documents, lookup
-from cam_tracker.app.authorization import Actor, authorize, identify
+from cam_tracker.app.authorization import Actor, authorize, identify, plan_policy
 from cam_tracker.app.lookup import find_activity, find_session
 from cam_tracker.app.snapshot import MILESTONE_ORDER
 from cam_tracker.core.dates import (
@@ -188,8 +188,8 @@ def advance(
     document = clean_line(document, "document", MAX_SYMBOL)
     meeting = find_session(db, plan, session_key) if session_key else None
     step = _allowed_step(flow, activity.state, event)
-    who = identify(db, actor)
-    authorize(who, step, key)
+    who = identify(db, actor, plan)
+    authorize(who, step, key, plan_policy(plan))
     document = documents.cite(db, plan, who, document)
     missing = [
         need
@@ -328,7 +328,7 @@ def reschedule(
     reason_text = required_reason(reason)
     store.lock_for_write(db)
     activity = find_activity(db, plan, key)
-    who = identify(db, actor)
+    who = identify(db, actor, plan)
     chosen = find_session(db, plan, session_key) if session_key is not None else None
     if chosen is not None:
         if chosen.removed:
@@ -517,10 +517,10 @@ def correct(
         raise TransitionRefused(
             f"step #{step_id} is a correction: correct step #{original.corrects_id} instead"
         )
-    who = identify(db, actor)
+    who = identify(db, actor, plan)
     flow = lookup.flow(plan, activity.kind)
     if flow.has_event(original.event):
-        authorize(who, flow.step(original.event), activity.key)
+        authorize(who, flow.step(original.event), activity.key, plan_policy(plan))
     document = documents.cite(db, plan, who, document)
     rows = corrections.apply(
         db.exec(
@@ -634,7 +634,7 @@ def waive(
         raise NotFound(
             f"{event!r} is not an event of {flow.kind!r}{did_you_mean(event, flow.events())}"
         )
-    who = identify(db, actor)
+    who = identify(db, actor, plan)
     permit(who, plan_policy(plan), "move_session")
     chosen = find_session(db, plan, session_key) if session_key is not None else None
     query = (

@@ -37,10 +37,29 @@ ALL_ROLES = "*"
 # keys in the record of a session, the chair's steps included.
 DELEGATING_ROLES = ("secretariat",)
 
+# The role a policy's `act_for_chair` roles stand in for: in practice the vice chair
+# presides, and acts, when the chair cannot.
+CHAIR = "chair"
 
-def may_delegate(role: str) -> bool:
-    """Whether a person of this role may record a step on behalf of someone else."""
-    return role in DELEGATING_ROLES
+
+def may_delegate(
+    role: str, principal_role: str | None = None, policy: "Policy | None" = None
+) -> bool:
+    """Whether a person of this role may record a step on behalf of someone else: the
+    secretariat for anyone; a role the policy lets act for the chair (the vice chair, by
+    default) for the chair."""
+    if role in DELEGATING_ROLES:
+        return True
+    if principal_role != CHAIR:
+        return False
+    return role in (policy or plan_policy(None))["act_for_chair"]
+
+
+def holds(actor_role: str, roles: tuple[str, ...] | list[str], policy: "Policy | None") -> bool:
+    """Whether a role is one of `roles`, or stands in for the chair where the chair is one."""
+    if actor_role == ALL_ROLES or actor_role in roles:
+        return True
+    return CHAIR in roles and actor_role in (policy or plan_policy(None))["act_for_chair"]
 
 
 @dataclass(frozen=True)
@@ -62,24 +81,41 @@ def done_by(actor: str, on_behalf_of: str | None) -> str:
     return f"{actor} for {on_behalf_of}" if on_behalf_of else actor
 
 
-def identify(db: Session, name: str) -> Actor:
+def identify(db: Session, name: str, plan: models.Plan | None = None) -> Actor:
     """Who acts: the person of the database login where there is one; else the person
     named (a registered one in a shared store; anyone, with every role, in a
-    single-user one)."""
+    single-user one). With a plan, under their role in the plan's body
+    (`app.bodies.role_in`): someone who is nothing to that body cannot act on its plan."""
     cache = store.transaction_cache(db)
-    key = (Actor, name, isinstance(name, Unclaimed))
+    key = (Actor, name, isinstance(name, Unclaimed), plan.id if plan is not None else None)
     if key not in cache:
-        cache[key] = _identify(db, name)
+        cache[key] = _identify(db, name, plan)
     actor: Actor = cache[key]
     return actor
 
 
-def _identify(db: Session, name: str) -> Actor:
+def _role(db: Session, person: models.Person, plan: models.Plan | None) -> str:
+    """The person's role for acting on the plan; refused when they have none in its body."""
+    from cam_tracker.app.bodies import role_in
+
+    role = role_in(db, person, plan)
+    if role is None:
+        assert plan is not None
+        short = plan.body.get("short", "?")
+        raise PermissionRefused(
+            f"{person.key} has no role in {short}, whose plan {plan.name} is: "
+            f"they act only on the plans of the bodies they belong to",
+            fields=("actor",),
+        )
+    return role
+
+
+def _identify(db: Session, name: str, plan: models.Plan | None) -> Actor:
     login = connected_login(db)
     if login is not None:
         person = db.exec(select(models.Person).where(models.Person.login == login.name)).first()
-        if person is not None:
-            return _acting_for(db, person, name)
+        if person is not None and not person.removed:
+            return _acting_for(db, person, name, plan)
         if not login.administers:
             raise PermissionRefused(
                 f"the database login {login.name!r} is nobody in this store: its owner maps it "
@@ -90,16 +126,22 @@ def _identify(db: Session, name: str) -> Actor:
     ).first()
     if shared is None:
         return Actor(name, ALL_ROLES)
-    person = _registered(db, name)
-    return Actor(person.key, person.role)
+    person = _registered(db, name, plan)
+    return Actor(person.key, _role(db, person, plan))
 
 
-def _registered(db: Session, name: str) -> models.Person:
-    person = db.exec(
-        select(models.Person)
-        .where(col(models.Person.registered).is_(True))
-        .where(or_(models.Person.key == name, models.Person.email == name))
-    ).first()
+def _registered(db: Session, name: str, plan: models.Plan | None = None) -> models.Person:
+    """A registered person by key or address; with a plan, the key its file names them by
+    first (the CEAM plan's `chair` is the CEAM's chair, whatever their key in the store)."""
+    from cam_tracker.app.bodies import plan_person
+
+    person = plan_person(db, plan, name) if plan is not None else None
+    if person is None or not person.registered:
+        person = db.exec(
+            select(models.Person)
+            .where(col(models.Person.registered).is_(True))
+            .where(or_(models.Person.key == name, models.Person.email == name))
+        ).first()
     if person is None:
         raise PermissionRefused(
             f"{name!r} is not registered in this shared store "
@@ -109,23 +151,33 @@ def _registered(db: Session, name: str) -> models.Person:
     return person
 
 
-def _acting_for(db: Session, person: models.Person, name: str) -> Actor:
+def _acting_for(db: Session, person: models.Person, name: str, plan: models.Plan | None) -> Actor:
     """The login's person, acting for themselves or, if their role may, for the person named.
 
     A name nobody typed (the operating-system user) claims nothing.
     """
     if isinstance(name, Unclaimed) or name in (person.key, person.email, person.login):
-        return Actor(person.key, person.role)
-    if not may_delegate(person.role):
+        return Actor(person.key, _role(db, person, plan))
+    role = _role(db, person, plan)
+    policy = plan_policy(plan)
+    principal = (
+        _registered(db, name, plan)
+        if may_delegate(role) or role in policy["act_for_chair"]
+        else None
+    )
+    principal_role = _role(db, principal, plan) if principal is not None else None
+    if principal is None or not may_delegate(role, principal_role, policy):
+        stands_in = role in policy["act_for_chair"]
         raise PermissionRefused(
-            f"{person.key} ({person.role}) acts only as themselves: acting for {name!r} "
-            f"needs the role {' or '.join(DELEGATING_ROLES)}",
+            f"{person.key} ({role}) acts only as themselves"
+            + (" or for the chair" if stands_in else "")
+            + f": acting for {name!r} needs the role {' or '.join(DELEGATING_ROLES)}",
             fields=("actor",),
         )
-    principal = _registered(db, name)
     if principal.id == person.id:
-        return Actor(person.key, person.role)
-    return Actor(person.key, principal.role, on_behalf_of=principal.key)
+        return Actor(person.key, role)
+    assert principal_role is not None
+    return Actor(person.key, principal_role, on_behalf_of=principal.key)
 
 
 def _holds(name: str, role: str) -> str:
@@ -134,9 +186,10 @@ def _holds(name: str, role: str) -> str:
     return f"{name} has the role {role}"
 
 
-def authorize(actor: Actor, step: workflow.Step, key: str) -> None:
-    """Refuse a step that names roles the actor does not hold."""
-    if actor.role == ALL_ROLES or not step.roles or actor.role in step.roles:
+def authorize(actor: Actor, step: workflow.Step, key: str, policy: "Policy | None" = None) -> None:
+    """Refuse a step that names roles the actor does not hold (the policy's `act_for_chair`
+    roles hold the chair's)."""
+    if not step.roles or holds(actor.role, step.roles, policy):
         return
     raise PermissionRefused(
         f"{step.event!r} on {key} needs the role {' or '.join(step.roles)}; "
@@ -152,6 +205,7 @@ CHANGES = {
     "record_session": "recording a session as held",
     "load_plan": "loading a plan",
     "register_document": "registering a document",
+    "act_for_chair": "acting for the chair",
 }
 
 
@@ -185,7 +239,7 @@ def store_policy(db: Session) -> Policy:
 def permit(actor: Actor, policy: Policy, change: str, what: str | None = None) -> None:
     """Refuse a change the policy does not let the actor's role make (one line, the role needed)."""
     roles = policy[change]
-    if actor.role == ALL_ROLES or actor.role in roles:
+    if holds(actor.role, roles, policy):
         return
     needs = (
         f"the role {' or '.join(roles)}"

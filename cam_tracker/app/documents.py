@@ -205,7 +205,7 @@ def add(
 ) -> models.Document:
     """`cam doc add`: register a document of the plan (the plan's policy: `register_document`)."""
     store.lock_for_write(db)
-    who = identify(db, actor)
+    who = identify(db, actor, plan)
     permit(who, plan_policy(plan), "register_document")
     document = models.Document(
         plan_id=plan.id or 0,

@@ -39,6 +39,18 @@ def current_plan(db: Session, name: str | None = None) -> models.Plan:
     return plan
 
 
+def plans_with_activity(db: Session, key: str) -> list[str]:
+    """The names of the plans that have an activity of this key."""
+    return list(
+        db.exec(
+            select(models.Plan.name)
+            .join(models.Activity, col(models.Activity.plan_id) == col(models.Plan.id))
+            .where(models.Activity.key == key)
+            .order_by(col(models.Plan.name))
+        )
+    )
+
+
 def all_plans(db: Session) -> list[models.Plan]:
     """Every plan in the store, by name."""
     plans = list(db.exec(select(models.Plan).order_by(col(models.Plan.name))))

@@ -23,8 +23,8 @@ from cam_tracker.core.errors import (
     PermissionRefused,
     did_you_mean,
 )
+from cam_tracker.core.text import MAX_SYMBOL, check_name, clean_line, languages, quoted
 from cam_tracker.core.text import check_email as check_email  # one check, used here and in outbox
-from cam_tracker.core.text import check_name, languages, quoted
 from cam_tracker.files.plan import KEY_PATTERN
 from cam_tracker.files.workflow import ROLES
 from cam_tracker.store import access, models
@@ -81,8 +81,13 @@ def check_language(lang: str) -> str:
     return lang
 
 
-def find_person(db: Session, key: str) -> models.Person:
-    person = db.exec(select(models.Person).where(models.Person.key == key)).first()
+def find_person(db: Session, key: str, plan: models.Plan | None = None) -> models.Person:
+    """A person by key; with a plan, the key its file names them by first (its `chair`)."""
+    from cam_tracker.app.bodies import plan_person
+
+    person = plan_person(db, plan, key) if plan is not None else None
+    if person is None:
+        person = db.exec(select(models.Person).where(models.Person.key == key)).first()
     if person is None:
         keys = db.exec(select(models.Person.key))
         raise NotFound(f"no person {key!r}{did_you_mean(key, keys)}")
@@ -90,7 +95,7 @@ def find_person(db: Session, key: str) -> models.Person:
 
 
 # What a person's row in the chain says about them (`audit.verify` checks the first three).
-RECORDED = ("registered", "role", "email", "name", "language")
+RECORDED = ("registered", "role", "email", "name", "language", "title", "country")
 
 
 def facts(person: models.Person) -> dict[str, Any]:
@@ -104,6 +109,7 @@ def check_address_free(db: Session, email: str, key: str) -> None:
         select(models.Person.key)
         .where(func.lower(col(models.Person.email)) == email.lower())
         .where(models.Person.key != key)
+        .where(col(models.Person.removed).is_(False))
         .limit(1)
     ).first()
     if owner is not None:
@@ -122,8 +128,16 @@ def add(
     update: bool = False,
     login: str | None = None,
     password: str | None = None,
+    title: str | None = None,
+    country: str | None = None,
+    body: str | None = None,
 ) -> tuple[models.Person, bool]:
     """Register a person (or, with `update`, change one); returns it and whether it is new.
+
+    With `body`, the role is what they are to that body (a membership across its
+    plans), not what they are everywhere; without it, a new role is theirs
+    wherever they held the role they had. A removed person's key may be
+    registered again, as a new registration.
 
     `login` (PostgreSQL only) is the role they log in as: created, with `password` if
     given, or mapped if it exists (`store.access.set_login`).
@@ -136,8 +150,17 @@ def add(
     store.lock_for_write(db)
     who = identify(db, actor)
     person = db.exec(select(models.Person).where(models.Person.key == key)).first()
-    if person is not None and not update:
+    revived = person is not None and person.removed and not update
+    if person is not None and not update and not revived:
         raise InvalidInput(f"person {key!r} exists already", fields=("update",))
+    if person is not None and person.removed and update:
+        raise NotFound(f"person {key!r} was removed: register them again without --update")
+    if revived:
+        assert person is not None
+        if name is None or role is None:
+            missing = [f for f, v in (("name", name), ("role", role)) if not v]
+            raise MissingValue(f"a new person needs a {' and a '.join(missing)}", fields=missing)
+        person.removed = False
     if person is None:
         if update:
             find_person(db, key)
@@ -147,12 +170,34 @@ def add(
         person = models.Person(key=key, name=check_name(name), role=check_role(role))
     policy = store_policy(db)
     permit(who, policy, "manage_people", f"registering or changing a person ({key})")
-    created = person.id is None
-    before = facts(person) if not created else dict.fromkeys(RECORDED)
+    created = person.id is None or revived
+    before = facts(person) if person.id is not None else dict.fromkeys(RECORDED)
+    if revived:
+        before["registered"] = None
     if name is not None:
         person.name = check_name(name)
-    if role is not None:
+    member_of = None
+    if body is not None:
+        from cam_tracker.app.bodies import find_body
+
+        member_of = find_body(db, body)
+        if role is None:
+            raise MissingValue(f"a role in {member_of.short} is needed", fields=("role",))
+    if role is not None and (member_of is None or person.id is None):
+        previous = person.role
         person.role = check_role(role)
+        if person.id is not None and member_of is None:
+            for membership in db.exec(
+                select(models.Membership)
+                .where(models.Membership.person_id == person.id)
+                .where(models.Membership.role == previous)
+            ):
+                membership.role = person.role
+                db.add(membership)
+    if title is not None:
+        person.title = clean_line(title, "title", MAX_SYMBOL) or None
+    if country is not None:
+        person.country = clean_line(country, "country", MAX_SYMBOL) or None
     if email is not None:
         person.email = check_email(email)
         check_address_free(db, person.email, key)
@@ -174,6 +219,12 @@ def add(
     changes = {field: [value, now[field]] for field, value in before.items() if now[field] != value}
     if "registered" in changes:  # a registration says everything the record will hold them to
         changes = {field: [value, now[field]] for field, value in before.items()}
+    if member_of is not None and role is not None:
+        db.add(person)
+        db.flush()
+        change = _join(db, person, member_of, check_role(role))
+        if change is not None:
+            changes[f"role in {member_of.short}"] = change
     if not changes:
         return person, created
     db.add(person)
@@ -188,6 +239,79 @@ def add(
         changes,
     )
     return person, created
+
+
+def _join(
+    db: Session, person: models.Person, body: models.Body, role: str
+) -> list[str | None] | None:
+    """The person's role in the body across its plans: [before, after], None if the same."""
+    membership = db.exec(
+        select(models.Membership)
+        .where(models.Membership.person_id == person.id)
+        .where(models.Membership.body_id == body.id)
+        .where(col(models.Membership.plan_id).is_(None))
+    ).first()
+    if membership is not None and membership.role == role:
+        return None
+    before = membership.role if membership is not None else None
+    if membership is None:
+        assert person.id is not None and body.id is not None
+        membership = models.Membership(person_id=person.id, body_id=body.id, role=role)
+    membership.role = role
+    db.add(membership)
+    db.flush()
+    return [before, role]
+
+
+def remove(db: Session, key: str, *, actor: str) -> models.Person:
+    """Remove a person: never a recipient, an actor or responsible again; their record stays.
+
+    The person's row stays (the steps they did, the reminders they were sent
+    name them) and so do their memberships (the body's officers of the past);
+    their responsibilities end. The removal is a row in the chain, with what
+    they were responsible for. The last person who may manage people stays.
+    """
+    check_key(key)
+    store.lock_for_write(db)
+    who = identify(db, actor)
+    person = find_person(db, key)
+    if person.removed:
+        raise NotFound(f"person {key!r} was removed already")
+    policy = store_policy(db)
+    permit(who, policy, "manage_people", f"removing a person ({key})")
+    links = list(
+        db.exec(
+            select(models.Responsibility, models.Activity)
+            .join(
+                models.Activity,
+                col(models.Activity.id) == col(models.Responsibility.activity_id),
+            )
+            .where(models.Responsibility.person_id == person.id)
+            .order_by(col(models.Activity.plan_id), col(models.Activity.position))
+        )
+    )
+    responsible = [activity.key for _link, activity in links]
+    for link, _activity in links:
+        db.delete(link)
+    was_registered = person.registered
+    person.registered = False
+    person.removed = True
+    db.add(person)
+    db.flush()
+    keep_a_manager(db, policy["manage_people"])
+    record(
+        db,
+        who,
+        models.PERSON,
+        person.key,
+        "removed",
+        {
+            "registered": [was_registered, False],
+            "removed": [False, True],
+            "responsible": [responsible, []],
+        },
+    )
+    return person
 
 
 def keep_a_manager(db: Session, managers: tuple[str, ...]) -> None:
@@ -208,11 +332,18 @@ def keep_a_manager(db: Session, managers: tuple[str, ...]) -> None:
         )
 
 
-def person_row(person: models.Person, responsible: list[str] | None = None) -> dict[str, Any]:
-    """A person as `people list` shows one."""
+def person_row(
+    person: models.Person,
+    responsible: list[str] | None = None,
+    bodies: list[str] | None = None,
+) -> dict[str, Any]:
+    """A person as `people list` shows one (`bodies`: "CEAM chair (ceam-2009-2010)")."""
     return {
         "key": person.key,
         "name": person.name,
+        "title": person.title,
+        "country": person.country,
+        "bodies": bodies or [],
         "role": person.role,
         "email": person.email,
         "language": person.language,
@@ -238,9 +369,23 @@ def listing(db: Session, plan_name: str | None = None) -> list[dict[str, Any]]:
             .order_by(col(models.Activity.position))
         ):
             responsible.setdefault(person_id, []).append(activity_key)
+    bodies: dict[int, list[str]] = {}
+    for person_id, role, short, name in db.exec(
+        select(
+            models.Membership.person_id, models.Membership.role, models.Body.short, models.Plan.name
+        )
+        .join(models.Body, col(models.Body.id) == col(models.Membership.body_id))
+        .outerjoin(models.Plan, col(models.Plan.id) == col(models.Membership.plan_id))
+        .order_by(col(models.Body.short), col(models.Membership.id))
+    ):
+        bodies.setdefault(person_id, []).append(f"{short} {role}" + (f" ({name})" if name else ""))
     return [
-        person_row(person, responsible.get(person.id or 0, []))
-        for person in db.exec(select(models.Person).order_by(col(models.Person.key)))
+        person_row(person, responsible.get(person.id or 0, []), bodies.get(person.id or 0, []))
+        for person in db.exec(
+            select(models.Person)
+            .where(col(models.Person.removed).is_(False))
+            .order_by(col(models.Person.key))
+        )
     ]
 
 
@@ -252,8 +397,10 @@ def assign(
     The plan's policy says who may (`assign`); the change is a row in the chain.
     """
     store.lock_for_write(db)
-    who = identify(db, actor)
-    person = find_person(db, person_key)
+    who = identify(db, actor, plan)
+    person = find_person(db, person_key, plan)
+    if person.removed:
+        raise InvalidInput(f"{person.key} was removed: register them again first")
     activity = find_activity(db, plan, activity_key)
     permit(who, plan_policy(plan), "assign")
     if db.get(models.Responsibility, (activity.id, person.id)) is not None:
@@ -278,8 +425,8 @@ def unassign(
 ) -> None:
     """Remove a person from an activity's responsible people (as `assign`: policy, chain)."""
     store.lock_for_write(db)
-    who = identify(db, actor)
-    person = find_person(db, person_key)
+    who = identify(db, actor, plan)
+    person = find_person(db, person_key, plan)
     activity = find_activity(db, plan, activity_key)
     permit(who, plan_policy(plan), "assign")
     link = db.get(models.Responsibility, (activity.id, person.id))

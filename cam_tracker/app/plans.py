@@ -36,6 +36,7 @@ from cam_tracker.app.authorization import (
     record,
     store_policy,
 )
+from cam_tracker.app.bodies import slug
 from cam_tracker.app.people import check_address_free, facts, keep_a_manager
 from cam_tracker.core.dates import local_day
 from cam_tracker.core.errors import (
@@ -43,6 +44,7 @@ from cam_tracker.core.errors import (
     InvalidDefinition,
     PermissionRefused,
     TransitionRefused,
+    did_you_mean,
 )
 from cam_tracker.core.settings import actor_name
 from cam_tracker.files import workflow
@@ -140,8 +142,8 @@ def _upsert(
     """
     kinds = kinds or workflow.installed()
     store.lock_for_write(db)
-    who = identify(db, actor or actor_name(None))
     plan = db.exec(select(models.Plan).where(models.Plan.name == spec.name)).first()
+    who = identify(db, actor or actor_name(None), plan)
     permit(who, plan_policy(plan) if plan is not None else store_policy(db), "load_plan")
     report = LoadReport(plan=spec.name, created=plan is None, source=source)
     before: dict[str, Any] = (
@@ -205,14 +207,26 @@ def _upsert(
     plan.loaded_at = models.utcnow()
     previous_kinds = dict((plan.workflows or {}).get("kinds", {}))
     plan.workflows = kinds.stored
+    body = _upsert_body(db, spec)
+    moved = plan.body_id is not None and plan.body_id != body.id
+    plan.body_id = body.id
+    plan.follows = _followed(db, spec, body, source)
+    plan.distribution = spec.reminders.distribution if spec.reminders else None
     db.add(plan)
     db.flush()
     assert plan.id is not None
+    if moved:  # the file names another body now: the plan's people go with it
+        for membership in db.exec(
+            select(models.Membership).where(models.Membership.plan_id == plan.id)
+        ):
+            membership.body_id = body.id or 0
+            db.add(membership)
     _record_load(db, who, plan, before, created=report.created)
-    people = _upsert_people(db, spec, who, report)
+    people = _upsert_people(db, spec, who, report, plan, body)
     paragraphs = _upsert_mandates(db, plan.id, spec)
     _check_changed_kinds(db, plan.id, spec, kinds, previous_kinds)
     activities = _upsert_activities(db, plan.id, spec, paragraphs, people, report, kinds)
+    _link_continued(db, spec, activities, source)
     _upsert_sessions(db, plan, spec, activities, report)
     report.documents_added, report.documents_updated = documents.load(db, plan, spec.documents, who)
     db.flush()
@@ -235,30 +249,177 @@ def _record_load(
     record(db, who, models.PLAN, plan.name, action, changes, plan_id=plan.id)
 
 
-def _upsert_people(db: Session, spec: PlanSpec, who: Actor, report: LoadReport) -> dict[str, int]:
-    """The file's people: new ones added; registered ones changed only by who manages people."""
-    keys = [p.key for p in spec.people]
-    existing = {
-        p.key: p for p in db.exec(select(models.Person).where(col(models.Person.key).in_(keys)))
+def _file(source: str) -> str:
+    """How a load's refusal names the file: its path, or the bundled plan's name."""
+    return source.removeprefix("bundled:")
+
+
+def _upsert_body(db: Session, spec: PlanSpec) -> models.Body:
+    """The plan's body, by its short name: created, or its labels taken from this file."""
+    body = db.exec(select(models.Body).where(models.Body.short == spec.body.short)).first()
+    if body is None:
+        body = models.Body(short=spec.body.short, name={})
+    body.name = dict(spec.body.name)
+    body.parent = dict(spec.body.parent) if spec.body.parent else None
+    body.organization = dict(spec.body.organization) if spec.body.organization else None
+    db.add(body)
+    db.flush()
+    return body
+
+
+def _followed(db: Session, spec: PlanSpec, body: models.Body, source: str) -> str | None:
+    """The plan this one follows: of the same body, and never, through others, itself."""
+    if spec.follows is None:
+        return None
+    name: str | None = spec.follows
+    seen = {spec.name}
+    while name is not None:
+        followed = db.exec(select(models.Plan).where(models.Plan.name == name)).first()
+        if followed is None:
+            break
+        if name == spec.follows and followed.body_id not in (None, body.id):
+            short = followed.body.get("short", "?")
+            raise InvalidDefinition(
+                f"{_file(source)}: follows: {spec.follows} is a plan of {short}, "
+                f"not of {body.short}"
+            )
+        if followed.name in seen:
+            raise InvalidDefinition(
+                f"{_file(source)}: follows: {spec.follows} follows, in turn, {spec.name}"
+            )
+        seen.add(followed.name)
+        name = followed.follows
+    return spec.follows
+
+
+def _link_continued(
+    db: Session, spec: PlanSpec, activities: dict[str, models.Activity], source: str
+) -> None:
+    """Each activity that carries on one of the followed plan points at it (loaded first)."""
+    for index, activity_spec in enumerate(spec.activities):
+        activity = activities[activity_spec.key]
+        target_id = None
+        if activity_spec.continues is not None:
+            plan_name, _, key = activity_spec.continues.partition("/")
+            where = f"{_file(source)}: activities.{index}.continues"
+            followed = db.exec(select(models.Plan).where(models.Plan.name == plan_name)).first()
+            if followed is None:
+                raise InvalidDefinition(
+                    f"{where}: plan {plan_name} is not loaded: load it first "
+                    f"(`cam plan load {plan_name}`)"
+                )
+            target = db.exec(
+                select(models.Activity)
+                .where(models.Activity.plan_id == followed.id)
+                .where(models.Activity.key == key)
+            ).first()
+            if target is None:
+                keys = db.exec(
+                    select(models.Activity.key).where(models.Activity.plan_id == followed.id)
+                )
+                raise InvalidDefinition(
+                    f"{where}: no activity {key!r} in {plan_name}{did_you_mean(key, keys)}"
+                )
+            target_id = target.id
+        if activity.continues_id != target_id:
+            activity.continues_id = target_id
+            db.add(activity)
+    db.flush()
+
+
+def _person_for(
+    db: Session,
+    plan: models.Plan,
+    body: models.Body,
+    person_spec: Any,
+    declared: dict[str, models.Membership],
+) -> models.Person:
+    """The store's person a plan file's entry names (a new one if nobody is them).
+
+    The same person when this plan named them so before; when the address and
+    the name are theirs (a person is a person once; an address alone is refused
+    as someone else's); when the key is theirs and they are
+    nobody else's — no body's but this one, and in this body either registered
+    or under the same name (a chair who carries on into the next year's plan).
+    Anyone else is a new person, keyed by the file's key if free, else by the
+    body's short name and the key (`ceam-chair`), else by the plan's name and the key.
+    """
+    membership = declared.get(person_spec.key)
+    if membership is not None:
+        found = db.get(models.Person, membership.person_id)
+        if found is not None:
+            return found
+    if person_spec.email:
+        found = db.exec(
+            select(models.Person).where(
+                func.lower(col(models.Person.email)) == person_spec.email.lower()
+            )
+        ).first()
+        if found is not None and not found.removed and found.name == person_spec.name:
+            return found
+    same_key = db.exec(select(models.Person).where(models.Person.key == person_spec.key)).first()
+    if same_key is not None and not same_key.removed:
+        bodies = set(
+            db.exec(
+                select(models.Membership.body_id).where(models.Membership.person_id == same_key.id)
+            )
+        )
+        if not bodies or (
+            bodies == {body.id} and (same_key.registered or same_key.name == person_spec.name)
+        ):
+            return same_key
+    candidates = [
+        person_spec.key,
+        f"{slug(body.short)}-{person_spec.key}",
+        f"{plan.name}-{person_spec.key}",
+    ]
+    taken = set(db.exec(select(models.Person.key).where(col(models.Person.key).in_(candidates))))
+    key = next((k for k in candidates if k not in taken), None)
+    number = 2
+    while key is None:
+        candidate = f"{plan.name}-{person_spec.key}-{number}"
+        if db.exec(select(models.Person.id).where(models.Person.key == candidate)).first() is None:
+            key = candidate
+        number += 1
+    return models.Person(key=key, name=person_spec.name, role=person_spec.role)
+
+
+def _upsert_people(
+    db: Session,
+    spec: PlanSpec,
+    who: Actor,
+    report: LoadReport,
+    plan: models.Plan,
+    body: models.Body,
+) -> dict[str, int]:
+    """The file's people, as members of the plan's body: new ones added; registered ones
+    changed only by who manages people; each one's membership for this plan as the file
+    says (the role kept as registered when the file may not change it)."""
+    declared = {
+        m.key or "": m
+        for m in db.exec(select(models.Membership).where(models.Membership.plan_id == plan.id))
     }
     may_manage = _may_manage_people(db, who)
     ids = {}
     for index, person_spec in enumerate(spec.people):
-        person = existing.get(person_spec.key) or models.Person(
-            key=person_spec.key, name=person_spec.name, role=person_spec.role
-        )
+        person = _person_for(db, plan, body, person_spec, declared)
         said = {
             "name": person_spec.name,
             "role": person_spec.role,
             "email": person_spec.email or person.email,
             "language": person_spec.language,
+            "title": person_spec.title or person.title,
+            "country": person_spec.country or person.country,
         }
         if person_spec.email:
             try:
                 check_address_free(db, person_spec.email, person.key)
             except CamError as exc:
                 raise InvalidDefinition(f"people.{index}.email: {exc}") from None
-        if person.registered:
+        if person.removed:
+            report.kept.append(f"person {person.key}: removed; the file still names them")
+            said = {}
+        elif person.registered:
             differs = {k: v for k, v in said.items() if getattr(person, k) != v}
             if differs and not may_manage:
                 report.kept.append(
@@ -278,7 +439,7 @@ def _upsert_people(db: Session, spec: PlanSpec, who: Actor, report: LoadReport) 
                     models.PERSON,
                     person.key,
                     "changed",
-                    {k: [before[k], getattr(person, k)] for k in differs},
+                    {k: [before[k], getattr(person, k)] for k in differs if k in before},
                     note="from the plan file",
                 )
                 said = {}
@@ -287,7 +448,31 @@ def _upsert_people(db: Session, spec: PlanSpec, who: Actor, report: LoadReport) 
         db.add(person)
         db.flush()
         assert person.id is not None
-        ids[person.key] = person.id
+        ids[person_spec.key] = person.id
+        membership = declared.pop(person_spec.key, None)
+        if membership is None or membership.person_id != person.id:
+            if membership is not None:
+                db.delete(membership)
+                db.flush()
+            membership = db.exec(
+                select(models.Membership)
+                .where(models.Membership.plan_id == plan.id)
+                .where(models.Membership.person_id == person.id)
+            ).first() or models.Membership(
+                person_id=person.id, body_id=body.id or 0, plan_id=plan.id, role=""
+            )
+        membership.key = person_spec.key
+        membership.body_id = body.id or 0
+        membership.role = person.role if person.registered else person_spec.role
+        membership.since = person_spec.since
+        membership.until = person_spec.until
+        membership.elected_on = person_spec.elected_on
+        membership.elected = person_spec.elected
+        db.add(membership)
+        db.flush()
+    for gone in declared.values():  # no longer in the file: no longer the plan's
+        db.delete(gone)
+    db.flush()
     if may_manage:
         keep_a_manager(db, store_policy(db)["manage_people"])
     return ids

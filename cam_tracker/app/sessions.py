@@ -74,7 +74,7 @@ def reschedule(
     reason_text = required_reason(reason)
     store.lock_for_write(db)
     meeting = find_session(db, plan, key)
-    who = identify(db, actor)
+    who = identify(db, actor, plan)
     permit(who, plan_policy(plan), "move_session")
     if meeting.removed:
         raise TransitionRefused(f"session {key} is no longer in the plan file")
@@ -161,7 +161,7 @@ def record_session(
     """
     store.lock_for_write(db)
     meeting = find_session(db, plan, session_key)
-    who = identify(db, actor)
+    who = identify(db, actor, plan)
     permit(who, plan_policy(plan), "record_session")
     if meeting.removed:
         raise TransitionRefused(f"session {session_key} is no longer in the plan file")
@@ -325,7 +325,7 @@ def set_details(
     note = clean_text(reason, "reason", MAX_NOTE) if reason is not None else None
     store.lock_for_write(db)
     meeting = find_session(db, plan, key)
-    who = identify(db, actor)
+    who = identify(db, actor, plan)
     permit(who, plan_policy(plan), "move_session", "setting a session's time and place")
     if meeting.removed:
         raise TransitionRefused(f"session {key} is no longer in the plan file")

@@ -10,9 +10,9 @@ result.
 """
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import IO, TYPE_CHECKING
 
 from cam_tracker.core import dates
@@ -58,6 +58,8 @@ class Workspace:
     database_url: str
     plan_name: str | None = None
     lang: str = "en"
+    # Where a front end shows a warning (the CLI: one line on standard error).
+    warn: Callable[[str], None] = field(default=lambda message: None, repr=False)
 
     # --- plumbing shared by front ends that build on the façade -----------------
 
@@ -81,19 +83,88 @@ class Workspace:
 
         store.release_all()
 
-    def plan(self, db: "Session", name: str | None = None) -> "models.Plan":
-        """The plan named here or in the workspace, else the current one."""
-        from cam_tracker.app.lookup import current_plan
+    def current_plan_name(self) -> str | None:
+        """The plan `cam plan use` made current for this store and user (None: none is)."""
+        from cam_tracker.core.settings import current_plan
 
-        return current_plan(db, name or self.plan_name)
+        return current_plan(self.database_url)
+
+    def plan(
+        self, db: "Session", name: str | None = None, *, activity: str | None = None
+    ) -> "models.Plan":
+        """The plan named here or in the workspace, else the current one (`cam plan use`),
+        else the one loaded last. Acting on `activity` with no plan chosen at all while
+        several plans have one of that key is warned of (`warn`): the plan loaded last is
+        the one acted on, and may not be the one meant."""
+        from cam_tracker.app.lookup import current_plan, plans_with_activity
+        from cam_tracker.core.errors import NotFound
+
+        chosen = name or self.plan_name
+        if chosen:
+            return current_plan(db, chosen)
+        current = self.current_plan_name()
+        if current is not None:
+            try:
+                return current_plan(db, current)
+            except NotFound:
+                raise NotFound(
+                    f"the current plan {current!r} (`cam plan use`) is not in this store: "
+                    "choose another with `cam plan use NAME`, or name one with --plan"
+                ) from None
+        plan = current_plan(db)
+        if activity is not None:
+            names = plans_with_activity(db, activity)
+            if len(names) > 1:
+                self.warn(
+                    f"warning: {activity} is in {len(names)} plans ({', '.join(names)}): "
+                    f"acting on {plan.name}, loaded last; choose with --plan NAME or "
+                    "`cam plan use NAME`"
+                )
+        return plan
+
+    def use_plan(self, name: str | None) -> str:
+        """Make a loaded plan the current one for this store (None: none); the file."""
+        from cam_tracker.app.lookup import current_plan
+        from cam_tracker.core.settings import set_current_plan
+
+        if name is not None:
+            with self.session() as db:
+                current_plan(db, name)
+        return str(set_current_plan(self.database_url, name))
+
+    def bodies(self) -> list["Row"]:
+        """Every body (committee) in the store, with its plans in order."""
+        from cam_tracker.app import bodies
+
+        with self.session() as db:
+            return bodies.body_list(db, self.lang)
+
+    def body(self, short: str) -> "Row":
+        """One body across its years: plans, officers per period, mandates, documents."""
+        from cam_tracker.app import bodies
+
+        with self.session() as db:
+            return bodies.body_detail(db, short, self.lang)
+
+    def remove_person(self, key: str, *, actor: str) -> "Row":
+        """Remove a person (their record kept): the row they had."""
+        from cam_tracker.app import people
+
+        with self.session() as db:
+            return people.person_row(people.remove(db, key, actor=actor))
 
     def snapshot(
-        self, db: "Session", as_of: str | None = None, *, plan_name: str | None = None
+        self,
+        db: "Session",
+        as_of: str | None = None,
+        *,
+        plan_name: str | None = None,
+        activity: str | None = None,
     ) -> "Snapshot":
         """The plan as it stood at the end of `as_of` (a date typed by the user), else now."""
         from cam_tracker.app.snapshot import snapshot
 
-        plan = self.plan(db, plan_name)
+        plan = self.plan(db, plan_name, activity=activity)
         return snapshot(db, plan, dates.as_of(plan.timezone, as_of))
 
     def moment(self, db: "Session", text: str | None, field: str = "now") -> dt.datetime:
@@ -126,10 +197,25 @@ class Workspace:
 
         try:
             with self.session() as db:
-                return queries.plans(db)
+                rows = queries.plans(db)
         except store.NoStore:
             with store.session("sqlite://") as db:  # an empty store, in memory
-                return queries.plans(db)
+                rows = queries.plans(db)
+        chosen = self.plan_name or self.current_plan_name()
+        loaded = sorted((r for r in rows if r["loaded"]), key=lambda r: str(r["loaded_at"]))
+        default = loaded[-1]["name"] if loaded else None
+        for row in rows:
+            row["current"] = row["loaded"] and row["name"] == (chosen or default)
+            row["current_by"] = (
+                None
+                if not row["current"]
+                else "--plan"
+                if self.plan_name
+                else "plan use"
+                if chosen
+                else "loaded last"
+            )
+        return rows
 
     def workflows(self) -> list[tuple["Workflow", str]]:
         """Every workflow kind of the plan (the installed ones when no plan is loaded), each
@@ -181,20 +267,37 @@ class Workspace:
             state=state, kind=kind, month=month, mandate=mandate, overdue=overdue
         )
         with self.session() as db:
-            return queries.activity_listing(
+            plan = None if all_plans else self.plan(db)
+            listing = queries.activity_listing(
                 db,
-                None if all_plans else self.plan(db),
+                plan,
                 dates.parse_moment(as_of, "as_of") if as_of else None,
                 filters,
                 self.lang,
             )
+            return replace(listing, title=self._titled(db, listing.title, plan))
+
+    def _titled(self, db: "Session", title: str, plan: "models.Plan | None") -> str:
+        """A listing's title saying which plan it is, and why that one where several could be."""
+        from cam_tracker.app.lookup import all_plans
+
+        if plan is None or self.plan_name:
+            return title
+        if plan.name == self.current_plan_name():
+            return f"{title} (current plan)"
+        if len(all_plans(db)) > 1:
+            return f"{title} (loaded last)"
+        return title
 
     def activity(self, key: str, *, as_of: str | None = None) -> "Row":
         """Everything about one activity: mandates, milestones, allowed events, history."""
         from cam_tracker.app import queries
+        from cam_tracker.app.bodies import continuation
 
         with self.session() as db:
-            return queries.activity_detail(self.snapshot(db, as_of), key, self.lang)
+            snap = self.snapshot(db, as_of, activity=key)
+            detail = queries.activity_detail(snap, key, self.lang)
+            return {**detail, **continuation(db, snap.plan, key)}
 
     def history(self, key: str | None = None, *, everything: bool = False) -> list["Row"]:
         """The log of steps, oldest first; one activity's with `key`.
@@ -206,7 +309,7 @@ class Workspace:
         from cam_tracker.app.authorization import change_rows
 
         with self.session() as db:
-            snap = self.snapshot(db)
+            snap = self.snapshot(db, activity=key)
             steps = queries.history(snap, key, self.lang)
             if not everything:
                 return steps
@@ -231,7 +334,7 @@ class Workspace:
         with self.session() as db:
             return activities.advance(
                 db,
-                self.plan(db),
+                self.plan(db, activity=key),
                 key,
                 event,
                 actor=actor,
@@ -257,7 +360,7 @@ class Workspace:
         with self.session() as db:
             return activities.reschedule(
                 db,
-                self.plan(db),
+                self.plan(db, activity=key),
                 key,
                 to_month=to_month,
                 reason=reason,
@@ -385,6 +488,9 @@ class Workspace:
         update: bool = False,
         login: str | None = None,
         password: str | None = None,
+        title: str | None = None,
+        country: str | None = None,
+        body: str | None = None,
     ) -> tuple["Row", bool]:
         """Register a person (or change one): the person's row, and whether it is new.
         `login` creates or maps their PostgreSQL role (with `password`, if given)."""
@@ -402,6 +508,9 @@ class Workspace:
                 update=update,
                 login=login,
                 password=password,
+                title=title,
+                country=country,
+                body=body,
             )
             return people.person_row(person), created
 
@@ -410,21 +519,23 @@ class Workspace:
         from cam_tracker.app import people
 
         with self.session() as db:
-            return people.listing(db, self.plan_name)
+            return people.listing(db, self.plan_name or self.current_plan_name())
 
     def assign(self, person: str, activity: str, *, actor: str) -> bool:
         """Make a person responsible for an activity; False when they already were."""
         from cam_tracker.app import people
 
         with self.session() as db:
-            return people.assign(db, self.plan(db), person, activity, actor=actor)
+            return people.assign(
+                db, self.plan(db, activity=activity), person, activity, actor=actor
+            )
 
     def unassign(self, person: str, activity: str, *, actor: str) -> None:
         """The person is no longer responsible for the activity."""
         from cam_tracker.app import people
 
         with self.session() as db:
-            people.unassign(db, self.plan(db), person, activity, actor=actor)
+            people.unassign(db, self.plan(db, activity=activity), person, activity, actor=actor)
 
     # --- the store ----------------------------------------------------------------
 

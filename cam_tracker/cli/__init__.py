@@ -9,6 +9,7 @@ import click
 
 from cam_tracker.cli import (  # noqa: F401  (each module registers its commands)
     activities,
+    bodies,
     documents,
     people,
     plans,

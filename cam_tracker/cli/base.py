@@ -33,9 +33,11 @@ FLAGS = {
     "actor": "--as",
     "as_of": "--as-of",
     "as_planned": "--as-planned",
+    "body": "--body",
     "building": "--building",
     "city": "--city",
     "clear": "--clear",
+    "country": "--country",
     "date": "--date",
     "document": "--doc",
     "email": "--email",
@@ -315,7 +317,8 @@ def language_choice() -> "click.Choice[str]":
     "plan_name",
     metavar="NAME",
     envvar="CAM_PLAN",
-    help="Work plan to act on (default: the one loaded last).",
+    help="Work plan to act on (default: the current one, `cam plan use`, else the one "
+    "loaded last).",
 )
 @click.option(
     "--lang",
@@ -336,7 +339,12 @@ def cli(ctx: click.Context, db: str | None, plan_name: str | None, lang: str) ->
 
     if db is None and os.environ.get("CAM_DATABASE_URL"):
         check_value("CAM_DATABASE_URL", "db", os.environ["CAM_DATABASE_URL"])
-    ctx.obj = Workspace(database_url=database_url(db), plan_name=plan_name, lang=lang)
+    ctx.obj = Workspace(
+        database_url=database_url(db),
+        plan_name=plan_name,
+        lang=lang,
+        warn=lambda message: click.echo(message, err=True),
+    )
     ctx.call_on_close(ctx.obj.close)
 
 

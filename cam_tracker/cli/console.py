@@ -76,11 +76,18 @@ def _actor(row: Row) -> str:
 
 def plans(rows: list[Row]) -> None:
     table = _table(
-        "Plans", "Name", "Bundled", "Loaded", "Title", "Period", "Activities", nowrap=("Name",)
+        "Plans (* current)",
+        "Name",
+        "Bundled",
+        "Loaded",
+        "Title",
+        "Period",
+        "Activities",
+        nowrap=("Name",),
     )
     for row in rows:
         table.add_row(
-            _cell(row["name"]),
+            _cell(f"* {row['name']} ({row['current_by']})" if row["current"] else row["name"]),
             _cell("yes" if row["bundled"] else "no"),
             _cell(row["loaded_at"][:16].replace("T", " ") if row["loaded"] else "no"),
             _cell(row["title"]),
@@ -288,6 +295,16 @@ def activity(row: Row) -> None:
     )
     if row["responsible"]:
         console.print(_cell(f"responsible: {', '.join(row['responsible'])}"))
+    earlier = row.get("continues")
+    if earlier:
+        console.print(
+            _cell(
+                f"continues: {earlier['plan']}/{earlier['key']} ({earlier['state']}): "
+                "its history is there"
+            )
+        )
+    for later in row.get("continued_by") or []:
+        console.print(_cell(f"continued by: {later['plan']}/{later['key']} ({later['state']})"))
     if row["mandates"]:
         console.print(_cell("mandates:"))
         for mandate in row["mandates"]:
@@ -485,13 +502,64 @@ def workflow(flow: "Workflow", origin: str, source: str, lang: str) -> None:
     console.print(steps)
 
 
-def people(rows: list[Row]) -> None:
-    table = _table("People", "Key", "Name", "Role", "Email", "Lang", "Responsible for")
+def bodies(rows: list[Row]) -> None:
+    table = _table("Bodies", "Short", "Name", "Parent", "Plans", nowrap=("Short",))
     for row in rows:
         table.add_row(
-            _cell(row["key"]),
+            _cell(row["short"]),
             _cell(row["name"]),
+            _cell(row["parent"]),
+            _cell(", ".join(row["plans"])),
+        )
+    _console().print(table)
+
+
+def body(row: Row) -> None:
+    console = _console()
+    console.print(_cell(f"{row['short']} — {row['name']}"))
+    if row["parent"]:
+        console.print(_cell(f"parent: {row['parent']}"))
+    plans = _table(
+        "Plans, by year", "Plan", "Period", "Follows", "Mandates", "Activities", "Documents"
+    )
+    for plan in row["plans"]:
+        plans.add_row(
+            _cell(plan["name"]),
+            _cell(f"{plan['period']['start']} – {plan['period']['end']}"),
+            _cell(plan["follows"] or "–"),
+            _cell("; ".join(plan["mandates"])),
+            _cell(plan["activities"]),
+            _cell(plan["documents"]),
+        )
+    console.print(plans)
+    officers = _table("Officers, by period", "Plan", "Role", "Person", "Country", "Elected")
+    for plan in row["plans"]:
+        for officer in plan["officers"]:
+            elected = " ".join(x for x in (officer["elected_on"], officer["elected"]) if x)
+            officers.add_row(
+                _cell(plan["name"]),
+                _cell(officer["role"]),
+                _cell(" ".join(x for x in (officer["title"], officer["name"]) if x)),
+                _cell(officer["country"]),
+                _cell(elected or "–"),
+            )
+    console.print(officers)
+    if row["members"]:
+        members = _table("Members across plans", "Role", "Person", "Country")
+        for member in row["members"]:
+            members.add_row(_cell(member["role"]), _cell(member["name"]), _cell(member["country"]))
+        console.print(members)
+
+
+def people(rows: list[Row]) -> None:
+    table = _table("People", "Key", "Name", "Role", "Bodies", "Email", "Lang", "Responsible for")
+    for row in rows:
+        named = " ".join(x for x in (row["title"], row["name"]) if x)
+        table.add_row(
+            _cell(row["key"]),
+            _cell(f"{named} ({row['country']})" if row["country"] else named),
             _cell(row["role"]),
+            _cell("; ".join(row["bodies"]) or None),
             _cell(row["email"]),
             _cell(row["language"]),
             _cell(", ".join(row["responsible"]) or None),

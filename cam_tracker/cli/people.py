@@ -25,6 +25,13 @@ def people_group() -> None:
 @click.option("--role", help="chair, vice_chair, secretariat, delegate or coordinator.")
 @click.option("--lang", "language", type=language_choice(), help="Language of emails.")
 @click.option("--update", is_flag=True, help="Change a person who exists (given fields only).")
+@click.option("--title", "title", metavar="TEXT", help='How letters address them ("Ambassador").')
+@click.option("--country", metavar="TEXT", help="The country or delegation they speak for.")
+@click.option(
+    "--body",
+    metavar="SHORT",
+    help="With --role: their role in this body (committee) across its plans.",
+)
 @click.option(
     "--login",
     metavar="NAME",
@@ -44,6 +51,9 @@ def people_add(
     role: str | None,
     language: str | None,
     update: bool,
+    title: str | None,
+    country: str | None,
+    body: str | None,
     login: str | None,
     password_stdin: bool,
     actor: str | None,
@@ -74,6 +84,9 @@ def people_add(
         update=update,
         login=login,
         password=password,
+        title=title,
+        country=country,
+        body=body,
         actor=who(actor),
     )
     verb = "added" if created else "updated"
@@ -131,3 +144,12 @@ def people_unassign(person: str, activity: str, actor: str | None) -> None:
     """PERSON is no longer responsible for ACTIVITY."""
     workspace().unassign(person, activity, actor=who(actor))
     click.echo(f"{person} is no longer responsible for {activity}")
+
+
+@people_group.command("remove")
+@click.argument("key")
+@actor_option
+def people_remove(key: str, actor: str | None) -> None:
+    """Remove person KEY: no more reminders, steps or responsibilities; their record stays."""
+    person = workspace().remove_person(key, actor=who(actor))
+    click.echo(f"removed {person['key']}: {person['name']} (their history is kept)")

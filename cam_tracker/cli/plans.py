@@ -83,3 +83,17 @@ def plan_list(as_json: bool) -> None:
         from cam_tracker.cli import console
 
         console.plans(rows)
+
+
+@plan_group.command("use")
+@click.argument("name", required=False)
+@click.option("--none", "clear", is_flag=True, help="No current plan: the one loaded last again.")
+def plan_use(name: str | None, clear: bool) -> None:
+    """Make plan NAME the current one for this store (yours only; --plan still wins)."""
+    if (name is None) == (not clear):
+        raise click.UsageError("give a plan NAME, or --none")
+    path = workspace().use_plan(None if clear else name)
+    if clear:
+        click.echo(f"no current plan: commands act on the plan loaded last (kept in {path})")
+    else:
+        click.echo(f"{name} is the current plan of this store (kept in {path})")

@@ -240,3 +240,64 @@ def workflows_dir() -> Path:
     from platformdirs import user_config_dir
 
     return Path(user_config_dir("cam-tracker")) / "workflows"
+# The current plan of each store, per user: a file beside the configuration file, written
+# by `cam plan use` (the configuration file itself is the user's, never rewritten).
+CURRENT_PLANS_FILE = "current-plans.toml"
+
+
+def _store_key(url: str) -> str:
+    """A store as the current-plans file knows it: its URL without a password."""
+    import re
+
+    return re.sub(r"^([a-z0-9+]+://[^:/@]*):[^@/]*@", r"\1@", url)
+
+
+def current_plans_path() -> Path:
+    return config_path().parent / CURRENT_PLANS_FILE
+
+
+def _current_plans() -> dict[str, str]:
+    import tomllib
+
+    path = current_plans_path()
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the current plans: {exc}") from None
+    plans = data.get("current_plan", {})
+    if not isinstance(plans, dict):
+        raise ConfigError(f"{path}: [current_plan] must be a table")
+    return {str(k): str(v) for k, v in plans.items()}
+
+
+def current_plan(url: str) -> str | None:
+    """The plan `cam plan use` made current for this store (None: none is)."""
+    return _current_plans().get(_store_key(url))
+
+
+def set_current_plan(url: str, name: str | None) -> Path:
+    """Make `name` the current plan of this store for this user (None: none); the file."""
+
+    plans = _current_plans()
+    if name is None:
+        plans.pop(_store_key(url), None)
+    else:
+        plans[_store_key(url)] = name
+    path = current_plans_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["# The current plan of each store (`cam plan use`), by store.", "[current_plan]"]
+    # A JSON string is a TOML basic string: quotes, backslashes and controls escaped alike.
+    lines += [_toml(k) + " = " + _toml(v) for k, v in sorted(plans.items())]
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    temporary.replace(path)
+    return path
+
+
+def _toml(text: str) -> str:
+    """A TOML basic string: JSON's escapes are TOML's, DEL escaped too."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")

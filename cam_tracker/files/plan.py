@@ -117,6 +117,18 @@ def _day(value: Any) -> Any:
 
 
 Key = Annotated[str, AfterValidator(_key)]
+
+
+def _continued(value: str) -> str:
+    """PLAN/ACTIVITY: two keys."""
+    plan, _, activity = value.partition("/")
+    if not activity:
+        raise ValueError(f"not PLAN/ACTIVITY: {quoted(value)}")
+    _key(plan)
+    _key(activity)
+    return value
+
+
 Month = Annotated[str, AfterValidator(_refusal(dates.parse_month))]
 Day = Annotated[dt.date | None, BeforeValidator(_refusal(_day))]
 
@@ -150,6 +162,14 @@ class _PersonSpec(_Strict):
     role: str
     email: Annotated[str, AfterValidator(_refusal(check_email))] | None = None
     language: str = "en"
+    # Who they are: how letters address them, the delegation they speak for.
+    title: Annotated[str, AfterValidator(_line("title", MAX_SYMBOL))] | None = None
+    country: Annotated[str, AfterValidator(_line("country", MAX_SYMBOL))] | None = None
+    # What they are to the body for this plan: from when to when, and how they came to it.
+    since: Day = None
+    until: Day = None
+    elected_on: Day = None
+    elected: Annotated[str, AfterValidator(_line("elected", MAX_SYMBOL))] | None = None
 
     @field_validator("role")
     @classmethod
@@ -196,6 +216,28 @@ class _ActivitySpec(_Strict):
     kind: str
     serves: list[str] = []
     responsible: list[str] = []
+    # The activity of the plan this one `follows` that it carries on: PLAN/ACTIVITY.
+    continues: Annotated[str, AfterValidator(_continued)] | None = None
+
+
+DISTRIBUTIONS = ("officers", "all_delegations")
+
+
+class _RemindersSpec(_Strict):
+    """Who hears of the plan's sessions: its officers and the people responsible for an
+    item always; with `all_delegations`, every delegate of the body too."""
+
+    distribution: str = "officers"
+
+    @field_validator("distribution")
+    @classmethod
+    def _distribution(cls, value: str) -> str:
+        if value not in DISTRIBUTIONS:
+            raise ValueError(
+                f"unknown distribution {quoted(value)}{did_you_mean(value, DISTRIBUTIONS)} "
+                f"(use {', '.join(DISTRIBUTIONS)})"
+            )
+        return value
 
 
 def _clock(value: Any) -> Any:
@@ -294,6 +336,7 @@ class PolicySpec(_Strict):
     record_session: Roles | None = None
     load_plan: Roles | None = None
     register_document: Roles | None = None
+    act_for_chair: Roles | None = None
 
     @field_validator("*")
     @classmethod
@@ -379,6 +422,9 @@ class PlanSpec(_Strict):
     timezone: str = "UTC"
     people: list[_PersonSpec] = []
     policy: PolicySpec | None = None
+    # The plan of the same body this one continues (the year before).
+    follows: Key | None = None
+    reminders: _RemindersSpec | None = None
     mandates: Annotated[list[_MandateSpec], Field(min_length=1)]
     activities: Annotated[list[_ActivitySpec], Field(min_length=1)]
     sessions: list[_SessionSpec]
@@ -493,6 +539,20 @@ def _reference_problems(data: Any, kinds: workflow.Kinds | None = None) -> list[
         problem(("period",), "start is after end")
         start = end = None  # no session is told it is outside a period that is not one
     people = unique(("people",))
+    addresses: set[str] = set()
+    for index, person in _entries(data, "people"):
+        email = _valid(check_email, person.get("email"))
+        if email and email.lower() in addresses:
+            problem(("people", index, "email"), f"the address {email} is another person's")
+        elif email:
+            addresses.add(email.lower())
+        since = _valid(dates.parse_day, person.get("since"))
+        until = _valid(dates.parse_day, person.get("until"))
+        if since and until and since > until:
+            problem(("people", index, "until"), f"{until} is before since ({since})")
+    follows = data.get("follows")
+    if isinstance(follows, str) and follows == data.get("name"):
+        problem(("follows",), "a plan cannot follow itself")
     unique(("mandates",))
     unique(("activities",))
     unique(("sessions",))
@@ -524,6 +584,16 @@ def _reference_problems(data: Any, kinds: workflow.Kinds | None = None) -> list[
             known((*at, "serves", ref_index), ref, "mandate paragraph", paragraphs)
         for ref_index, ref in _texts(activity, "responsible"):
             known((*at, "responsible", ref_index), ref, "person", people)
+        continued = activity.get("continues")
+        if isinstance(continued, str) and "/" in continued:
+            plan_name = continued.partition("/")[0]
+            if not isinstance(follows, str):
+                problem((*at, "continues"), "the plan names no plan it follows (`follows:`)")
+            elif plan_name != follows:
+                problem(
+                    (*at, "continues"),
+                    f"{quoted(plan_name)} is not the plan this one follows ({follows})",
+                )
     for index, meeting in _entries(data, "sessions"):
         at = ("sessions", index)
         month = _valid(dates.parse_month, meeting.get("month"))

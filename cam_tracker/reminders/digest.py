@@ -353,7 +353,7 @@ def preview(
     meeting = find_session(db, plan, session_key) if session_key else next_session(snap, now)
     if meeting.removed:
         raise TransitionRefused(f"session {meeting.key} is no longer in the plan file")
-    person = find_person(db, person_key) if person_key else None
+    person = find_person(db, person_key, plan) if person_key else None
     if person is None:
         everyone = recipients(db, snap, meeting)
         person = next((p for p in everyone if p.email), everyone[0] if everyone else None)

@@ -3,8 +3,11 @@
 Due-ness never depends on who asks or when the last run was: a session's
 reminder is due once its slot has passed while the session is still ahead and
 not held, and it has open items on its agenda. A digest goes to the chair,
-vice chair and secretariat, and to whoever is responsible for an open item;
-one already sent (or settled) in the outbox is not due again.
+vice chair and secretariat *of the plan's body* (their role there,
+`app.bodies`), to whoever is responsible for an open item, and, when the plan
+asks for it (`reminders: {distribution: all_delegations}`), to every delegate
+of the body; one already sent (or settled) in the outbox is not due again.
+Nobody removed hears of anything.
 
 One plan, one session or one recipient that cannot be planned (a bug, data
 no renderer expected) never hides the others: the failure becomes a
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from cam_tracker.app.bodies import Roles, roles
 from cam_tracker.app.snapshot import ActivityView, Snapshot, snapshots
 from cam_tracker.core.dates import held_as_of, in_zone, local_day
 from cam_tracker.core.errors import CamError
@@ -30,6 +34,9 @@ from cam_tracker.store import models
 from cam_tracker.store.models import PENDING
 
 LEADERS = ("chair", "vice_chair", "secretariat")
+
+# A plan's `reminders: {distribution: …}` that sends its reminders to every delegate too.
+ALL_DELEGATIONS = "all_delegations"
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())  # shown only where logging is configured
@@ -75,15 +82,17 @@ def recipients(
     meeting: models.Meeting,
     leaders: list[models.Person] | None = None,
 ) -> list[models.Person]:
-    """The chair, vice chair and secretariat, then whoever is responsible for an open item."""
+    """The body's chair, vice chair and secretariat, whoever is responsible for an open
+    item, then the body's delegates when the plan distributes to them."""
     if leaders is None:
-        leaders = _leaders(db)
+        leaders = Audience.read(db).leaders(snap.plan)
     views = {view.activity.id: view for view in snap.activities}
     responsible = [
         person
         for milestone in snap.agenda(meeting)
         if not milestone.is_done
         for person in views[milestone.activity.id].responsible
+        if not person.removed
     ]
     unique: dict[int | None, models.Person] = {}
     for person in [*leaders, *responsible]:
@@ -91,11 +100,47 @@ def recipients(
     return list(unique.values())
 
 
-def _leaders(db: Session) -> list[models.Person]:
-    return sorted(
-        db.exec(select(models.Person).where(col(models.Person.role).in_(LEADERS))),
-        key=lambda p: (LEADERS.index(p.role), p.key),
-    )
+@dataclass(frozen=True)
+class Audience:
+    """Everyone who may hear of a plan, and their roles in every body: read once per run."""
+
+    people: list[models.Person]
+    roles: Roles
+    # person id -> the bodies they are a member of
+    bodies: dict[int, set[int]]
+
+    @classmethod
+    def read(cls, db: Session) -> "Audience":
+        people = list(
+            db.exec(
+                select(models.Person)
+                .where(col(models.Person.removed).is_(False))
+                .order_by(col(models.Person.key))
+            )
+        )
+        held = roles(db)
+        bodies = {
+            person_id: {body_id for body_id, _plan, _role in rows}
+            for person_id, rows in held.memberships.items()
+        }
+        return cls(people, held, bodies)
+
+    def leaders(self, plan: models.Plan) -> list[models.Person]:
+        """The plan's officers and secretariat; then its body's delegates if it asks for them."""
+        found = []
+        for person in self.people:
+            role = self.roles.role_in(person, plan)
+            if role in LEADERS:
+                found.append((LEADERS.index(role), person.key, person))
+        chosen = [person for _rank, _key, person in sorted(found, key=lambda t: t[:2])]
+        if plan.distribution == ALL_DELEGATIONS:
+            chosen += [
+                person
+                for person in self.people
+                if plan.body_id in self.bodies.get(person.id or 0, set())
+                and self.roles.role_in(person, plan) == "delegate"
+            ]
+        return chosen
 
 
 @dataclass
@@ -163,9 +208,10 @@ def due(
             ).where(col(models.Outbox.session_id).in_(list(slots)))
         )
     }
-    leaders = _leaders(db)
+    audience = Audience.read(db)
     found = []
     for snap in snaps:
+        leaders = audience.leaders(snap.plan)
         views = {view.activity.id: view for view in snap.activities}
         for meeting in snap.sessions:
             slot = slots.get(meeting.id)

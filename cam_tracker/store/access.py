@@ -50,6 +50,9 @@ PEOPLE_WRITE: dict[str, tuple[bool, tuple[str, ...]]] = {
     ),
 }
 
+# `body` and `membership`, like `plan` and `person`, are written only by the owner (loading a
+# plan, managing people): people read them, with every table, and write none of them.
+
 # The tables whose id sequence people draw from (the others they never insert into).
 PEOPLE_SEQUENCES = ("history", "outbox", "document")
 

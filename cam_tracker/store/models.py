@@ -35,6 +35,13 @@ class Plan(SQLModel, table=True):
     # reader builds the plan's kinds from these, never from files that may be gone. None
     # for a plan loaded before they were kept: the installed kinds, until it is reloaded.
     workflows: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # The body whose plan this is (`Body`); None only in a store not yet upgraded.
+    body_id: int | None = Field(default=None, foreign_key="body.id", index=True)
+    # The plan of the same body this one continues (its name: it may not be loaded).
+    follows: str | None = None
+    # Who hears of the plan's sessions besides its officers and the responsible people:
+    # "all_delegations" (every delegate of the body), None (nobody more).
+    distribution: str | None = None
 
 
 class Mandate(SQLModel, table=True):
@@ -77,6 +84,8 @@ class Activity(SQLModel, table=True):
     version: int = 1
     position: int = 0
     updated_at: dt.datetime = Field(default_factory=utcnow)
+    # The activity of the plan this one follows that it carries on: its history stays there.
+    continues_id: int | None = Field(default=None, foreign_key="activity.id")
 
 
 class ActivityParagraph(SQLModel, table=True):
@@ -100,6 +109,12 @@ class Person(SQLModel, table=True):
     # The PostgreSQL role this person logs in as: on PostgreSQL, the database login (not a
     # name typed on the command line) says who acts. None: no login of their own.
     login: str | None = Field(default=None, unique=True, index=True)
+    # How letters address them ("Ambassador") and the delegation they speak for.
+    title: str | None = None
+    country: str | None = None
+    # Removed with `cam people remove`: kept for the record (history, reminders sent), never
+    # a recipient or an actor again.
+    removed: bool = False
 
 
 class Responsibility(SQLModel, table=True):
@@ -313,3 +328,40 @@ class Document(SQLModel, table=True):
     url: str | None = None  # http or https only (`core.symbols.check_url`)
     status: str | None = None  # draft | revised | final; None: not said
     registered_at: dt.datetime = Field(default_factory=utcnow)
+class Body(SQLModel, table=True):
+    """A committee (or council) across the years: the plans, officers and mandates of one body.
+
+    Known by its short name (`CEAM`), unique in the store; its labels are those
+    of the plan loaded last that names it.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    short: str = Field(unique=True, index=True)
+    name: Labels = Field(sa_column=Column(JSON, nullable=False))
+    parent: Labels | None = Field(default=None, sa_column=Column(JSON))
+    organization: Labels | None = Field(default=None, sa_column=Column(JSON))
+
+
+class Membership(SQLModel, table=True):
+    """What a person is to a body: a role, for a time, and how they came to it.
+
+    A person is a person once (`Person`); a plan file's people are memberships
+    of the plan's body declared by that plan (`plan_id`, under the file's own
+    `key` for them), so two plans' `chair` never name one person unless they
+    are one. A membership with no plan was given on the command line
+    (`cam people add --body`) and holds across the body's plans.
+    """
+
+    __table_args__ = (UniqueConstraint("plan_id", "body_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    plan_id: int | None = Field(default=None, foreign_key="plan.id", index=True)
+    # The key the plan file names this person by (None: a membership given on the command line).
+    key: str | None = None
+    role: str
+    since: dt.date | None = None
+    until: dt.date | None = None
+    elected_on: dt.date | None = None
+    # How they were chosen, as the record says it: "by acclamation", "by vote".
+    elected: str | None = None
