@@ -84,7 +84,7 @@ def _plain(value: Any) -> str:
     if value is None:
         return "–"
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {'/'.join(map(str, v))}" for k, v in value.items())
+        return ", ".join(f"{k}: {_plain(v).replace(', ', '/')}" for k, v in value.items())
     if isinstance(value, list):
         return ", ".join(map(str, value))
     return str(value)
@@ -222,9 +222,12 @@ def derived(rows: Sequence[Row]) -> Table:
     """Columns read from the rows themselves, for a listing whose table is not chosen yet:
     each key in the order first seen, an object's keys as `outer.inner`, lists joined."""
     names: dict[str, Column] = {}
+    objects: set[str] = set()
     for row in rows:
         for name, value in row.items():
-            if isinstance(value, dict):
+            if isinstance(value, dict) or (value is None and name in objects):
+                objects.add(name)
+                value = value or {}
                 for inner, item in value.items():
                     kind = "list" if isinstance(item, list) else "text"
                     names.setdefault(
