@@ -106,7 +106,7 @@ def shorten(text: str, width: int) -> str:
     words, kept = text.split(" "), ""
     for word in words:
         candidate = f"{kept} {word}" if kept else word
-        if cell_len(candidate) + 1 > width:
+        if cell_len(candidate.rstrip(TRAILING)) + 1 > width:
             break
         kept = candidate
     if not kept:  # one long word: cut inside it
