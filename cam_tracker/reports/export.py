@@ -239,8 +239,9 @@ def derived(rows: Sequence[Row]) -> Table:
 
 
 def table_for(name: str | None, rows: Sequence[Row]) -> Table:
-    """The listing's chosen table, or columns derived from its rows when it has none."""
-    return TABLES[name] if name is not None and name in TABLES else derived(rows)
+    """The listing's chosen table (a name not registered is a mistake of the code, not the
+    user's), or, with no name, columns derived from its rows."""
+    return derived(rows) if name is None else TABLES[name]
 
 
 # --- CSV ----------------------------------------------------------------------------
