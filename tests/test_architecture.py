@@ -44,7 +44,7 @@ ALLOWED_LAYERS = {
 CLI_FORBIDDEN = ("sqlmodel", "sqlalchemy", "alembic", "psycopg", "transitions")
 
 # Slow to import: loaded by the function that needs them, never at a module's top level.
-HEAVY = ("matplotlib", "weasyprint", "apscheduler", "icalendar")
+HEAVY = ("matplotlib", "weasyprint", "apscheduler", "icalendar", "openpyxl")
 
 # Each capability's library, and the only modules (or packages) that may use it.
 OWNERS = {
@@ -57,6 +57,8 @@ OWNERS = {
     "icalendar": ("cam_tracker.reminders.ics",),  # calendars
     "matplotlib": ("cam_tracker.reports.chart",),  # charts
     "weasyprint": ("cam_tracker.reports.render",),  # PDF
+    "openpyxl": ("cam_tracker.reports.export",),  # workbooks
+    "csv": ("cam_tracker.reports.export",),  # CSV
     "markupsafe": ("cam_tracker.reports", "cam_tracker.core.i18n"),  # templates' safe text
     "jinja2": ("cam_tracker.core.i18n",),  # template environments
     "babel": ("cam_tracker.core.i18n",),  # languages: catalogs, dates and numbers in words

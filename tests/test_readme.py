@@ -134,3 +134,6 @@ def test_the_readme_examples_run_in_order(tmp_path: Path, smtp_server: SmtpServe
     assert smtp_server.messages(to="chair@example.org")
     assert (work / "report.html").stat().st_size and (work / "informe.pdf").stat().st_size
     assert (work / "cam.json").stat().st_size
+    assert (work / "cam-2015-2016.xlsx").read_bytes().startswith(b"PK")  # a zip: the workbook
+    csv_out = next(out for cmd, out in outputs.items() if cmd == "cam list --csv")
+    assert csv_out.startswith("key,number,title,")

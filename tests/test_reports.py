@@ -277,10 +277,12 @@ def test_pdf_report_in_english(played: Cam, tmp_path: Path) -> None:
     assert f"Page 2 of {len(reader.pages)}" in whole
 
 
-def test_pdf_report_in_spanish(played: Cam) -> None:
+def test_pdf_report_in_spanish(played: Cam, tmp_path: Path) -> None:
     from pypdf import PdfReader
 
-    content = played("report", "--as-of", AS_OF, "--lang", "es", "--format", "pdf").stdout_bytes
+    target = tmp_path / "informe"  # no suffix: --format says PDF, a binary written to a file
+    played("report", "--as-of", AS_OF, "--lang", "es", "--format", "pdf", "-o", str(target))
+    content = target.read_bytes()
     assert content.startswith(b"%PDF-")
     reader = PdfReader(io.BytesIO(content))
     whole = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
@@ -370,11 +372,12 @@ def test_bad_requests_are_one_line_errors(played: Cam, tmp_path: Path) -> None:
 
 
 def test_pdf_without_weasyprint_says_what_to_install(
-    played: Cam, monkeypatch: pytest.MonkeyPatch
+    played: Cam, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setitem(sys.modules, "weasyprint", None)
-    result = played("report", "--format", "pdf", expect=1)
+    result = played("report", "--format", "pdf", "-o", str(tmp_path / "r.pdf"), expect=1)
     assert result.output == "Error: PDF needs WeasyPrint: pip install 'cam-tracker[pdf]'\n"
+    assert not list(tmp_path.iterdir())
 
 
 def test_gather_reads_in_a_fixed_number_of_queries(played: Cam) -> None:

@@ -464,3 +464,98 @@ def plans(db: Session) -> list[Row]:
         }
         for name in names
     ]
+
+
+def workbook(db: Session, plan: models.Plan, lang: str = "en") -> dict[str, list[Row]]:
+    """The rows of every listing of one plan, as its `--json` gives them, read from one
+    snapshot so that the sheets of an export agree with each other."""
+    from cam_tracker.app.people import listing
+    from cam_tracker.app.snapshot import snapshot
+
+    snap = snapshot(db, plan)
+    return {
+        "activities": list_activities(snap, ActivityFilter(), lang),
+        "history": history(snap, None, lang),
+        "calendar": calendar(snap, None, lang),
+        "people": listing(db, plan.name),
+        "plans": plans(db),
+    }
+
+
+def _plan_for_keys(db: Session, plan_name: str | None) -> models.Plan | None:
+    """The plan whose keys are offered: the named one, else the current one, else none."""
+    query = select(models.Plan)
+    if plan_name:
+        return db.exec(query.where(models.Plan.name == plan_name)).first()
+    return db.exec(query.order_by(col(models.Plan.loaded_at).desc()).limit(1)).first()
+
+
+def _activity_keys(db: Session, plan_name: str | None, activity: str | None) -> list[str]:
+    plan = _plan_for_keys(db, plan_name)
+    if plan is None:
+        return []
+    return list(
+        db.exec(
+            select(models.Activity.key)
+            .where(models.Activity.plan_id == plan.id, col(models.Activity.removed).is_(False))
+            .order_by(col(models.Activity.position))
+        )
+    )
+
+
+def _session_keys(db: Session, plan_name: str | None, activity: str | None) -> list[str]:
+    plan = _plan_for_keys(db, plan_name)
+    if plan is None:
+        return []
+    return list(
+        db.exec(
+            select(models.Meeting.key)
+            .where(models.Meeting.plan_id == plan.id, col(models.Meeting.removed).is_(False))
+            .order_by(col(models.Meeting.position))
+        )
+    )
+
+
+def _events(db: Session, plan_name: str | None, activity: str | None) -> list[str]:
+    """The events the activity may fire now (none when it is not known)."""
+    plan = _plan_for_keys(db, plan_name)
+    if plan is None or activity is None:
+        return []
+    found = db.exec(
+        select(models.Activity.kind, models.Activity.state).where(
+            models.Activity.plan_id == plan.id, models.Activity.key == activity
+        )
+    ).first()
+    if found is None:
+        return []
+    kind, state = found
+    return list(dict.fromkeys(step.event for step in workflow.get(kind).allowed(state)))
+
+
+def _person_keys(db: Session, plan_name: str | None, activity: str | None) -> list[str]:
+    return list(db.exec(select(models.Person.key).order_by(col(models.Person.key))))
+
+
+def _plan_names(db: Session, plan_name: str | None, activity: str | None) -> list[str]:
+    from cam_tracker.files.plan import bundled_plans
+
+    loaded = db.exec(select(models.Plan.name).order_by(col(models.Plan.name)))
+    return list(dict.fromkeys([*loaded, *bundled_plans()]))
+
+
+# What a shell completes, by the kind of word: each one query of keys, nothing more.
+COMPLETIONS = {
+    "activity": _activity_keys,
+    "session": _session_keys,
+    "event": _events,
+    "person": _person_keys,
+    "plan": _plan_names,
+}
+
+
+def completions(
+    db: Session, plan_name: str | None, what: str, activity: str | None = None
+) -> list[str]:
+    """The words a shell may complete for `what` (a key of `COMPLETIONS`); `activity` is
+    the activity whose events are asked for. A plan that is not there completes nothing."""
+    return COMPLETIONS[what](db, plan_name, activity)

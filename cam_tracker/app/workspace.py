@@ -644,6 +644,21 @@ class Workspace:
         with self.session() as db:
             return documents.detail(db, self.plan(db), symbol, self.lang)
 
+    # --- the shell -------------------------------------------------------------------
+
+    def completions(self, what: str, activity: str | None = None) -> list[str]:
+        """The keys a shell offers for a word (`queries.COMPLETIONS`): read, never written;
+        without a store, only the bundled plans' names."""
+        from cam_tracker import store
+        from cam_tracker.app import queries
+
+        try:
+            with self.session() as db:
+                return queries.completions(db, self.plan_name, what, activity)
+        except store.NoStore:
+            with store.session("sqlite://") as db:  # an empty store, in memory
+                return queries.completions(db, None, what, activity)
+
 
 def store_failure(exc: BaseException) -> str | None:
     """What a front end says when the store itself failed (SQL, connection); None otherwise.

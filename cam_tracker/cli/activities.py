@@ -3,8 +3,23 @@
 from typing import Any
 
 import click
+from click.shell_completion import CompletionItem
 
-from cam_tracker.cli.base import actor_option, cli, emit_json, json_option, who, workspace
+from cam_tracker.cli.base import (
+    actor_option,
+    cli,
+    csv_option,
+    emit_json,
+    json_option,
+    who,
+    workspace,
+)
+from cam_tracker.cli.complete import (
+    complete_activities,
+    complete_events,
+    complete_sessions,
+    words,
+)
 
 
 @cli.command("list")
@@ -16,6 +31,7 @@ from cam_tracker.cli.base import actor_option, cli, emit_json, json_option, who,
 @click.option("--as-of", "as_of", metavar="DATE", help="As things stood at the end of DATE.")
 @click.option("--all-plans", is_flag=True, help="Every plan's activities, each with its plan.")
 @json_option
+@csv_option("activities")
 def list_command(
     state: str | None,
     kind: str | None,
@@ -45,7 +61,7 @@ def list_command(
 
 
 @cli.command("show")
-@click.argument("key")
+@click.argument("key", shell_complete=complete_activities)
 @click.option("--as-of", "as_of", metavar="DATE", help="As things stood at the end of DATE.")
 @json_option
 def show_command(key: str, as_of: str | None, as_json: bool) -> None:
@@ -60,11 +76,17 @@ def show_command(key: str, as_of: str | None, as_json: bool) -> None:
 
 
 @cli.command("advance")
-@click.argument("key")
-@click.argument("event")
+@click.argument("key", shell_complete=complete_activities)
+@click.argument("event", shell_complete=complete_events)
 @click.option("--note", help="What happened, in a sentence.")
 @click.option("--doc", "document", metavar="SYMBOL", help="The document's symbol.")
-@click.option("--session", "session_key", metavar="ID", help="The session where it happened.")
+@click.option(
+    "--session",
+    "session_key",
+    metavar="ID",
+    shell_complete=complete_sessions,
+    help="The session where it happened.",
+)
 @click.option(
     "--on", "on", metavar="DATE", help="When it happened (default: the session's date, else now)."
 )
@@ -164,6 +186,13 @@ class _HistoryGroup(click.Group):
             ctx.meta[_KEY] = rest.pop(first)
         return super().parse_args(ctx, rest)
 
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """The subcommands, and the activities' keys (KEY) while none is typed yet."""
+        found = super().shell_complete(ctx, incomplete)
+        if incomplete.startswith("-") or ctx.meta.get(_KEY) is not None:
+            return found
+        return [*found, *(CompletionItem(key) for key in words(ctx, "activity", incomplete))]
+
 
 @cli.group(
     "history",
@@ -179,12 +208,15 @@ class _HistoryGroup(click.Group):
     "assignments, sessions, plan loads).",
 )
 @json_option
+@csv_option("history")
 @click.pass_context
 def history_command(ctx: click.Context, everything: bool, as_json: bool) -> None:
     """The log of transitions, newest last; one activity's with KEY."""
     if ctx.invoked_subcommand is not None:
         if ctx.meta.get(_KEY) is not None or as_json or everything:
-            raise click.UsageError(f"KEY, --all and --json go without `{ctx.invoked_subcommand}`")
+            raise click.UsageError(
+                f"KEY, --all, --json and --csv go without `{ctx.invoked_subcommand}`"
+            )
         return
     if everything and ctx.meta.get(_KEY) is not None:
         raise click.UsageError("--all lists the whole chain: it goes without KEY")
@@ -226,12 +258,13 @@ def history_correct(
 
 
 @cli.command("reschedule")
-@click.argument("key")
+@click.argument("key", shell_complete=complete_activities)
 @click.option("--to", "to_month", required=True, metavar="YYYY-MM", help="The new month.")
 @click.option(
     "--session",
     "session_key",
     metavar="ID",
+    shell_complete=complete_sessions,
     help="The session of that month it moves to (default: the month's first not held).",
 )
 @click.option("--reason", required=True, help="Why it moves (kept in the history).")

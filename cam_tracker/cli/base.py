@@ -14,6 +14,7 @@ most `MAX_NOTE` characters; a name, an address, a document symbol), else one
 line without control characters, at most `MAX_ARGUMENT` characters.
 """
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from cam_tracker import __version__
+from cam_tracker.cli.complete import complete_people, complete_plans
 from cam_tracker.core.text import MAX_ARGUMENT, languages
 
 if TYPE_CHECKING:
@@ -52,6 +54,7 @@ FLAGS = {
     "note": "--note",
     "now": "--now",
     "on": "--on",
+    "plan": "--plan",
     "reason": "--reason",
     "replace": "--replace",
     "role": "--role",
@@ -265,7 +268,20 @@ def workspace() -> "Workspace":
     return found if found is not None else Workspace(database_url="")
 
 
+# Where `--csv` leaves, in the context, the name of the table its rows print as.
+_CSV_TABLE = "cam_tracker.csv.table"
+
+
 def emit_json(data: Any) -> None:
+    """Print a command's rows for scripts: JSON, or CSV when the command's `--csv` chose it
+    (`csv_option`), so one body serves both reporter options."""
+    context = click.get_current_context(silent=True)
+    if context is not None and _CSV_TABLE in context.meta:
+        from cam_tracker.reports.export import csv_text
+
+        rows = data if isinstance(data, list) else [data]
+        click.echo(csv_text(context.meta[_CSV_TABLE], rows), nl=False)
+        return
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
@@ -273,11 +289,48 @@ def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(func)
 
 
+def csv_option(table: str | None = None) -> Callable[[F], F]:
+    """`--csv` on a command that has `--json`: the same rows, as CSV with the columns chosen
+    for `table` in `reports.export.TABLES` (else columns read from the rows).
+
+    One line gives a listing CSV: `@csv_option("people")` beside `@json_option`. The
+    command runs as for `--json`; `emit_json` writes CSV instead. `--json` and `--csv`
+    are alternatives: both at once is a usage error.
+    """
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def run(*args: Any, as_csv: bool, **kwargs: Any) -> Any:
+            if as_csv:
+                if kwargs.get("as_json"):
+                    raise click.UsageError("--json and --csv are alternatives: give one of them")
+                click.get_current_context().meta[_CSV_TABLE] = table
+                kwargs["as_json"] = True
+            return func(*args, **kwargs)
+
+        option = click.option(
+            "--csv",
+            "as_csv",
+            is_flag=True,
+            help="Print CSV for spreadsheets: UTF-8, a header row, keys and labels.",
+        )
+        return option(run)  # type: ignore[return-value]
+
+    return decorate
+
+
+def binary_needs_file(fmt: str, binary: bool, output: object) -> None:
+    """A binary format is written to a file (`-o`), never to a terminal or a pipe."""
+    if binary and output is None:
+        raise click.UsageError(f"--format {fmt} is a binary file: write it with -o FILE")
+
+
 def actor_option(func: F) -> F:
     return click.option(
         "--as",
         "actor",
         metavar="PERSON",
+        shell_complete=complete_people,
         help="Who acts (default: $CAM_USER or the OS user); on a PostgreSQL store where "
         "your login is a person's, the person you act for (the secretariat only).",
     )(func)
@@ -317,6 +370,7 @@ def language_choice() -> "click.Choice[str]":
     "plan_name",
     metavar="NAME",
     envvar="CAM_PLAN",
+    shell_complete=complete_plans,
     help="Work plan to act on (default: the current one, `cam plan use`, else the one "
     "loaded last).",
 )

@@ -27,6 +27,10 @@ Row = dict[str, Any]
 HISTORY_TABLE_WIDTH = 160
 # Above this many rows, a table wider than the console is not folded to fit it.
 LONG_TABLE = 1000
+# A word longer than this many cells may be cut inside to fit a column; a shorter one never is.
+WORD_CAP = 20
+# What `shorten` strips from the end of the words it keeps, before the ellipsis.
+TRAILING = " ,.:;–-"
 
 
 def _console() -> Console:
@@ -120,14 +124,22 @@ def shorten(text: str, width: int) -> str:
     words, kept = text.split(" "), ""
     for word in words:
         candidate = f"{kept} {word}" if kept else word
-        if cell_len(candidate) + 1 > width:
+        if cell_len(candidate.rstrip(TRAILING)) + 1 > width:
             break
         kept = candidate
     if not kept:  # one long word: cut inside it
         kept = text
         while cell_len(kept) + 1 > width:
             kept = kept[:-1]
-    return kept.rstrip(" ,.:;–-") + "…"
+    return kept.rstrip(TRAILING) + "…"
+
+
+def word_floor(text: str, cap: int = WORD_CAP) -> int:
+    """The fewest cells `shorten` can fit a text in without cutting a word: its first word
+    and the ellipsis (a text of one word: all of it); at most `cap`, past which it may cut."""
+    first, space, _ = text.partition(" ")
+    need = width_of(first.rstrip(TRAILING)) + 1 if space else width_of(text)
+    return min(need, cap)
 
 
 def fit_columns(
@@ -185,14 +197,11 @@ def activities(listing: "ActivityListing") -> None:
     widths = _widths(columns, texts)
     offset = 1 if with_plan else 0
     title, state, upcoming = offset + 2, offset + 3, offset + 4
-    floors = [min(w, 12) for w in widths]
-    floors[title] = min(widths[title], 8)
-    floors[state] = min(widths[state], 10)
-    floors[upcoming] = min(widths[upcoming], 14)
-    for fixed in (offset, offset + 1, len(columns) - 1):  # key, number, late: never cut
-        floors[fixed] = widths[fixed]
-    if with_plan:
-        floors[0] = widths[0]
+    # Plan, key, number and late are never cut; the texts shorten at word boundaries only.
+    floors = list(widths)
+    for index in (title, state, upcoming):
+        distinct = {text_row[index] for text_row in texts}
+        floors[index] = max([cell_len(columns[index]), *map(word_floor, distinct)])
     fitted = fit_columns(console.width, widths, floors, [title, state, upcoming])
     cut = [index for index, width in enumerate(fitted) if width < widths[index]]
     # Long listings repeat their labels (states, kinds, next steps): shorten each text once.
@@ -552,19 +561,58 @@ def body(row: Row) -> None:
 
 
 def people(rows: list[Row]) -> None:
-    table = _table("People", "Key", "Name", "Role", "Bodies", "Email", "Lang", "Responsible for")
+    """The people as a table when it fits with every key and address whole (names, bodies
+    and the activities wrap between words), else a block per person: an address is never
+    split."""
+    console = _console()
+    columns = ["Key", "Name", "Role", "Bodies", "Email", "Lang", "Responsible for"]
+    texts = [
+        [
+            row["key"],
+            _person_name(row),
+            row["role"],
+            "; ".join(row["bodies"]) or "–",
+            row["email"] or "–",
+            row["language"],
+            ", ".join(row["responsible"]) or "–",
+        ]
+        for row in rows
+    ]
+    whole = (0, 2, 4, 5)  # key, role, email, language: one line each
+    floors = [cell_len(column) for column in columns]
+    for text_row in texts:
+        for index, text in enumerate(text_row):
+            pieces = [text] if index in whole else text.split()
+            floors[index] = max(floors[index], *(width_of(piece) for piece in pieces))
+    if sum(floors) + 3 * (len(columns) - 1) + 2 > console.width:
+        _people_blocks(console, rows)
+        return
+    table = _table("People", *columns, nowrap=tuple(columns[i] for i in whole))
+    for column, floor in zip(table.columns, floors, strict=True):
+        column.min_width = floor
+    for text_row in texts:
+        table.add_row(*(_cell(None if text == "–" else text) for text in text_row))
+    console.print(table)
+
+
+def _person_name(row: Row) -> str:
+    """A person as a delegate reads them: title, name and, in brackets, the delegation."""
+    named = " ".join(x for x in (row["title"], row["name"]) if x)
+    return f"{named} ({row['country']})" if row["country"] else named
+
+
+def _people_blocks(console: Console, rows: list[Row]) -> None:
+    """The people on a narrow terminal: one block per person, each address on one line."""
+    console.print(_cell("People"))
     for row in rows:
-        named = " ".join(x for x in (row["title"], row["name"]) if x)
-        table.add_row(
-            _cell(row["key"]),
-            _cell(f"{named} ({row['country']})" if row["country"] else named),
-            _cell(row["role"]),
-            _cell("; ".join(row["bodies"]) or None),
-            _cell(row["email"]),
-            _cell(row["language"]),
-            _cell(", ".join(row["responsible"]) or None),
-        )
-    _console().print(table)
+        email = f"<{row['email']}>" if row["email"] else "(no email address)"
+        console.print(_cell(f"{row['key']}  {_person_name(row)}"))
+        console.print(Padding(_cell(f"{row['role']} · {row['language']} · {email}"), (0, 0, 0, 4)))
+        if row["bodies"]:
+            console.print(Padding(_cell("; ".join(row["bodies"])), (0, 0, 0, 4)))
+        if row["responsible"]:
+            told = f"responsible for {', '.join(row['responsible'])}"
+            console.print(Padding(_cell(told), (0, 0, 0, 4)))
 
 
 def reminders_due(dues: list["Due"]) -> None:

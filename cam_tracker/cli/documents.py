@@ -2,7 +2,15 @@
 
 import click
 
-from cam_tracker.cli.base import actor_option, cli, emit_json, json_option, who, workspace
+from cam_tracker.cli.base import (
+    actor_option,
+    cli,
+    csv_option,
+    emit_json,
+    json_option,
+    who,
+    workspace,
+)
 
 
 @cli.group("doc")
@@ -59,6 +67,7 @@ def doc_add(
 @click.option("--activity", metavar="KEY", help="Only the documents this activity's steps cite.")
 @click.option("--session", metavar="ID", help="Only the documents steps at this session cite.")
 @json_option
+@csv_option("documents")
 def doc_list(activity: str | None, session: str | None, as_json: bool) -> None:
     """The plan's documents, then any symbol a step cites that is not registered."""
     rows = workspace().documents(activity=activity, session=session)

@@ -5,12 +5,14 @@ import click
 from cam_tracker.cli.base import (
     actor_option,
     cli,
+    csv_option,
     emit_json,
     json_option,
     language_choice,
     who,
     workspace,
 )
+from cam_tracker.cli.complete import complete_activities, complete_people
 
 
 @cli.group("people")
@@ -115,6 +117,7 @@ def _password(from_stdin: bool) -> str | None:
 
 @people_group.command("list")
 @json_option
+@csv_option("people")
 def people_list(as_json: bool) -> None:
     """Everyone, with role, email, language and what they are responsible for."""
     rows = workspace().people()
@@ -127,8 +130,8 @@ def people_list(as_json: bool) -> None:
 
 
 @people_group.command("assign")
-@click.argument("person")
-@click.argument("activity")
+@click.argument("person", shell_complete=complete_people)
+@click.argument("activity", shell_complete=complete_activities)
 @actor_option
 def people_assign(person: str, activity: str, actor: str | None) -> None:
     """Make PERSON responsible for ACTIVITY."""
@@ -137,8 +140,8 @@ def people_assign(person: str, activity: str, actor: str | None) -> None:
 
 
 @people_group.command("unassign")
-@click.argument("person")
-@click.argument("activity")
+@click.argument("person", shell_complete=complete_people)
+@click.argument("activity", shell_complete=complete_activities)
 @actor_option
 def people_unassign(person: str, activity: str, actor: str | None) -> None:
     """PERSON is no longer responsible for ACTIVITY."""

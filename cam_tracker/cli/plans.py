@@ -2,7 +2,8 @@
 
 import click
 
-from cam_tracker.cli.base import cli, emit_json, json_option, workspace
+from cam_tracker.cli.base import cli, csv_option, emit_json, json_option, workspace
+from cam_tracker.cli.complete import complete_plan_sources
 
 
 @cli.group("plan")
@@ -11,7 +12,7 @@ def plan_group() -> None:
 
 
 @plan_group.command("load")
-@click.argument("source", metavar="NAME|FILE")
+@click.argument("source", metavar="NAME|FILE", shell_complete=complete_plan_sources)
 @click.option(
     "--replace",
     is_flag=True,
@@ -74,6 +75,7 @@ def _count(items: list[str], one: str, many: str | None = None) -> str:
 
 @plan_group.command("list")
 @json_option
+@csv_option("plans")
 def plan_list(as_json: bool) -> None:
     """Show bundled and loaded plans."""
     rows = workspace().plans()

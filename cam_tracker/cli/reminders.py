@@ -12,6 +12,7 @@ from cam_tracker.cli.base import (
     now_option,
     workspace,
 )
+from cam_tracker.cli.complete import complete_people, complete_sessions
 
 if TYPE_CHECKING:
     from cam_tracker.reminders.due import Problem
@@ -58,10 +59,16 @@ def _refuse_if_troubled(undelivered: int, problems: "list[Problem]") -> None:
 
 
 @remind_group.command("preview")
-@click.argument("session_id", metavar="[SESSION]", required=False)
+@click.argument("session_id", metavar="[SESSION]", required=False, shell_complete=complete_sessions)
 @click.option("--next", "next_session", is_flag=True, help="The next session ahead of --now.")
 @now_option
-@click.option("--to", "person", metavar="PERSON", help="Render for this person.")
+@click.option(
+    "--to",
+    "person",
+    metavar="PERSON",
+    shell_complete=complete_people,
+    help="Render for this person.",
+)
 @click.option("--lang", type=language_choice(), help="Language (default: the reader's).")
 @click.option("--html", is_flag=True, help="Print the HTML part instead of the text.")
 def remind_preview(

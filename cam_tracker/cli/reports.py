@@ -4,11 +4,18 @@ from pathlib import Path
 
 import click
 
-from cam_tracker.cli.base import cli, language_choice, workspace
+from cam_tracker.cli.base import binary_needs_file, cli, language_choice, workspace
+from cam_tracker.cli.complete import complete_plans
 
 
 @cli.command("report")
-@click.option("--plan", "plan_name", metavar="NAME", help="Work plan to report on.")
+@click.option(
+    "--plan",
+    "plan_name",
+    metavar="NAME",
+    shell_complete=complete_plans,
+    help="Work plan to report on.",
+)
 @click.option("--as-of", "as_of", metavar="DATE", help="As things stood at the end of DATE.")
 @click.option("--lang", type=language_choice(), help="Language of the report.")
 @click.option("--format", "fmt", metavar="md|html|pdf", help="Default: from -o, else md.")
@@ -26,6 +33,7 @@ def report_command(
     from cam_tracker.reports import render
 
     fmt = render.format_for(output, fmt)
+    binary_needs_file(fmt, render.RENDERERS[fmt].binary, output)
     report = render.progress_report(
         workspace(), plan_name=plan_name, as_of=as_of, lang=lang, fmt=fmt
     )

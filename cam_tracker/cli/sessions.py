@@ -4,7 +4,17 @@ from pathlib import Path
 
 import click
 
-from cam_tracker.cli.base import actor_option, cli, emit_json, json_option, plural, who, workspace
+from cam_tracker.cli.base import (
+    actor_option,
+    cli,
+    csv_option,
+    emit_json,
+    json_option,
+    plural,
+    who,
+    workspace,
+)
+from cam_tracker.cli.complete import complete_activities, complete_sessions
 
 
 @cli.command("calendar")
@@ -17,8 +27,11 @@ from cam_tracker.cli.base import actor_option, cli, emit_json, json_option, plur
     help="Write the sessions as iCalendar (with reminder alarms) to FILE ('-': standard output).",
 )
 @json_option
+@csv_option("calendar")
 def calendar_command(month: str | None, ics_file: str | None, as_json: bool) -> None:
     """Sessions by month with their agenda and each item's state."""
+    if ics_file is not None and as_json:
+        raise click.UsageError("--ics goes without --json and --csv")
     if ics_file is not None:
         from cam_tracker.core.settings import reminder_settings
         from cam_tracker.reminders.ics import calendar_for
@@ -49,7 +62,7 @@ def session_group() -> None:
 
 
 @session_group.command("record")
-@click.argument("session_id", metavar="ID")
+@click.argument("session_id", metavar="ID", shell_complete=complete_sessions)
 @click.option(
     "--on",
     "on",
@@ -68,6 +81,7 @@ def session_group() -> None:
     "excluded",
     multiple=True,
     metavar="KEY",
+    shell_complete=complete_activities,
     help="With --as-planned: leave this activity as it is (repeatable).",
 )
 @actor_option
@@ -102,7 +116,7 @@ def session_record(
 
 
 @session_group.command("reschedule")
-@click.argument("session_id", metavar="ID")
+@click.argument("session_id", metavar="ID", shell_complete=complete_sessions)
 @click.option("--to", "to_day", required=True, metavar="YYYY-MM-DD", help="The new date.")
 @click.option("--reason", required=True, help="Why it moves (kept in the history).")
 @click.option("--on", "on", metavar="DATE", help="When it was decided (default: now).")

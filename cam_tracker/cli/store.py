@@ -1,10 +1,12 @@
 """`cam audit`, `export`, `import`, `backup`, `db upgrade`, `db grant`: the store as a whole."""
 
+from pathlib import Path
 from typing import IO
 
 import click
 
-from cam_tracker.cli.base import cli, emit_json, json_option, plural, workspace
+from cam_tracker.cli.base import binary_needs_file, cli, emit_json, json_option, plural, workspace
+from cam_tracker.cli.complete import complete_plans
 
 
 @cli.group("audit")
@@ -46,21 +48,38 @@ def audit_head(as_json: bool) -> None:
 
 @cli.command("export")
 @click.option(
+    "--format",
+    "fmt",
+    metavar="json|xlsx",
+    help="json: the whole store, for `cam import`; xlsx: one plan for the office, a sheet "
+    "per table (default: from -o, else json).",
+)
+@click.option(
+    "--plan",
+    "plan_name",
+    metavar="NAME",
+    shell_complete=complete_plans,
+    help="With xlsx: the plan to export (default: the current one).",
+)
+@click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, writable=True),
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
     metavar="FILE",
-    help="Write to FILE (default: standard output).",
+    help="Write to FILE (default: standard output; xlsx needs a file).",
 )
-def export_command(output: str | None) -> None:
-    """Write everything (plans, people, states, history, outbox) as JSON."""
-    text, rows = workspace().export_json()
+def export_command(fmt: str | None, plan_name: str | None, output: Path | None) -> None:
+    """Write the whole store as JSON, or one plan as an xlsx workbook for the office."""
+    from cam_tracker.reports import export, render
+
+    form = export.format_for(output, fmt)
+    binary_needs_file(form.name, form.binary, output)
+    done = export.export(workspace(), form, plan_name)
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(done.content.decode(), nl=False)
         return
-    with open(output, "w", encoding="utf-8") as out:
-        out.write(text)
-    click.echo(f"exported {plural(rows, 'row')} to {output}", err=True)
+    render.write(output, done.content)
+    click.echo(f"{done.summary} to {output}", err=True)
 
 
 @cli.command("import")

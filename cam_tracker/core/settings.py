@@ -240,6 +240,8 @@ def workflows_dir() -> Path:
     from platformdirs import user_config_dir
 
     return Path(user_config_dir("cam-tracker")) / "workflows"
+
+
 # The current plan of each store, per user: a file beside the configuration file, written
 # by `cam plan use` (the configuration file itself is the user's, never rewritten).
 CURRENT_PLANS_FILE = "current-plans.toml"

@@ -328,6 +328,8 @@ class Document(SQLModel, table=True):
     url: str | None = None  # http or https only (`core.symbols.check_url`)
     status: str | None = None  # draft | revised | final; None: not said
     registered_at: dt.datetime = Field(default_factory=utcnow)
+
+
 class Body(SQLModel, table=True):
     """A committee (or council) across the years: the plans, officers and mandates of one body.
 
