@@ -11,6 +11,7 @@ from cam_tracker.cli import (  # noqa: F401  (each module registers its commands
     activities,
     people,
     plans,
+    publish,
     reminders,
     reports,
     sessions,

@@ -229,6 +229,12 @@ def default_policy() -> dict[str, tuple[str, ...]]:
     return {kind: tuple(roles) for kind, roles in policy.items()}
 
 
+class _Publish(_Strict):
+    """What a published site may show: the notes of steps unless `notes: false`."""
+
+    notes: bool = True
+
+
 class PlanSpec(_Strict):
     """A validated work-plan file."""
 
@@ -240,6 +246,7 @@ class PlanSpec(_Strict):
     timezone: str = "UTC"
     people: list[_PersonSpec] = []
     policy: PolicySpec | None = None
+    publish: _Publish = _Publish()
     mandates: Annotated[list[_MandateSpec], Field(min_length=1)]
     activities: Annotated[list[_ActivitySpec], Field(min_length=1)]
     sessions: list[_SessionSpec]

@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 # Now, aware UTC: the default of every recorded-at column (re-exported for the library).
@@ -28,6 +29,8 @@ class Plan(SQLModel, table=True):
     loaded_at: dt.datetime = Field(default_factory=utcnow)
     # The plan file's `policy:` section as written (None: the bundled default applies).
     policy: dict[str, list[str]] | None = Field(default=None, sa_column=Column(JSON))
+    # The plan's `publish: {notes: …}`: whether a published site shows the notes of steps.
+    publish_notes: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
 
 
 class Mandate(SQLModel, table=True):
