@@ -43,7 +43,6 @@ import hashlib
 import json
 import logging
 import os
-import posixpath
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -166,8 +165,20 @@ class Paths:
 
 @functools.lru_cache(maxsize=65536)
 def _relative(page: str, target: str) -> str:
-    """The shortest relative link from one file of the site to another."""
-    return posixpath.relpath(target, posixpath.dirname(page) or ".")
+    """The shortest relative link from one file of the site to another.
+
+    Both are plain paths from the site's root (no `.`, `..` or doubled slash: `Paths`
+    writes them), so the directories they share are a common prefix of their parts;
+    `posixpath.relpath` would give the same, at many times the cost per link.
+    """
+    here = page.split("/")[:-1]
+    there = target.split("/")
+    shared = 0
+    for mine, theirs in zip(here, there[:-1], strict=False):
+        if mine != theirs:
+            break
+        shared += 1
+    return "../" * (len(here) - shared) + "/".join(there[shared:])
 
 
 @dataclass(frozen=True)
@@ -635,8 +646,8 @@ class Renderer:
         )
         return text.encode("utf-8")
 
-    def plan(self, site: PlanSite) -> dict[str, bytes]:
-        """Every file of one plan, in every language."""
+    def plan(self, site: PlanSite, langs: tuple[str, ...] | None = None) -> dict[str, bytes]:
+        """Every file of one plan in every language (or in `langs`: then without its data)."""
         from markupsafe import Markup
 
         from cam_tracker.core.settings import ReminderSettings
@@ -647,7 +658,7 @@ class Renderer:
         settings = ReminderSettings()
         stamp = r.changed_at or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
         meetings = {m.key: m for m in site.snap.sessions}
-        for lang in self.langs:
+        for lang in self.langs if langs is None else langs:
             # What each step decided, in the report's words: told on several pages, made once.
             macros = self.env(lang).get_template("report_macros.j2").module
             self._decisions = {step.number: macros.decision(step) for step in r.log}
@@ -675,9 +686,32 @@ class Renderer:
             )
             path = Paths.feed(lang, name)
             files[path] = self.html("site/steps.atom.j2", lang, path, s=site, r=r)
-        files[Paths.data(name)] = (
-            json.dumps(plan_json(site), ensure_ascii=False, separators=(",", ":")) + "\n"
-        ).encode("utf-8")
+        if langs is None:
+            files[Paths.data(name)] = (
+                json.dumps(plan_json(site), ensure_ascii=False, separators=(",", ":")) + "\n"
+            ).encode("utf-8")
+        return files
+
+    def plan_side_by_side(self, site: PlanSite) -> dict[str, bytes]:
+        """`plan`, its languages rendered on every processor (forked workers).
+
+        A republish after one step renders a single plan: this is most of its time.
+        """
+        global _LANGUAGES
+        workers = min(len(self.langs), os.cpu_count() or 1, 4)
+        if workers < 2 or "fork" not in _start_methods():
+            return self.plan(site)
+        import multiprocessing
+
+        _LANGUAGES = (self, site)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_render_language, self.langs)
+        finally:
+            _LANGUAGES = None
+        files = self.plan(site, ())
+        for part in parts:
+            files.update(part)
         return files
 
     def site(self, summaries: list[dict[str, Any]]) -> dict[str, bytes]:
@@ -964,8 +998,11 @@ class Job:
     previous_shas: dict[str, str]
 
 
-def _render_one(renderer: Renderer, job: Job) -> Done:
-    """Render one plan into `<directory>.partial`, then rename it: whole or not at all."""
+def _render_one(renderer: Renderer, job: Job, alone: bool = False) -> Done:
+    """Render one plan into `<directory>.partial`, then rename it: whole or not at all.
+
+    `alone`: the only plan to render, its languages side by side.
+    """
     partial = job.directory.with_name(job.directory.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     writer = Writer(
@@ -974,7 +1011,8 @@ def _render_one(renderer: Renderer, job: Job) -> Done:
         job.previous_shas,
     )
     name = job.site.name
-    for path, content in renderer.plan(job.site).items():
+    files = renderer.plan_side_by_side(job.site) if alone else renderer.plan(job.site)
+    for path, content in files.items():
         writer.put(_plan_file(path, name), content)
     shutil.rmtree(job.directory, ignore_errors=True)
     partial.rename(job.directory)
@@ -985,6 +1023,13 @@ def _render_one(renderer: Renderer, job: Job) -> Done:
 
 # What forked workers render: set just before the fork, so that they inherit it.
 _WORK: tuple[Renderer, list[Job]] | None = None
+_LANGUAGES: tuple[Renderer, PlanSite] | None = None
+
+
+def _render_language(lang: str) -> dict[str, bytes]:
+    assert _LANGUAGES is not None
+    renderer, site = _LANGUAGES
+    return renderer.plan(site, (lang,))
 
 
 def _render_forked(index: int) -> Done:
@@ -1004,7 +1049,7 @@ def _render_all(renderer: Renderer, jobs: list[Job]) -> Iterator[Done]:
     workers = min(len(jobs), os.cpu_count() or 1, 4)
     if workers < 2 or "fork" not in _start_methods():
         for job in jobs:
-            yield _render_one(renderer, job)
+            yield _render_one(renderer, job, alone=len(jobs) == 1)
         return
     import multiprocessing
 
