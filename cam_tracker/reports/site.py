@@ -687,9 +687,7 @@ class Renderer:
             path = Paths.feed(lang, name)
             files[path] = self.html("site/steps.atom.j2", lang, path, s=site, r=r)
         if langs is None:
-            files[Paths.data(name)] = (
-                json.dumps(plan_json(site), ensure_ascii=False, separators=(",", ":")) + "\n"
-            ).encode("utf-8")
+            files[Paths.data(name)] = _data(site)
         return files
 
     def plan_side_by_side(self, site: PlanSite) -> dict[str, bytes]:
@@ -709,7 +707,7 @@ class Renderer:
                 parts = pool.map(_render_language, self.langs)
         finally:
             _LANGUAGES = None
-        files = self.plan(site, ())
+        files = {Paths.data(site.name): _data(site)}
         for part in parts:
             files.update(part)
         return files
@@ -1024,6 +1022,11 @@ def _render_one(renderer: Renderer, job: Job, alone: bool = False) -> Done:
 # What forked workers render: set just before the fork, so that they inherit it.
 _WORK: tuple[Renderer, list[Job]] | None = None
 _LANGUAGES: tuple[Renderer, PlanSite] | None = None
+
+
+def _data(site: PlanSite) -> bytes:
+    text = json.dumps(plan_json(site), ensure_ascii=False, separators=(",", ":"))
+    return (text + "\n").encode("utf-8")
 
 
 def _render_language(lang: str) -> dict[str, bytes]:
