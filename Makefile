@@ -1,6 +1,8 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   installs into .venv and runs the main job on the bundled plan
 #   make test   installs the test tools and runs the suite (SQLite, then PostgreSQL)
+# The site's browser tests also need Debian's chromium and axe-core (`npm ci`):
+# .ci/run installs both; without them, those tests are skipped outside CI.
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
@@ -20,7 +22,11 @@ $(VENV)/.test-installed: $(BIN)/cam pyproject.toml
 
 install: $(BIN)/cam
 
-install-test: $(VENV)/.test-installed
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	-npm ci --no-audit --no-fund --loglevel=error
+	-touch $@
+
+install-test: $(VENV)/.test-installed node_modules/axe-core/axe.min.js
 
 demo: install
 	$(BIN)/cam plan load cam-2015-2016
@@ -29,7 +35,9 @@ demo: install
 	$(BIN)/cam remind preview --next --now 2015-11-03
 	mkdir -p $(DEMO_DIR)
 	$(BIN)/cam report -o $(DEMO_DIR)/report.html
+	$(BIN)/cam publish -o $(DEMO_DIR)/site
 	@echo "The progress report for the General Assembly is in $(DEMO_DIR)/report.html (open it in a browser)."
+	@echo "The public web site is in $(DEMO_DIR)/site/index.html."
 
 test: install-test lint test-sqlite test-postgres
 
@@ -45,4 +53,4 @@ test-postgres: install-test
 	CAM_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_DIR) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache node_modules

@@ -197,6 +197,7 @@ def _upsert(
     plan.period_end = spec.period.end
     plan.general_assembly = spec.general_assembly
     plan.timezone = spec.timezone
+    plan.publish_notes = spec.publish.notes
     plan.source = source
     plan.digest = digest
     before["policy"] = plan.policy

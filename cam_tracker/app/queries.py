@@ -529,7 +529,13 @@ def _events(db: Session, plan_name: str | None, activity: str | None) -> list[st
     if found is None:
         return []
     kind, state = found
-    return list(dict.fromkeys(step.event for step in workflow.get(kind).allowed(state)))
+    from cam_tracker.app.lookup import flow
+
+    try:
+        steps = flow(plan, kind).allowed(state)
+    except NotFound:  # a kind the plan no longer has: nothing to offer
+        return []
+    return list(dict.fromkeys(step.event for step in steps))
 
 
 def _person_keys(db: Session, plan_name: str | None, activity: str | None) -> list[str]:

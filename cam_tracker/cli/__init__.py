@@ -13,6 +13,7 @@ from cam_tracker.cli import (  # noqa: F401  (each module registers its commands
     documents,
     people,
     plans,
+    publish,
     reminders,
     reports,
     sessions,

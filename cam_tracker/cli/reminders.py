@@ -1,5 +1,6 @@
 """`cam remind`, `cam outbox`, `cam scheduler run`: reminders before sessions."""
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -132,7 +133,14 @@ def scheduler_group() -> None:
     metavar="SECONDS",
     help="How often to look for due reminders.",
 )
-def scheduler_run(interval: float) -> None:
+@click.option(
+    "--publish",
+    "publish_dir",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Also republish the public site in DIR (see `cam publish`) whenever the store changed.",
+)
+def scheduler_run(interval: float, publish_dir: Path | None) -> None:
     """Send due reminders every SECONDS until SIGTERM or SIGINT (logs on stderr)."""
     import gc
 
@@ -141,4 +149,10 @@ def scheduler_run(interval: float) -> None:
     from cam_tracker.reminders import daemon
 
     ws = workspace()
-    daemon.start(ws.database_url, ws.plan_name, interval=interval)
+    after = None
+    if publish_dir is not None:
+        from cam_tracker.reminders import ics
+        from cam_tracker.reports import site
+
+        after = site.refresher(ws.database_url, publish_dir, ics.feed)
+    daemon.start(ws.database_url, ws.plan_name, interval=interval, after=after)

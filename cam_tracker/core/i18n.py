@@ -18,6 +18,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2.bccache import Bucket, BytecodeCache
 
 from cam_tracker.core.dates import month_start, read_day, zone
 from cam_tracker.core.errors import InvalidInput
@@ -110,3 +111,32 @@ def environment(lang: str, domain: str, template_dirs: list[Path], *, html: bool
     env.filters.update(filters)
     env.globals["lang"] = lang
     return env
+
+
+@lru_cache(maxsize=16)
+def language_name(lang: str) -> str:
+    """A language's name in itself ('Español', 'Français'), capitalised as a menu shows it."""
+    name = Locale.parse(lang).get_display_name(lang) or lang
+    return name[:1].upper() + name[1:]
+
+
+def shared_bytecode_cache() -> BytecodeCache:
+    """A bytecode cache for environments that load the same templates in several languages.
+
+    Their code is the same (only the words, installed as globals, differ): compiled
+    once, each template serves every language's environment given this cache.
+    """
+
+    class Shared(BytecodeCache):
+        def __init__(self) -> None:
+            self.codes: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket: Bucket) -> None:
+            code = self.codes.get(bucket.key)
+            if code is not None:
+                bucket.bytecode_from_string(code)
+
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            self.codes[bucket.key] = bucket.bytecode_to_string()
+
+    return Shared()

@@ -411,6 +411,12 @@ SymbolPatterns = dict[
 ]
 
 
+class _Publish(_Strict):
+    """What a published site may show: the notes of steps unless `notes: false`."""
+
+    notes: bool = True
+
+
 class PlanSpec(_Strict):
     """A validated work-plan file."""
 
@@ -425,6 +431,7 @@ class PlanSpec(_Strict):
     # The plan of the same body this one continues (the year before).
     follows: Key | None = None
     reminders: _RemindersSpec | None = None
+    publish: _Publish = _Publish()
     mandates: Annotated[list[_MandateSpec], Field(min_length=1)]
     activities: Annotated[list[_ActivitySpec], Field(min_length=1)]
     sessions: list[_SessionSpec]

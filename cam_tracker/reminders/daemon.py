@@ -11,6 +11,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -26,14 +27,20 @@ JOB_ID = "cam-reminders"
 _stop = threading.Event()
 
 
-def tick(database_url: str, plan_name: str | None) -> None:
-    """One look at what is due now: queue it, send it, log it. Never raises.
+def tick(
+    database_url: str, plan_name: str | None, after: Callable[[], object] | None = None
+) -> None:
+    """One look at what is due now: queue it, send it, log it; then `after`. Never raises.
 
     A reminder that cannot be planned or composed is logged and the others
     go on (see `reminders.run`); anything that stops the whole look is logged
     in one line, and the next tick looks again. After a look that wrote to the
     outbox, the store file is brought up to date (an SQLite checkpoint), so
     that a copy of it taken while the scheduler runs holds what was sent.
+
+    `after` is what else the process keeps up to date at each look (the CLI's
+    `--publish` passes the site's republishing); its failure is logged like a
+    send's, and the next tick tries again.
     """
     try:
         report = reminders.run(
@@ -48,9 +55,20 @@ def tick(database_url: str, plan_name: str | None) -> None:
             store.checkpoint(database_url)
     except Exception as exc:
         log.error("reminders: %s", failure_text(exc))
+    if after is not None and not _stop.is_set():
+        try:
+            after()
+        except Exception as exc:
+            log.error("after the reminders: %s", failure_text(exc))
 
 
-def build(database_url: str, plan_name: str | None, *, interval: float) -> Any:
+def build(
+    database_url: str,
+    plan_name: str | None,
+    *,
+    interval: float,
+    after: Callable[[], object] | None = None,
+) -> Any:
     """A BlockingScheduler with one job: `tick` at once, then every `interval` seconds."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -62,7 +80,7 @@ def build(database_url: str, plan_name: str | None, *, interval: float) -> Any:
         id=JOB_ID,
         name="send the reminders that are due",
         replace_existing=True,
-        kwargs={"database_url": database_url, "plan_name": plan_name},
+        kwargs={"database_url": database_url, "plan_name": plan_name, "after": after},
         # A tick that starts late still runs, as long as it is within one interval;
         # late ticks that piled up (a suspended machine) run once, not once each.
         misfire_grace_time=max(1, int(interval)),
@@ -73,14 +91,20 @@ def build(database_url: str, plan_name: str | None, *, interval: float) -> Any:
     return scheduler
 
 
-def run(database_url: str, plan_name: str | None, *, interval: float) -> None:
+def run(
+    database_url: str,
+    plan_name: str | None,
+    *,
+    interval: float,
+    after: Callable[[], object] | None = None,
+) -> None:
     """Run until SIGTERM or SIGINT; the first look is at once, then every `interval` s.
 
     The settings are read afresh at each tick: a changed configuration file
     applies without a restart.
     """
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    scheduler = build(database_url, plan_name, interval=interval)
+    scheduler = build(database_url, plan_name, interval=interval, after=after)
     _stop.clear()
     stoppers: list[threading.Thread] = []
 
@@ -124,7 +148,13 @@ def _shutdown(scheduler: Any) -> None:
             time.sleep(0.05)
 
 
-def start(database_url: str, plan_name: str | None, *, interval: float) -> None:
+def start(
+    database_url: str,
+    plan_name: str | None,
+    *,
+    interval: float,
+    after: Callable[[], object] | None = None,
+) -> None:
     """Check the settings and the store, configure logging on stderr, then `run`.
 
     A mistake in the settings or an unreachable store stops the command at
@@ -136,4 +166,4 @@ def start(database_url: str, plan_name: str | None, *, interval: float) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    run(database_url, plan_name, interval=interval)
+    run(database_url, plan_name, interval=interval, after=after)

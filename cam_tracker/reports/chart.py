@@ -15,6 +15,8 @@ import math
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
 from cam_tracker.core import i18n
 from cam_tracker.core.dates import month_end, month_of, month_start
@@ -287,6 +289,13 @@ def _legend(entries: list[tuple[str, str]], top: float) -> tuple[list[Key], floa
 
 def timeline_svg(report: Report, lang: str) -> str:
     """Planned milestones (months) against the days steps happened, as inline SVG."""
-    env = i18n.environment(lang, CATALOG, [data_dir("templates")], html=True)
-    svg: str = env.get_template("chart.svg.j2").render(c=layout(report, lang))
+    svg: str = _template(lang).render(c=layout(report, lang))
     return svg
+
+
+@lru_cache(maxsize=16)
+def _template(lang: str) -> Any:
+    """The chart's template in one language, compiled once per process: a site draws
+    hundreds of charts, and compiling the template costs more than drawing one."""
+    env = i18n.environment(lang, CATALOG, [data_dir("templates")], html=True)
+    return env.get_template("chart.svg.j2")

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from cam_tracker.app import lookup
 from cam_tracker.app import snapshot as schedule
 from cam_tracker.app.snapshot import MilestoneView, Snapshot
 from cam_tracker.core.dates import month_end
@@ -84,6 +85,10 @@ class Step:
     corrects: Corrects | None = None
     # A waiver (event `waive`): the label of the milestone's event the committee skipped.
     waived: Labels | None = None
+    # Where the step happened and when, to the moment; `ref` is its history hash (stable).
+    session_key: str | None = None
+    at: dt.datetime | None = None
+    ref: str = ""
 
     @property
     def is_transition(self) -> bool:
@@ -104,6 +109,7 @@ class Planned:
     # The committee decided to skip it: when (plan time) and why.
     waived_on: dt.date | None = None
     waived_reason: str | None = None
+    session_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -194,6 +200,19 @@ class MandateReport:
 
 
 @dataclass(frozen=True)
+class AgendaItem:
+    """An item on a session's agenda: the step planned for an activity, and whether it came."""
+
+    activity: str
+    activity_number: str
+    activity_title: Labels
+    text: Labels
+    event_label: Labels | None
+    month: str
+    done_on: dt.date | None
+
+
+@dataclass(frozen=True)
 class SessionReport:
     """A session of the calendar: planned, and held or not."""
 
@@ -210,6 +229,8 @@ class SessionReport:
     timezone: str = "UTC"
     venue: str | None = None
     modality: str | None = None
+    kind: str = ""
+    agenda: tuple[AgendaItem, ...] = ()
 
     def status(self, today: dt.date) -> str:
         """held, pending (its month has not ended), or not_held."""
@@ -241,6 +262,11 @@ class Report:
     # the report, it lets anyone prove later that the record it was written from is intact
     # (`cam audit verify --against`).
     record: str = ""
+    timezone: str = "UTC"
+    # Whether the notes of steps may be shown outside the secretariat (the plan's `publish:`).
+    publish_notes: bool = True
+    # The last time anything of the plan changed: its last step, else its loading.
+    changed_at: dt.datetime | None = None
 
     @property
     def delays(self) -> list[Step]:
@@ -332,12 +358,22 @@ def _planned(view: MilestoneView, flow: workflow.Workflow, snap: Snapshot, late:
         late=late,
         waived_on=snap.day_of(view.waived.at) if view.waived is not None else None,
         waived_reason=view.waived.note if view.waived is not None else None,
+        session_key=view.session.key,
     )
 
 
 def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> Report:
     """Read a plan as it stood at `as_of` (default: now) into report data."""
     snap = schedule.snapshot(db, plan, as_of, include_removed=True)
+    return from_snapshot(snap, record="{}@{}".format(*audit.head(db)))
+
+
+def from_snapshot(snap: Snapshot, *, record: str = "") -> Report:
+    """The report data of a snapshot read with `include_removed=True` (no further query).
+
+    `record` is the history chain's head to print with it (`Report.record`).
+    """
+    plan = snap.plan
     today = snap.today
     sessions = {s.id: s for s in snap.sessions}
     views = {v.activity.id: v for v in snap.activities}
@@ -388,6 +424,9 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
                     if row.event == WAIVE
                     else None
                 ),
+                session_key=meeting.key if meeting else None,
+                at=row.at,
+                ref=row.hash,
             )
         )
     steps_of: dict[str, list[Step]] = {}
@@ -438,7 +477,8 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
         mandates.append(MandateReport(mandate.key, mandate.symbol, mandate.title, paragraphs))
     calendar = []
     for meeting in snap.sessions:
-        agenda = [m for m in snap.agenda(meeting) if m.milestone.event is not None]
+        items = snap.agenda(meeting)
+        agenda = [m for m in items if m.milestone.event is not None]
         calendar.append(
             SessionReport(
                 key=meeting.key,
@@ -454,6 +494,8 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
                 venue=", ".join(p for p in (meeting.room, meeting.building, meeting.city) if p)
                 or None,
                 modality=meeting.modality,
+                kind=meeting.kind,
+                agenda=tuple(_agenda_item(m, snap) for m in items),
             )
         )
     listed = list(activities.values())
@@ -474,7 +516,25 @@ def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> 
         sessions=calendar,
         log=log,
         counts={status: sum(1 for a in listed if a.status == status) for status in STATUSES},
-        record="{}@{}".format(*audit.head(db)),
+        record=record,
+        timezone=plan.timezone,
+        publish_notes=plan.publish_notes,
+        changed_at=max((row.at for row in snap.history), default=None) or plan.loaded_at,
+    )
+
+
+def _agenda_item(view: MilestoneView, snap: Snapshot) -> AgendaItem:
+    event = view.milestone.event
+    return AgendaItem(
+        activity=view.activity.key,
+        activity_number=view.activity.number,
+        activity_title=view.activity.title,
+        text=view.milestone.text,
+        event_label=None
+        if event is None
+        else lookup.flow(snap.plan, view.activity.kind).event_labels(event) or untranslated(event),
+        month=view.milestone.planned_month,
+        done_on=snap.day_of(view.done.at) if view.done is not None else None,
     )
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 # Now, aware UTC: the default of every recorded-at column (re-exported for the library).
@@ -42,6 +43,8 @@ class Plan(SQLModel, table=True):
     # Who hears of the plan's sessions besides its officers and the responsible people:
     # "all_delegations" (every delegate of the body), None (nobody more).
     distribution: str | None = None
+    # The plan's `publish: {notes: …}`: whether a published site shows the notes of steps.
+    publish_notes: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
 
 
 class Mandate(SQLModel, table=True):
