@@ -262,7 +262,8 @@ def test_plan_use_makes_a_plan_current_and_an_ambiguous_key_is_warned_of(
         "plan use"
     )
     assert not listed["ceam-2009-2010"]["current"]
-    assert "* cam-2015-2016 (plan use)" in three("plan", "list").output
+    listing = three("plan", "list").output
+    assert "* cam-2015-2016 " in listing and "(* current: cam-2015-2016, plan use)" in listing
     assert "cam-2015-2016 (current plan)" in three("list").output
     shown = run("show", "draft-resolution", "--json")
     assert shown.stderr == "" and '"plan": "cam-2015-2016"' in shown.stdout

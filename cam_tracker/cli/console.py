@@ -79,21 +79,28 @@ def _actor(row: Row) -> str:
 
 
 def plans(rows: list[Row]) -> None:
+    current = next((row for row in rows if row["current"]), None)
+    title = "Plans"
+    if current is not None:
+        title += f" (* current: {current['name']}, {current['current_by']})"
+    # Only titles and periods wrap, between words; names, dates and counts stay whole.
     table = _table(
-        "Plans (* current)",
+        title,
         "Name",
         "Bundled",
         "Loaded",
         "Title",
         "Period",
         "Activities",
-        nowrap=("Name",),
+        nowrap=("Name", "Bundled", "Loaded", "Activities"),
     )
+    table.columns[3].min_width = 12
+    table.columns[4].min_width = 9
     for row in rows:
         table.add_row(
-            _cell(f"* {row['name']} ({row['current_by']})" if row["current"] else row["name"]),
+            _cell(f"* {row['name']}" if row["current"] else row["name"]),
             _cell("yes" if row["bundled"] else "no"),
-            _cell(row["loaded_at"][:16].replace("T", " ") if row["loaded"] else "no"),
+            _cell(row["loaded_at"][:10] if row["loaded"] else "no"),
             _cell(row["title"]),
             _cell(row["period"]),
             _cell(row["activities"]),
