@@ -563,8 +563,26 @@ def _load_directory(directory: Path) -> dict[str, Workflow]:
 @lru_cache(maxsize=1)
 def _bundled() -> dict[str, Workflow]:
     """The bundled kinds, loaded once. Kept apart from `_load_directory` so that the
-    listing of 10,000 activities does not hash a path for every row."""
-    return _load_directory(data_dir("workflows").resolve())
+    listing of 10,000 activities does not hash a path for every row; built from the same
+    parsed files as `plan_kinds` reads, so a command parses each bundled file once."""
+    common, common_document = _bundled_common()
+    return {
+        entry.spec.kind: _build(entry.spec, entry.document, common, common_document)
+        for entry in _bundled_entries()
+    }
+
+
+@lru_cache(maxsize=1)
+def _bundled_common() -> tuple["_CommonSpec", Document]:
+    """The shared steps (`common.yaml`), parsed once per process."""
+    return _parse(_CommonSpec, data_dir("workflows").resolve() / COMMON_FILE)
+
+
+@lru_cache(maxsize=1)
+def _bundled_entries() -> tuple["_Entry", ...]:
+    """The bundled kinds' files, parsed once per process (the package's files do not change
+    while it runs)."""
+    return tuple(_folder(data_dir("workflows").resolve(), BUNDLED))
 
 
 def workflows(directory: Path | None = None) -> dict[str, Workflow]:
@@ -677,10 +695,9 @@ def plan_kinds(
     plan's `bodies:` are returned, to be told with the plan's other problems.
     """
     data = document.data if document is not None and isinstance(document.data, dict) else {}
-    directory = data_dir("workflows").resolve()
-    common, common_document = _parse(_CommonSpec, directory / COMMON_FILE)
-    entries: dict[str, _Entry] = {}
-    folders = [(directory, BUNDLED), (workflows_dir(), USER_FOLDER)]
+    common, common_document = _bundled_common()
+    entries: dict[str, _Entry] = {e.spec.kind: e for e in _bundled_entries()}
+    folders = [(workflows_dir(), USER_FOLDER)]
     if plan_file is not None:
         folders.append((plan_file.parent / "workflows", PLAN_FOLDER))
     for folder, origin in folders:
