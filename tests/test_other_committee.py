@@ -192,9 +192,10 @@ def played(
         cam(*on, "advance", "risk-assessment", "submit_draft", "--doc", "CP/CERRD-12/24",
             "--on", "2024-02-05", "--as", "secretariat")  # fmt: skip
         # The February session, known by its month, is set to a day and an hour.
-        cam(*on, "session", "reschedule", "2024-02", "--to", "2024-02-21",
+        moved = cam(*on, "session", "reschedule", "2024-02", "--to", "2024-02-21",
             "--reason", "The Permanent Council met on the 14th", "--on", "2024-01-30",
             "--as", "chair")  # fmt: skip
+        assert "recorded in the history of 1 agenda activity\n" in moved.output
         cam(*on, "session", "set", "2024-02", "--start", "15:00", "--end", "18:00",
             "--room", "Libertador Room", "--modality", "in_person", "--as", "chair")  # fmt: skip
         unknown = cam(*on, "advance", "draft-resolution", "present", "--session", "2024-02",
@@ -294,6 +295,10 @@ def test_nothing_produced_for_the_other_committee_names_the_cam(
             outputs[f"{' '.join(args)} {lang}"] = on_plan(played, *args, lang=lang)
             outputs[f"{' '.join(args)} --json {lang}"] = on_plan(played, *args, "--json", lang=lang)
         outputs[f"workflow list {lang}"] = on_plan(played, "workflow", "list", lang=lang)
+        for kind in ("assessment", "resolution", "meeting", "procedural"):
+            outputs[f"workflow show {kind} {lang}"] = on_plan(
+                played, "workflow", "show", kind, "--mermaid", lang=lang
+            )
     outputs["remind --dry-run"] = on_plan(played, "remind", "--dry-run", "--now", "2024-04-07")
     outputs["outbox"] = on_plan(played, "outbox")
     outputs["calendar.ics"] = played.cam(
@@ -301,8 +306,11 @@ def test_nothing_produced_for_the_other_committee_names_the_cam(
     ).stdout_bytes.decode()
     for message in played.reminders:
         outputs[f"email to {', '.join(message.recipients)}"] = message_text(message)
+    # The plan named before the command is the one published: its site alone.
     site = tmp_path / "site"
     on_plan(played, "publish", "-o", str(site), "--as-of", AS_OF)
+    assert sorted(p.name for p in (site / "en").iterdir() if p.is_dir()) == [PLAN]
+    assert sorted(p.name for p in (site / "data").iterdir()) == [PLAN]
     for name, text in site_files(site).items():
         outputs[f"site {name}"] = text
 
@@ -503,6 +511,25 @@ def test_the_cams_officers_and_reminders_are_unaffected(played: Played) -> None:
         assert people[key]["email"] == address
         assert people[key]["bodies"] == [f"CAM {people[key]['role']} ({CAM_PLAN})"]
     assert people["chair"]["name"] == "Chair of the CAM"
+    # Each plan's record of changes to people is of its own people.
+    changed = {
+        row["key"]
+        for row in played.cam.json("--plan", PLAN, "history", "--all")
+        if row["record"] == "change" and row["subject"] == "person"
+    }
+    assert changed == {
+        "cerrd-secretariat",
+        "cerrd-chair",  # of the body, the year before
+        "cerrd-2023-2024-chair",
+        "cerrd-vice-chair",
+        "delegation-mexico",
+    }
+    changed_on_cam = {
+        row["key"]
+        for row in played.cam.json("--plan", CAM_PLAN, "history", "--all")
+        if row["record"] == "change" and row["subject"] == "person"
+    }
+    assert changed_on_cam == set(CAM_OFFICERS)
     cam_run = played.cam("--plan", CAM_PLAN, "remind", "--dry-run", "--now", "2015-11-15T10:00")
     assert "3 digests due" in cam_run.output
     for address in CAM_ADDRESSES:
