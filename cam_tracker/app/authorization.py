@@ -286,12 +286,19 @@ def record(
 
 
 def change_rows(db: Session, plan: models.Plan | None) -> list[dict[str, Any]]:
-    """The changes to the record of the store (people) and of `plan`, oldest first, as data."""
+    """The changes to the record of `plan` and to the people it can know, oldest first, as data.
+
+    A person's changes belong to the store, not to one plan; a plan's record shows
+    those of the people who are (or were) of its body, or of no body at all (the
+    store's own staff) — never another committee's officers."""
     query = select(models.Change).order_by(col(models.Change.id))
     if plan is not None:
         query = query.where(
             or_(col(models.Change.plan_id).is_(None), col(models.Change.plan_id) == plan.id)
         )
+    changes = list(db.exec(query))
+    if plan is not None:
+        changes = _of_the_plans_people(db, plan, changes)
     return [
         {
             "id": change.id,
@@ -307,5 +314,27 @@ def change_rows(db: Session, plan: models.Plan | None) -> list[dict[str, Any]]:
             "at": change.at.astimezone(dt.UTC).isoformat(),
             "note": change.note,
         }
-        for change in db.exec(query)
+        for change in changes
+    ]
+
+
+def _of_the_plans_people(
+    db: Session, plan: models.Plan, changes: list[models.Change]
+) -> list[models.Change]:
+    """The changes less those to people who belong to other bodies only."""
+    keys = {c.subject_key for c in changes if c.plan_id is None and c.subject == models.PERSON}
+    if not keys:
+        return changes
+    bodies: dict[str, set[int]] = {key: set() for key in keys}
+    for key, body_id in db.exec(
+        select(models.Person.key, models.Membership.body_id)
+        .join(models.Membership, col(models.Membership.person_id) == col(models.Person.id))
+        .where(col(models.Person.key).in_(keys))
+    ):
+        bodies[key].add(body_id)
+    foreign = {key for key, held in bodies.items() if held and plan.body_id not in held}
+    return [
+        c
+        for c in changes
+        if not (c.plan_id is None and c.subject == models.PERSON and c.subject_key in foreign)
     ]

@@ -17,7 +17,12 @@ from cam_tracker.cli.base import cli, workspace
     metavar="DIR",
     help="Where the site goes (a link to the tree published last).",
 )
-@click.option("--plan", "plan_name", metavar="NAME", help="Only this plan (default: every plan).")
+@click.option(
+    "--plan",
+    "plan_name",
+    metavar="NAME",
+    help="Only this plan (default: the plan `cam --plan` names, else every plan).",
+)
 @click.option("--as-of", "as_of", metavar="DATE", help="As things stood at the end of DATE.")
 @click.option(
     "--base-url", "base_url", metavar="URL", help="Where the site will be served (absolute feeds)."
@@ -29,11 +34,15 @@ def publish_command(
     from cam_tracker.reminders import ics
     from cam_tracker.reports import site
 
+    ws = workspace()
+    # A plan named before the command (`cam --plan X publish`, `$CAM_PLAN`) is the one asked
+    # for, as `cam --plan X report` reports on X: never every committee's site instead.
+    # The current plan (`cam plan use`) is no such request: the default stays every plan.
     result = site.publish(
-        workspace(),
+        ws,
         output,
         calendar=ics.feed,
-        plan_name=plan_name,
+        plan_name=plan_name or ws.plan_name,
         as_of=as_of,
         base_url=base_url,
     )

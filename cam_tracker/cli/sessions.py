@@ -138,7 +138,8 @@ def session_reschedule(
         settings=reminder_settings(),
     )
     click.echo(f"session {session_id}: {move.moved.before} → {move.moved.after}")
-    click.echo(f"  recorded in the history of {len(move.moved.history)} agenda activities")
+    moved = plural(len(move.moved.history), "agenda activity", "agenda activities")
+    click.echo(f"  recorded in the history of {moved}")
     if move.reminders_moved or move.reminders_dropped:
         click.echo(
             f"  pending reminders: {move.reminders_moved} moved to the new date, "
