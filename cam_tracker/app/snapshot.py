@@ -126,6 +126,14 @@ class ActivityView:
         return self.status(today) == workflow.BEHIND
 
 
+@dataclass(frozen=True)
+class Revision:
+    """How often a session was changed after it was loaded, and when last."""
+
+    count: int
+    latest: dt.datetime
+
+
 @dataclass
 class Snapshot:
     """A plan read from the store, as it stood at `as_of`."""
@@ -143,6 +151,10 @@ class Snapshot:
     corrected_by: dict[int, list[int]] = field(default_factory=dict)
     # The plan's register of documents, by `core.symbols.identity` (read with the history).
     documents: dict[str, models.Document] = field(default_factory=dict)
+    # Each session's recorded changes (moves, time and place set, held), by key: how many
+    # and when the latest was recorded. A calendar's SEQUENCE and LAST-MODIFIED come from
+    # these, so they only grow and no counter is stored. Read with the history.
+    revisions: dict[str, "Revision"] = field(default_factory=dict)
 
     @property
     def today(self) -> dt.date:
@@ -217,6 +229,11 @@ def snapshots(
             ):
                 read[snap.plan.id] = snap
     return [read[plan.id] for plan in plans]
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """An aggregate's datetime as aware UTC (SQLite's MAX comes back without its zone)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 @contextmanager
@@ -399,6 +416,7 @@ def _read(
     for row, plan_id in history:
         history_of[plan_id].append(row)
     documents_of: dict[int | None, dict[str, models.Document]] = defaultdict(dict)
+    revisions_of: dict[int | None, dict[str, Revision]] = defaultdict(dict)
     if with_history:  # what the steps cite: read with them
         for document in db.exec(
             select(models.Document)
@@ -406,6 +424,18 @@ def _read(
             .order_by(col(models.Document.id))
         ):
             documents_of[document.plan_id].setdefault(identity(document.symbol), document)
+        for changed_plan, key, count, latest in db.exec(
+            select(
+                models.Change.plan_id,
+                models.Change.subject_key,
+                func.count(),
+                func.max(models.Change.recorded_at),
+            )
+            .where(models.Change.subject == models.SESSION)
+            .where(col(models.Change.plan_id).in_(ids))
+            .group_by(col(models.Change.plan_id), col(models.Change.subject_key))
+        ):
+            revisions_of[changed_plan][key] = Revision(int(count), _aware(latest))
     return [
         Snapshot(
             plan=plan,
@@ -419,6 +449,7 @@ def _read(
             corrections=read.corrections,
             corrected_by=read.corrected_by,
             documents=documents_of[plan.id],
+            revisions=revisions_of[plan.id],
         )
         for plan in plans
     ]
