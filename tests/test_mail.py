@@ -532,3 +532,73 @@ def test_the_reminder_carries_the_session_ics(staffed: Cam, smtp_server: SmtpSer
     [event] = _events(attachment.get_content())
     assert str(event["UID"]) == "2015-11.cam-2015-2016@cam-tracker"
     assert str(event["SUMMARY"]) == "CAM: Regular session (date to be confirmed)"
+
+
+def test_the_reminder_is_a_convocation(staffed: Cam, smtp_server: SmtpServer) -> None:
+    """Replies go to the secretariat; the letter opens with the reader's title and name in
+    their language; each reader is asked what to do; no key of the record is shown; the
+    attachment's MIME type and the file agree on the method, and say the charset."""
+    from conftest import CHAIR, SECRETARIAT, VICE
+
+    staffed("people", "add", "chair", "--update", "--title", "Ambassador", "--email", CHAIR)
+    staffed(
+        "people",
+        "add",
+        "vice-chair",
+        "--update",
+        "--title",
+        "Embajadora",
+        "--email",
+        VICE,
+        "--lang",
+        "es",
+    )
+    staffed("remind", "--now", "2015-11-03")
+    chair = smtp_server.messages(CHAIR)[0]
+    assert chair.message["Reply-To"].addresses[0].addr_spec == SECRETARIAT
+    text = chair.part("text/plain")
+    assert text.startswith("Dear Ambassador Chair of the CAM,")
+    assert "Asked of the responsible: Present the proposal" in text
+    assert "Session:" not in text and "2015-11" not in text and "2015-10a" not in text
+    html = chair.part("text/html")
+    assert "<p>Dear Ambassador Chair of the CAM,</p>" in html
+    assert "2015-11" not in html.split("<body")[1] and "2015-10a" not in html
+    vice = smtp_server.messages(VICE)[0]
+    assert vice.message["Reply-To"].addresses[0].addr_spec == SECRETARIAT
+    spanish = vice.part("text/plain")
+    assert spanish.startswith("Apreciable Embajadora ")
+    assert "Estimado/a" not in spanish and "Se solicita a los responsables:" in spanish
+    [attachment] = [p for p in chair.message.walk() if p.get_filename()]
+    assert attachment.get_content_type() == "text/calendar"
+    assert (attachment.get_param("method"), attachment.get_param("charset")) == (
+        "PUBLISH",
+        "utf-8",
+    )
+    from icalendar import Calendar
+
+    calendar = Calendar.from_ical(attachment.get_content())
+    assert str(calendar["METHOD"]) == attachment.get_param("method")
+    [event] = calendar.walk("VEVENT")
+    assert int(event["SEQUENCE"]) == 0 and "LAST-MODIFIED" in event
+
+
+def test_a_delegate_is_asked_for_their_own_items(staffed: Cam, smtp_server: SmtpServer) -> None:
+    staffed(
+        "people",
+        "add",
+        "ana",
+        "--name",
+        "Ana Pérez",
+        "--role",
+        "delegate",
+        "--email",
+        "ana@example.org",
+    )
+    staffed("people", "assign", "ana", "sicremi")
+    staffed("remind", "--now", "2015-11-03")
+    [ana] = smtp_server.messages("ana@example.org")
+    text = ana.part("text/plain")
+    assert text.startswith("Dear Ana Pérez,")  # no title recorded: the name alone
+    mine = text.split("What you are asked to do")[1].split("Behind plan")[0]
+    assert "You are asked to: Present to the committee" in mine
+    assert "Present the proposal" not in mine  # not theirs
