@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from cam_tracker.app.snapshot import Snapshot
 from cam_tracker.core import i18n
-from cam_tracker.core.dates import month_start, session_times, utc, utcnow
+from cam_tracker.core.dates import day_start, month_start, session_times, utc, utcnow
 from cam_tracker.core.settings import ReminderSettings
 from cam_tracker.core.text import local, one_line
 from cam_tracker.reminders.timing import reminder_slots
@@ -83,13 +83,11 @@ def kind_label(kind: str, lang: str) -> str:
 def _start_moment(meeting: models.Meeting, zone: str) -> dt.datetime:
     """When the event begins, as the alarms count from it: its start time, else the start
     of its day (or of its month's first day) in the plan's zone."""
-    from zoneinfo import ZoneInfo
-
     starts, _ends = session_times(meeting.date, meeting.start_time, meeting.end_time, zone)
     if starts is not None:
         return starts
     day = meeting.date or month_start(meeting.month)
-    return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(zone))
+    return day_start(day, zone)
 
 
 def session_event(
