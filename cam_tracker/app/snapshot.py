@@ -153,8 +153,9 @@ class Snapshot:
     documents: dict[str, models.Document] = field(default_factory=dict)
     # Each session's recorded changes (moves, time and place set, held), by key: how many
     # and when the latest was recorded. A calendar's SEQUENCE and LAST-MODIFIED come from
-    # these, so they only grow and no counter is stored. Read with the history.
-    revisions: dict[str, "Revision"] = field(default_factory=dict)
+    # these, so they only grow and no counter is stored. None: not read (`with_revisions`),
+    # and no calendar can be written from this snapshot.
+    revisions: dict[str, "Revision"] | None = None
 
     @property
     def today(self) -> dt.date:
@@ -199,10 +200,19 @@ def snapshot(
     *,
     with_history: bool = True,
     include_removed: bool = False,
+    with_revisions: bool = False,
 ) -> Snapshot:
-    """Read a plan whole; with `as_of`, history after that moment is ignored."""
+    """Read a plan whole; with `as_of`, history after that moment is ignored. Its sessions'
+    revisions are read only `with_revisions` (what a calendar needs)."""
     with _no_collection():
-        snaps = _read(db, [plan], as_of, with_history=with_history, include_removed=include_removed)
+        snaps = _read(
+            db,
+            [plan],
+            as_of,
+            with_history=with_history,
+            include_removed=include_removed,
+            with_revisions=with_revisions,
+        )
     return snaps[0]
 
 
@@ -213,6 +223,7 @@ def snapshots(
     *,
     with_history: bool = True,
     include_removed: bool = False,
+    with_revisions: bool = False,
 ) -> list[Snapshot]:
     """Read many plans in the queries one takes (one set per distinct as-of moment).
 
@@ -225,7 +236,12 @@ def snapshots(
     with _no_collection():
         for moment, group in groups.items():
             for snap in _read(
-                db, group, moment, with_history=with_history, include_removed=include_removed
+                db,
+                group,
+                moment,
+                with_history=with_history,
+                include_removed=include_removed,
+                with_revisions=with_revisions,
             ):
                 read[snap.plan.id] = snap
     return [read[plan.id] for plan in plans]
@@ -259,6 +275,7 @@ def _read(
     *,
     with_history: bool,
     include_removed: bool,
+    with_revisions: bool = False,
 ) -> list[Snapshot]:
     """The snapshots of `plans` at one moment, in a fixed number of queries.
 
@@ -416,7 +433,7 @@ def _read(
     for row, plan_id in history:
         history_of[plan_id].append(row)
     documents_of: dict[int | None, dict[str, models.Document]] = defaultdict(dict)
-    revisions_of: dict[int | None, dict[str, Revision]] = defaultdict(dict)
+    revisions_of: dict[int | None, dict[str, Revision]] = {}
     if with_history:  # what the steps cite: read with them
         for document in db.exec(
             select(models.Document)
@@ -424,6 +441,9 @@ def _read(
             .order_by(col(models.Document.id))
         ):
             documents_of[document.plan_id].setdefault(identity(document.symbol), document)
+    if with_revisions:
+        for plan in plans:
+            revisions_of[plan.id] = {}
         for changed_plan, key, count, latest in db.exec(
             select(
                 models.Change.plan_id,
@@ -449,7 +469,7 @@ def _read(
             corrections=read.corrections,
             corrected_by=read.corrected_by,
             documents=documents_of[plan.id],
-            revisions=revisions_of[plan.id],
+            revisions=revisions_of.get(plan.id),
         )
         for plan in plans
     ]

@@ -109,6 +109,8 @@ def session_event(
     event = Event()
     event.add("uid", _text(f"{meeting.key}.{plan.name}@cam-tracker"))
     event.add("dtstamp", utc(stamp))
+    if snap.revisions is None:
+        raise ValueError("a calendar needs the sessions' revisions: read with_revisions")
     revision = snap.revisions.get(meeting.key)
     event.add("sequence", revision.count if revision else 0)
     event.add("last-modified", utc(revision.latest if revision else plan.loaded_at))
@@ -188,9 +190,10 @@ def calendar_for(
     """The sessions of the workspace's plan (of `month`, else all) as iCalendar: how many,
     and the bytes. The sessions are those `cam calendar` lists for the same month."""
     from cam_tracker.app import queries
+    from cam_tracker.app.snapshot import snapshot
 
     with ws.session() as db:
-        snap = ws.snapshot(db)
+        snap = snapshot(db, ws.plan(db), with_revisions=True)
         keys = {row["id"] for row in queries.calendar(snap, month, ws.lang)}
         meetings = [m for m in snap.sessions if m.key in keys]
         return len(meetings), feed(snap, meetings, settings, ws.lang, utcnow())

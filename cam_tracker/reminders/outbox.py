@@ -286,7 +286,7 @@ class _Run:
         if plan_id not in self.snapshots:
             plan = db.get(models.Plan, plan_id)
             assert plan is not None
-            self.snapshots[plan_id] = snapshot(db, plan, self.now)
+            self.snapshots[plan_id] = snapshot(db, plan, self.now, with_revisions=True)
         return self.snapshots[plan_id]
 
     def _prepare(self, db: Session, claimed: _Claimed) -> Outcome | None:
