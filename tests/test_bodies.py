@@ -67,7 +67,7 @@ def test_colliding_officer_keys_keep_each_plan_its_own_officers(three: Cam) -> N
         *("--plan", "ceam-2009-2010", "remind", "preview", "2009-11"),
         *("--now", "2009-11-03", "--to", "chair"),
     ).output
-    assert "Dear Ana Gómez," in preview and "Chair of the CAM" not in preview
+    assert "Dear Ambassador Ana Gómez," in preview and "Chair of the CAM" not in preview
     # Reloading a plan keeps its people where they were.
     three("plan", "load", CEAM_2008)
     assert _people(three) == people

@@ -2,7 +2,9 @@
 
 import datetime as dt
 import logging
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Cam, SmtpServer
@@ -183,7 +185,8 @@ def test_preview_in_english_and_spanish(staffed: Cam) -> None:
     secretariat = staffed(
         "remind", "preview", "2016-05", "--now", "2016-04-20", "--to", "secretariat"
     ).output
-    assert "you receive this reminder as Secretariat." in secretariat
+    assert "What the session is asked to do" in secretariat
+    assert "Asked of the responsible:" in secretariat
     staffed("remind", "preview", "--next", "--now", "2016-06-01", expect=1)
     staffed("remind", "preview", "2015-11", "--to", "nobody", expect=1)
 
@@ -443,22 +446,80 @@ def test_calendar_feed_has_all_day_events_and_alarms_in_utc(staffed: Cam, tmp_pa
     assert november.decoded("DTSTART") == dt.date(2015, 11, 18)
     assert november.decoded("DTEND") == dt.date(2015, 11, 19)
     assert str(november["STATUS"]) == "CONFIRMED"
+    # Alarms are durations before the start (absolute times are dropped by some clients):
+    # 09:00 New York time 14 and 3 days before the day that begins at local midnight.
     triggers = sorted(a.decoded("TRIGGER") for a in november.walk("VALARM"))
     assert triggers == [
-        dt.datetime(2015, 11, 4, 14, tzinfo=dt.UTC),
-        dt.datetime(2015, 11, 15, 14, tzinfo=dt.UTC),
+        -dt.timedelta(days=13, hours=15),
+        -dt.timedelta(days=2, hours=15),
     ]
-    assert b"TRIGGER;VALUE=DATE-TIME:20151104T140000Z" in raw
+    assert b"TRIGGER;RELATED=START:-P13DT15H" in raw
+    assert b"VALUE=DATE-TIME" not in raw
+    assert b"METHOD:PUBLISH" in raw
+    # A month-only session: one tentative marker on the month's first day, not a banner.
     december = events["2015-12a.cam-2015-2016@cam-tracker"]
     assert december.decoded("DTSTART") == dt.date(2015, 12, 1)
-    assert december.decoded("DTEND") == dt.date(2016, 1, 1)
+    assert december.decoded("DTEND") == dt.date(2015, 12, 2)
     assert (str(december["STATUS"]), str(december["TRANSP"])) == ("TENTATIVE", "TRANSPARENT")
+    assert str(december["SUMMARY"]) == (
+        "CAM: Forum on protecting the rights of migrants (date to be confirmed)"
+    )
     [monthly] = [a.decoded("TRIGGER") for a in december.walk("VALARM")]
-    assert monthly == dt.datetime(2015, 11, 20, 14, tzinfo=dt.UTC)
+    assert monthly == -dt.timedelta(days=10, hours=15)  # November 20, 09:00 New York time
+    assert [str(c) for c in december["CATEGORIES"].cats] == ["Forum"]
     only = staffed("calendar", "--month", "2015-11", "--ics", "-").stdout_bytes
     assert [str(e["UID"]) for e in _events(only)] == ["2015-11.cam-2015-2016@cam-tracker"]
     spanish = staffed("--lang", "es", "calendar", "--month", "2015-12", "--ics", "-")
     assert "La fecha está por definir." in spanish.stdout_bytes.decode()
+    marker = {str(e["UID"]): e for e in _events(spanish.stdout_bytes)}[
+        "2015-12a.cam-2015-2016@cam-tracker"
+    ]
+    assert str(marker["SUMMARY"]).endswith("(fecha por confirmar)")
+    assert [str(c) for c in marker["CATEGORIES"].cats] == ["Foro"]
+
+
+def _session_event(cam: Cam, key: str) -> Any:
+    [event] = [
+        e for e in _events(cam("calendar", "--ics", "-").stdout_bytes) if str(e["UID"]) == key
+    ]
+    return event
+
+
+def test_a_moved_session_updates_on_reimport(staffed: Cam) -> None:
+    """SEQUENCE counts the session's recorded changes, LAST-MODIFIED is the latest; the UID
+    stays: a client that imports the calendar again replaces the event it had."""
+    uid = "2015-11.cam-2015-2016@cam-tracker"
+    before = _session_event(staffed, uid)
+    assert int(before["SEQUENCE"]) == 0
+    loaded = before.decoded("LAST-MODIFIED")
+    assert before.decoded("DTSTAMP") >= loaded
+    time.sleep(1.1)  # iCalendar times are to the second
+    for to in ("2015-11-18", "2015-11-19"):
+        staffed(
+            "session",
+            "reschedule",
+            "2015-11",
+            "--to",
+            to,
+            "--reason",
+            "room",
+            "--as",
+            "secretariat",
+        )
+    moved = _session_event(staffed, uid)
+    assert int(moved["SEQUENCE"]) == 2
+    assert moved.decoded("LAST-MODIFIED") > loaded
+    assert moved.decoded("DTSTART") == dt.date(2015, 11, 19)
+    staffed("session", "set", "2015-11", "--room", "Room A", "--as", "secretariat")
+    placed = _session_event(staffed, uid)
+    assert int(placed["SEQUENCE"]) == 3
+    assert placed.decoded("LAST-MODIFIED") >= moved.decoded("LAST-MODIFIED")
+    assert str(placed["LOCATION"]) == "Room A"  # a day-only session with a venue has it too
+    assert str(placed["UID"]) == uid
+    # Stable: the same record gives the same SEQUENCE and LAST-MODIFIED every time.
+    again = _session_event(staffed, uid)
+    assert int(again["SEQUENCE"]) == 3
+    assert again.decoded("LAST-MODIFIED") == placed.decoded("LAST-MODIFIED")
 
 
 def test_the_reminder_carries_the_session_ics(staffed: Cam, smtp_server: SmtpServer) -> None:
@@ -470,4 +531,74 @@ def test_the_reminder_carries_the_session_ics(staffed: Cam, smtp_server: SmtpSer
     assert attachment.get_param("method") == "PUBLISH"
     [event] = _events(attachment.get_content())
     assert str(event["UID"]) == "2015-11.cam-2015-2016@cam-tracker"
-    assert str(event["SUMMARY"]) == "CAM: Regular session"
+    assert str(event["SUMMARY"]) == "CAM: Regular session (date to be confirmed)"
+
+
+def test_the_reminder_is_a_convocation(staffed: Cam, smtp_server: SmtpServer) -> None:
+    """Replies go to the secretariat; the letter opens with the reader's title and name in
+    their language; each reader is asked what to do; no key of the record is shown; the
+    attachment's MIME type and the file agree on the method, and say the charset."""
+    from conftest import CHAIR, SECRETARIAT, VICE
+
+    staffed("people", "add", "chair", "--update", "--title", "Ambassador", "--email", CHAIR)
+    staffed(
+        "people",
+        "add",
+        "vice-chair",
+        "--update",
+        "--title",
+        "Embajadora",
+        "--email",
+        VICE,
+        "--lang",
+        "es",
+    )
+    staffed("remind", "--now", "2015-11-03")
+    chair = smtp_server.messages(CHAIR)[0]
+    assert chair.message["Reply-To"].addresses[0].addr_spec == SECRETARIAT
+    text = chair.part("text/plain")
+    assert text.startswith("Dear Ambassador Chair of the CAM,")
+    assert "Asked of the responsible: Present the proposal" in text
+    assert "Session:" not in text and "2015-11" not in text and "2015-10a" not in text
+    html = chair.part("text/html")
+    assert "<p>Dear Ambassador Chair of the CAM,</p>" in html
+    assert "2015-11" not in html.split("<body")[1] and "2015-10a" not in html
+    vice = smtp_server.messages(VICE)[0]
+    assert vice.message["Reply-To"].addresses[0].addr_spec == SECRETARIAT
+    spanish = vice.part("text/plain")
+    assert spanish.startswith("Apreciable Embajadora ")
+    assert "Estimado/a" not in spanish and "Se solicita a los responsables:" in spanish
+    [attachment] = [p for p in chair.message.walk() if p.get_filename()]
+    assert attachment.get_content_type() == "text/calendar"
+    assert (attachment.get_param("method"), attachment.get_param("charset")) == (
+        "PUBLISH",
+        "utf-8",
+    )
+    from icalendar import Calendar
+
+    calendar = Calendar.from_ical(attachment.get_content())
+    assert str(calendar["METHOD"]) == attachment.get_param("method")
+    [event] = calendar.walk("VEVENT")
+    assert int(event["SEQUENCE"]) == 0 and "LAST-MODIFIED" in event
+
+
+def test_a_delegate_is_asked_for_their_own_items(staffed: Cam, smtp_server: SmtpServer) -> None:
+    staffed(
+        "people",
+        "add",
+        "ana",
+        "--name",
+        "Ana Pérez",
+        "--role",
+        "delegate",
+        "--email",
+        "ana@example.org",
+    )
+    staffed("people", "assign", "ana", "sicremi")
+    staffed("remind", "--now", "2015-11-03")
+    [ana] = smtp_server.messages("ana@example.org")
+    text = ana.part("text/plain")
+    assert text.startswith("Dear Ana Pérez,")  # no title recorded: the name alone
+    mine = text.split("What you are asked to do")[1].split("Behind plan")[0]
+    assert "You are asked to: Present to the committee" in mine
+    assert "Present the proposal" not in mine  # not theirs

@@ -92,9 +92,14 @@ def test_november_digests_arrive_once(staffed: Cam, smtp_server: SmtpServer) -> 
     assert "Expected at this session: Present the proposal" in text
     assert "Expected at this session: Report progress" in text
     assert "Behind plan on November 3, 2015" in text
-    assert "Install the working group (planned for October 2015, session 2015-10a) — yours" in text
-    mine = text.split("Your items")[1].split("Behind plan")[0]
-    assert "2.a Half-day forum" in mine and "SICREMI" not in mine
+    assert "Install the working group (planned for October 2015 (Regular session)) — yours" in text
+    # No key of the record reaches the reader: the session is told by its title and date.
+    assert "2015-11" not in text and "2015-10a" not in text
+    # An officer is asked for the whole agenda, each item with who answers for it.
+    asked = text.split("What the session is asked to do")[1].split("Behind plan")[0]
+    assert "2.a Half-day forum" in asked
+    assert "Present to the committee (Technical Secretariat of the CAM (SEDI))" in asked
+    assert "Asked of the responsible: Present the proposal (Chair of the CAM)" in asked
     html = chair.part("text/html")
     assert "<li" in html and "Report progress" in html
     vice = smtp_server.messages(VICE)[0]
@@ -374,8 +379,8 @@ def test_reminders_go_to_the_people_responsible(staffed: Cam, smtp_server: SmtpS
     staffed("remind", "--now", "2015-11-03")
     ana = smtp_server.messages("ana@example.org")
     assert len(ana) == 1
-    mine = ana[0].part("text/plain").split("Sus puntos")[1].split("Atrasado")[0]
-    assert "5 Difusión" in mine and "Presentar a la comisión" in mine
+    mine = ana[0].part("text/plain").split("Lo que se le solicita")[1].split("Atrasado")[0]
+    assert "5 Difusión" in mine and "Se le solicita: Presentar a la comisión" in mine
     staffed("people", "unassign", "ana", "sicremi")
     staffed("people", "unassign", "ana", "sicremi", expect=1)
     assert staffed.json("people", "list")[0]["key"] == "ana"

@@ -463,8 +463,10 @@ def test_the_ics_has_a_timed_event_in_the_plans_zone(timed: Cam) -> None:
     assert str(forum["URL"]) == LINK
     assert str(forum["STATUS"]) == "CONFIRMED"
     assert "11:15 Panel on protection (IOM; UNHCR)" in str(forum["DESCRIPTION"])
-    # Reminder alarms still fall at 09:00 plan time on their days, in UTC.
-    assert sorted(a.decoded("TRIGGER") for a in forum.walk("VALARM")) == [
+    # Reminder alarms still fall at 09:00 plan time on their days: durations before the start.
+    triggers = [a.decoded("TRIGGER") for a in forum.walk("VALARM")]
+    assert all(isinstance(t, dt.timedelta) and t < dt.timedelta(0) for t in triggers)
+    assert sorted(starts + t for t in triggers) == [
         dt.datetime(2015, 11, 4, 14, tzinfo=dt.UTC),
         dt.datetime(2015, 11, 15, 14, tzinfo=dt.UTC),
     ]
@@ -473,9 +475,11 @@ def test_the_ics_has_a_timed_event_in_the_plans_zone(timed: Cam) -> None:
     assert day_only.decoded("DTEND") == dt.date(2015, 12, 10)
     assert "LOCATION" not in day_only and "URL" not in day_only
     month_only = found["2016-02"]
+    # A month-only session is one tentative marker on the month's first day, not a banner.
     assert month_only.decoded("DTSTART") == dt.date(2016, 2, 1)
-    assert month_only.decoded("DTEND") == dt.date(2016, 3, 1)
+    assert month_only.decoded("DTEND") == dt.date(2016, 2, 2)
     assert (str(month_only["STATUS"]), str(month_only["TRANSP"])) == ("TENTATIVE", "TRANSPARENT")
+    assert str(month_only["SUMMARY"]).endswith("(date to be confirmed)")
     # A day with a room but no hour stays all-day, with its place.
     timed("session", "set", "2015-12", "--room", "Room B; Floor 2", "--link", "http://x.org/a,b")
     day_only = events(timed("calendar", "--ics", "-").stdout_bytes)["2015-12"]

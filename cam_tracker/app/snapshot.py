@@ -126,6 +126,14 @@ class ActivityView:
         return self.status(today) == workflow.BEHIND
 
 
+@dataclass(frozen=True)
+class Revision:
+    """How often a session was changed after it was loaded, and when last."""
+
+    count: int
+    latest: dt.datetime
+
+
 @dataclass
 class Snapshot:
     """A plan read from the store, as it stood at `as_of`."""
@@ -143,6 +151,11 @@ class Snapshot:
     corrected_by: dict[int, list[int]] = field(default_factory=dict)
     # The plan's register of documents, by `core.symbols.identity` (read with the history).
     documents: dict[str, models.Document] = field(default_factory=dict)
+    # Each session's recorded changes (moves, time and place set, held), by key: how many
+    # and when the latest was recorded. A calendar's SEQUENCE and LAST-MODIFIED come from
+    # these, so they only grow and no counter is stored. None: not read (`with_revisions`),
+    # and no calendar can be written from this snapshot.
+    revisions: dict[str, "Revision"] | None = None
 
     @property
     def today(self) -> dt.date:
@@ -187,10 +200,19 @@ def snapshot(
     *,
     with_history: bool = True,
     include_removed: bool = False,
+    with_revisions: bool = False,
 ) -> Snapshot:
-    """Read a plan whole; with `as_of`, history after that moment is ignored."""
+    """Read a plan whole; with `as_of`, history after that moment is ignored. Its sessions'
+    revisions are read only `with_revisions` (what a calendar needs)."""
     with _no_collection():
-        snaps = _read(db, [plan], as_of, with_history=with_history, include_removed=include_removed)
+        snaps = _read(
+            db,
+            [plan],
+            as_of,
+            with_history=with_history,
+            include_removed=include_removed,
+            with_revisions=with_revisions,
+        )
     return snaps[0]
 
 
@@ -201,6 +223,7 @@ def snapshots(
     *,
     with_history: bool = True,
     include_removed: bool = False,
+    with_revisions: bool = False,
 ) -> list[Snapshot]:
     """Read many plans in the queries one takes (one set per distinct as-of moment).
 
@@ -213,10 +236,20 @@ def snapshots(
     with _no_collection():
         for moment, group in groups.items():
             for snap in _read(
-                db, group, moment, with_history=with_history, include_removed=include_removed
+                db,
+                group,
+                moment,
+                with_history=with_history,
+                include_removed=include_removed,
+                with_revisions=with_revisions,
             ):
                 read[snap.plan.id] = snap
     return [read[plan.id] for plan in plans]
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """An aggregate's datetime as aware UTC (SQLite's MAX comes back without its zone)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 @contextmanager
@@ -242,6 +275,7 @@ def _read(
     *,
     with_history: bool,
     include_removed: bool,
+    with_revisions: bool = False,
 ) -> list[Snapshot]:
     """The snapshots of `plans` at one moment, in a fixed number of queries.
 
@@ -399,6 +433,7 @@ def _read(
     for row, plan_id in history:
         history_of[plan_id].append(row)
     documents_of: dict[int | None, dict[str, models.Document]] = defaultdict(dict)
+    revisions_of: dict[int | None, dict[str, Revision]] = {}
     if with_history:  # what the steps cite: read with them
         for document in db.exec(
             select(models.Document)
@@ -406,6 +441,21 @@ def _read(
             .order_by(col(models.Document.id))
         ):
             documents_of[document.plan_id].setdefault(identity(document.symbol), document)
+    if with_revisions:
+        for plan in plans:
+            revisions_of[plan.id] = {}
+        for changed_plan, key, count, latest in db.exec(
+            select(
+                models.Change.plan_id,
+                models.Change.subject_key,
+                func.count(),
+                func.max(models.Change.recorded_at),
+            )
+            .where(models.Change.subject == models.SESSION)
+            .where(col(models.Change.plan_id).in_(ids))
+            .group_by(col(models.Change.plan_id), col(models.Change.subject_key))
+        ):
+            revisions_of[changed_plan][key] = Revision(int(count), _aware(latest))
     return [
         Snapshot(
             plan=plan,
@@ -419,6 +469,7 @@ def _read(
             corrections=read.corrections,
             corrected_by=read.corrected_by,
             documents=documents_of[plan.id],
+            revisions=revisions_of.get(plan.id),
         )
         for plan in plans
     ]

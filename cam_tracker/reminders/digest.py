@@ -27,7 +27,7 @@ from cam_tracker.core.resources import data_dir
 from cam_tracker.core.symbols import identity
 from cam_tracker.core.text import local, one_line, reader_language, untranslated
 from cam_tracker.reminders.due import recipients
-from cam_tracker.reminders.ics import venue_text
+from cam_tracker.reminders.ics import METHOD, venue_text
 from cam_tracker.reminders.timing import upcoming_until
 from cam_tracker.store import models
 
@@ -36,6 +36,7 @@ DOMAIN = "reminders"
 if TYPE_CHECKING:
     from jinja2 import Environment
 
+    from cam_tracker.app.bodies import Roles
     from cam_tracker.app.workspace import Workspace
 
 
@@ -72,6 +73,8 @@ class Late:
     due: dt.date
     session: str
     responsible_keys: frozenset[str]
+    # The session's title, for the reader: the key is the record's, never shown to them.
+    session_title: Labels | None = None
 
 
 @dataclass(frozen=True)
@@ -134,13 +137,35 @@ class Digest:
         return {key for item in self.open_items for key in item.responsible_keys}
 
 
+# The roles that convene a session: they are asked for every open item, not only theirs.
+OFFICERS = ("chair", "vice_chair", "secretariat")
+
+
 @dataclass(frozen=True)
 class Reader:
-    """Who a digest is written for."""
+    """Who a digest is written for: `role` is theirs in the plan's body, `title` how letters
+    address them ("Ambassador"; None: by name alone)."""
 
     key: str
     name: str
     role: str
+    title: str | None = None
+
+    @property
+    def is_officer(self) -> bool:
+        return self.role in OFFICERS
+
+
+def salutation(reader: Reader | None, lang: str) -> str:
+    """How the letter opens: the person's title and name where a title is recorded, else
+    their name; formal and gender-neutral in every language (no gender is recorded)."""
+    gettext = i18n.translations(lang, DOMAIN).gettext
+    if reader is None:
+        return gettext("Dear colleague,")
+    name = one_line(reader.name)
+    if reader.title:
+        return gettext("Dear %(title)s %(name)s,") % {"title": one_line(reader.title), "name": name}
+    return gettext("Dear %(name)s,") % {"name": name}
 
 
 def _labels(flow_labels: dict[str, str] | None, fallback: str) -> Labels:
@@ -185,6 +210,7 @@ def digest(snap: Snapshot, meeting: models.Meeting) -> Digest:
                     due=milestone.due,
                     session=milestone.session.key,
                     responsible_keys=frozenset(p.key for p in view.responsible),
+                    session_title=dict(milestone.session.title) or None,
                 )
             )
     late.sort(key=lambda entry: (entry.due, entry.number))
@@ -255,15 +281,37 @@ def render(digest: Digest, reader: Reader | None, lang: str, *, html: bool) -> s
     env = _environment(lang, html)
     template = env.get_template("reminder.html.j2" if html else "reminder.txt.j2")
     keys = {reader.key} if reader else set()
+    officer = reader is not None and reader.is_officer
     context: dict[str, Any] = {
         "d": digest,
         "reader": reader,
+        "salutation": salutation(reader, lang),
+        "officer": officer,
         "subject": subject(digest, lang),
-        "mine": [item for item in digest.open_items if item.responsible_keys & keys],
+        "mine": [item for item in digest.open_items if officer or item.responsible_keys & keys],
         "late_mine": [entry for entry in digest.late if entry.responsible_keys & keys],
         "days": (digest.date - digest.today).days if digest.date else None,
     }
     return template.render(context)
+
+
+def reader_of(db: Session, person: models.Person, plan: models.Plan) -> Reader:
+    """A person as a reminder of the plan addresses them: their role in its body."""
+    from cam_tracker.app.bodies import role_in
+
+    role = role_in(db, person, plan) or person.role
+    return Reader(person.key, person.name, role, person.title)
+
+
+def secretariat_address(
+    leaders: list[models.Person], roles: "Roles", plan: models.Plan
+) -> str | None:
+    """Where replies to the plan's reminders go: the first of its body's secretariat with an
+    email (None: nobody of the secretariat can be written to)."""
+    for person in leaders:
+        if person.email and roles.role_in(person, plan) == "secretariat":
+            return person.email
+    return None
 
 
 def subject(digest: Digest, lang: str) -> str:
@@ -290,14 +338,23 @@ def compose(
     message_id: str,
     date: dt.datetime,
     calendar: bytes,
+    reply_to: str | None = None,
 ) -> EmailMessage:
-    """The email: multipart/mixed of (text + HTML alternatives) and the session's .ics."""
+    """The email: multipart/mixed of (text + HTML alternatives) and the session's .ics.
+
+    Replies go to the plan's secretariat (`reply_to`), never to the sending robot. The
+    attachment's MIME type names the iCalendar METHOD the file holds (`ics.METHOD`) and its
+    charset, so clients offer it as an event and keep its accents."""
     message = EmailMessage()
     message["Subject"] = subject(digest, lang)
     message["From"] = Address(display_name=one_line(digest.body_short), addr_spec=sender)
     message["To"] = Address(display_name=one_line(reader.name), addr_spec=address)
     message["Date"] = format_datetime(utc(date))
     message["Message-ID"] = message_id
+    if reply_to:
+        message["Reply-To"] = Address(
+            display_name=one_line(digest.body_short), addr_spec=one_line(reply_to)
+        )
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(render(digest, reader, lang, html=False), cte="quoted-printable")
     message.add_alternative(
@@ -308,7 +365,7 @@ def compose(
         maintype="text",
         subtype="calendar",
         filename=f"{digest.session}.ics",
-        params={"method": "PUBLISH"},
+        params={"method": METHOD, "charset": "utf-8"},
     )
     message["Content-Language"] = lang
     return message
@@ -358,7 +415,7 @@ def preview(
         everyone = recipients(db, snap, meeting)
         person = next((p for p in everyone if p.email), everyone[0] if everyone else None)
     language = reader_language(lang or (person.language if person else None))
-    reader = Reader(person.key, person.name, person.role) if person else None
+    reader = reader_of(db, person, plan) if person else None
     content = digest(snap, meeting)
     if person is None:
         to = "(nobody: no chair, vice chair, secretariat or responsible person)"

@@ -1,13 +1,22 @@
-"""The sessions as iCalendar: events with alarms at the reminder times (UTC).
+"""The sessions as iCalendar: events with alarms before their start (relative triggers).
 
 A session whose day and start time are known is a timed event: from its
 start to its end (no end when none is known), in the plan's zone
 (`DTSTART;TZID=…` with the zone's VTIMEZONE) for the years whose rules
 icalendar can write (TZID_YEARS), else in UTC. A session known by its day only
-is an all-day event on that day. A session known only by its month is an
-all-day event spanning that whole month, marked tentative and transparent (it
-blocks no time), until its date is set. Its venue is the LOCATION, its online
-link the URL, wherever they are known.
+is an all-day event on that day. A session known only by its month is one
+marker: an all-day event on the month's first day, tentative and transparent
+(it blocks no time), its summary saying the date is to be confirmed — not a
+banner across the month. Its venue is the LOCATION, its online link the URL,
+wherever they are known; its kind, in the calendar's language, its CATEGORIES.
+
+A calendar that is imported again must update what it imported: the UID of
+a session never changes, and its SEQUENCE is the number of changes recorded
+for it (moves, time and place set), its LAST-MODIFIED when the latest was
+recorded (else when the plan was loaded) — both read from the record, so they
+grow with every change and never need a counter of their own. The alarms are
+durations before the start (`-P13DT15H`), which every client keeps, falling
+at the reminder times of `reminders.timing`.
 
 Every text from the data — the plan's title, a session's title, an agenda
 item — is added as a `vText`, which escapes line breaks, commas and
@@ -21,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from cam_tracker.app.snapshot import Snapshot
 from cam_tracker.core import i18n
-from cam_tracker.core.dates import month_end, month_start, session_times, utc, utcnow
+from cam_tracker.core.dates import day_start, month_start, session_times, utc, utcnow
 from cam_tracker.core.settings import ReminderSettings
 from cam_tracker.core.text import local, one_line
 from cam_tracker.reminders.timing import reminder_slots
@@ -31,6 +40,9 @@ if TYPE_CHECKING:
     from cam_tracker.app.workspace import Workspace
 
 PRODID = "-//cam-tracker//work plan sessions//EN"
+
+# The iCalendar method of every feed: it must match the `method=` of its MIME type.
+METHOD = "PUBLISH"
 
 
 TEXT_LIMIT = 10_000
@@ -55,6 +67,29 @@ def _text(*lines: str) -> Any:
     return vText("\n".join(one_line(line, TEXT_LIMIT) for line in lines))
 
 
+def kind_label(kind: str, lang: str) -> str:
+    """A session kind as a reader says it, in `lang` (the key itself for an unknown kind)."""
+    gettext = i18n.translations(lang, "reminders").gettext
+    labels = {
+        "regular": gettext("Regular session"),
+        "special": gettext("Special session"),
+        "thematic": gettext("Thematic session"),
+        "forum": gettext("Forum"),
+        "working_group": gettext("Working group meeting"),
+    }
+    return labels.get(kind, kind)
+
+
+def _start_moment(meeting: models.Meeting, zone: str) -> dt.datetime:
+    """When the event begins, as the alarms count from it: its start time, else the start
+    of its day (or of its month's first day) in the plan's zone."""
+    starts, _ends = session_times(meeting.date, meeting.start_time, meeting.end_time, zone)
+    if starts is not None:
+        return starts
+    day = meeting.date or month_start(meeting.month)
+    return day_start(day, zone)
+
+
 def session_event(
     snap: Snapshot,
     meeting: models.Meeting,
@@ -67,10 +102,18 @@ def session_event(
 
     gettext = i18n.translations(lang, "reminders").gettext
     plan = snap.plan
-    summary = _text(f"{plan.body.get('short', '')}: {local(meeting.title, lang)}".strip(": "))
+    title = local(meeting.title, lang)
+    if meeting.date is None:
+        title = gettext("%(title)s (date to be confirmed)") % {"title": title}
+    summary = _text(f"{plan.body.get('short', '')}: {title}".strip(": "))
     event = Event()
     event.add("uid", _text(f"{meeting.key}.{plan.name}@cam-tracker"))
     event.add("dtstamp", utc(stamp))
+    if snap.revisions is None:
+        raise ValueError("a calendar needs the sessions' revisions: read with_revisions")
+    revision = snap.revisions.get(meeting.key)
+    event.add("sequence", revision.count if revision else 0)
+    event.add("last-modified", utc(revision.latest if revision else plan.loaded_at))
     event.add("summary", summary)
     starts, ends = session_times(meeting.date, meeting.start_time, meeting.end_time, plan.timezone)
     if starts is not None:
@@ -84,8 +127,9 @@ def session_event(
         event.add("dtend", meeting.date + dt.timedelta(days=1))
         event.add("status", "CONFIRMED")
     else:
-        event.add("dtstart", month_start(meeting.month))
-        event.add("dtend", month_end(meeting.month) + dt.timedelta(days=1))
+        first = month_start(meeting.month)
+        event.add("dtstart", first)
+        event.add("dtend", first + dt.timedelta(days=1))
         event.add("status", "TENTATIVE")
         event.add("transp", "TRANSPARENT")
     lines = [] if meeting.date else [gettext("The date is to be set.")]
@@ -103,15 +147,16 @@ def session_event(
         event.add("location", _text(where))
     if meeting.link is not None:
         event.add("url", one_line(meeting.link, TEXT_LIMIT))
-    event.add("categories", [one_line(meeting.kind, TEXT_LIMIT)])
+    event.add("categories", [one_line(kind_label(meeting.kind, lang), TEXT_LIMIT)])
     if snap.session_held(meeting) is None:
+        begins = _start_moment(meeting, plan.timezone)
         for slot in reminder_slots(
             meeting, plan.timezone, settings.offsets_days, settings.monthly_day
         ):
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
             alarm.add("description", summary)
-            alarm.add("trigger", slot.at, parameters={"VALUE": "DATE-TIME"})
+            alarm.add("trigger", slot.at - begins, parameters={"RELATED": "START"})
             event.add_component(alarm)
     return event
 
@@ -130,6 +175,7 @@ def feed(
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", METHOD)
     calendar.add("x-wr-calname", _text(local(snap.plan.title, lang)))
     for meeting in meetings:
         calendar.add_component(session_event(snap, meeting, settings, lang, stamp))
@@ -144,9 +190,10 @@ def calendar_for(
     """The sessions of the workspace's plan (of `month`, else all) as iCalendar: how many,
     and the bytes. The sessions are those `cam calendar` lists for the same month."""
     from cam_tracker.app import queries
+    from cam_tracker.app.snapshot import snapshot
 
     with ws.session() as db:
-        snap = ws.snapshot(db)
+        snap = snapshot(db, ws.plan(db), with_revisions=True)
         keys = {row["id"] for row in queries.calendar(snap, month, ws.lang)}
         meetings = [m for m in snap.sessions if m.key in keys]
         return len(meetings), feed(snap, meetings, settings, ws.lang, utcnow())

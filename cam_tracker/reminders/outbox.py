@@ -52,6 +52,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, or_, select
 
 from cam_tracker import store
+from cam_tracker.app.bodies import Roles
 from cam_tracker.app.snapshot import Snapshot, snapshot
 from cam_tracker.core.errors import (
     DeliveryError,
@@ -60,7 +61,7 @@ from cam_tracker.core.errors import (
     TransitionRefused,
 )
 from cam_tracker.core.settings import ReminderSettings, SmtpSettings
-from cam_tracker.reminders.due import Due, Problem, due, failure_text
+from cam_tracker.reminders.due import Audience, Due, Problem, due, failure_text
 from cam_tracker.reminders.timing import reminder_slots, upcoming_until
 from cam_tracker.store import models
 from cam_tracker.store.models import FAILED, PENDING, SENT, SKIPPED
@@ -234,6 +235,10 @@ class _Run:
         self.token = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:12]}"
         self.domain = smtp.sender.rpartition("@")[2]
         self.snapshots: dict[int, Snapshot] = {}
+        # Read once per run: everyone's roles (what each reader is), and for each plan the
+        # address its replies go to. Plain values only: they outlive the sessions.
+        self.roles: Roles | None = None
+        self.reply_to: dict[int, str | None] = {}
 
     def candidates(self) -> list[int]:
         with store.session(self.url, create=False) as db:
@@ -281,7 +286,7 @@ class _Run:
         if plan_id not in self.snapshots:
             plan = db.get(models.Plan, plan_id)
             assert plan is not None
-            self.snapshots[plan_id] = snapshot(db, plan, self.now)
+            self.snapshots[plan_id] = snapshot(db, plan, self.now, with_revisions=True)
         return self.snapshots[plan_id]
 
     def _prepare(self, db: Session, claimed: _Claimed) -> Outcome | None:
@@ -327,15 +332,24 @@ class _Run:
         db.add(row)
         lang = reader_language(person.language)
         assert row.message_id is not None
+        plan_id = snap.plan.id or 0
+        if self.roles is None or plan_id not in self.reply_to:
+            audience = Audience.read(db)
+            self.roles = audience.roles
+            self.reply_to[plan_id] = mail.secretariat_address(
+                audience.leaders(snap.plan), audience.roles, snap.plan
+            )
+        role = self.roles.role_in(person, snap.plan) or person.role
         claimed.message = mail.compose(
             digest,
-            mail.Reader(person.key, person.name, person.role),
+            mail.Reader(person.key, person.name, role, person.title),
             address,
             lang,
             sender=self.smtp.sender,
             message_id=row.message_id,
             date=self.now,
             calendar=ics.feed(snap, [meeting], self.settings, lang, self.now),
+            reply_to=self.reply_to[plan_id],
         )
         return None
 

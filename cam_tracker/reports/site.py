@@ -1173,7 +1173,9 @@ def _publish(
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
             jobs = []
-            for snap in schedule.snapshots(db, batch, as_of_day, include_removed=True):
+            for snap in schedule.snapshots(
+                db, batch, as_of_day, include_removed=True, with_revisions=True
+            ):
                 plan_name = snap.plan.name
                 before = previous.plans.get(plan_name) or {}
                 old = plans_root / before["dir"] if before.get("dir") else None
