@@ -438,7 +438,8 @@ def test_a_timed_session_is_a_timed_event_and_the_reminder_says_where_and_when(
     subject = " ".join(str(chair.message["Subject"]).split())
     assert subject.startswith("[CERRD] Recordatorio: Taller sobre sistemas de alerta temprana")
     text = chair.part("text/plain")
-    assert "Estimado/a Rafael Montero:" in text
+    # The salutation follows the person's title (as the plan gives it) and language.
+    assert text.startswith("Apreciable Ambassador Rafael Montero:")
     assert "Horario: 11:00–17:30 (huso horario America/New_York" in text
     assert "Lugar: Padilha Vidal Room, Main Building, Washington, D.C." in text
     assert "Participación en línea: https://cerrd.example.net/live/workshop" in text

@@ -111,7 +111,7 @@ def test_links_are_http_or_https_only() -> None:
         "https://example.org/\x00",
         "https://[::1",
     ):
-        with pytest.raises(InvalidInput, match="not a web link"):
+        with pytest.raises(InvalidInput, match="not a usable address"):
             check_link(bad)
 
 
@@ -179,12 +179,13 @@ def test_the_plan_file_gives_time_place_and_programme(timed: Cam) -> None:
         ),
         (
             [(f"link: {LINK}", "link: javascript:alert(document.cookie)")],
-            "sessions[2015-11-forum].link: not a web link: 'javascript:alert(document.cookie)' "
+            "sessions[2015-11-forum].link: not a usable address: "
+            "'javascript:alert(document.cookie)' "
             "(use an https:// or http:// address)",
         ),
         (
             [(f"link: {LINK}", "link: ftp://oas.example.org/x")],
-            "sessions[2015-11-forum].link: not a web link",
+            "sessions[2015-11-forum].link: not a usable address",
         ),
         (
             [("      city: Washington, D.C.", "      city: Washington, D.C.\n      floor: 2")],
@@ -320,9 +321,12 @@ def test_session_set_records_each_change_with_before_and_after(timed: Cam) -> No
         (["--end", "10:00"], "Error: --end: an end (10:00) needs a start time"),
         (["--start", "18:00", "--end", "09:00"], "Error: --end: the end 09:00 is not after"),
         (["--modality", "remote"], "Error: --modality: unknown modality 'remote'"),
-        (["--link", "javascript:alert(1)"], "Error: --link: not a web link: 'javascript:alert(1)'"),
-        (["--link", "data:text/html,hi"], "Error: --link: not a web link"),
-        (["--link", "www.oas.org"], "Error: --link: not a web link"),
+        (
+            ["--link", "javascript:alert(1)"],
+            "Error: --link: not a usable address: 'javascript:alert(1)'",
+        ),
+        (["--link", "data:text/html,hi"], "Error: --link: not a usable address"),
+        (["--link", "www.oas.org"], "Error: --link: not a usable address"),
         (
             ["--room", "a" * 201],
             "Error: --room: the room is too long (201 characters, at most 200)",

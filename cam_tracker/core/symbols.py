@@ -20,19 +20,15 @@ is taken as written (matched against the whole normalised symbol).
 import re
 import unicodedata
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 from cam_tracker.core.errors import InvalidInput
-from cam_tracker.core.text import MAX_SYMBOL, clean_line, quoted
+from cam_tracker.core.text import MAX_SYMBOL, check_link, clean_line, quoted
 
 # A document's status, in the order a document goes through them.
 STATUSES = ("draft", "revised", "final")
 
 # The longest address of a published document.
 MAX_URL = 2000
-
-# The schemes a document's address may use: a reader's browser opens it.
-URL_SCHEMES = ("http", "https")
 
 PLACEHOLDERS = {
     "YYYY": r"\d{4}",
@@ -114,32 +110,10 @@ def matches(symbol: str, patterns: Iterable[re.Pattern[str]]) -> bool:
 
 
 def check_url(url: str | None, field: str = "url") -> str | None:
-    """The address a document is published at: http or https, a host, one line.
-
-    Anything else (`javascript:`, `data:`, `file:`, a relative path) is refused:
-    the address becomes a link in reports and emails.
-    """
+    """The address a document is published at: one line, then `core.text.check_link`'s
+    rule (http or https, a host, no credentials): it becomes a link in reports and emails."""
     cleaned = clean_line(url, field, MAX_URL)
-    if cleaned is None:
-        return None
-
-    def refuse(reason: str) -> InvalidInput:
-        return InvalidInput(f"not a usable address: {quoted(cleaned)} ({reason})", fields=(field,))
-
-    if any(char.isspace() or unicodedata.category(char) == "Cf" for char in cleaned):
-        raise refuse("it contains a space or an invisible character")
-    try:
-        parts = urlsplit(cleaned)
-        host = parts.hostname
-    except ValueError as exc:
-        raise refuse(str(exc)) from None
-    if parts.scheme.lower() not in URL_SCHEMES:
-        raise refuse(f"use {' or '.join(URL_SCHEMES)}")
-    if not host:
-        raise refuse("it names no host")
-    if parts.username is not None or parts.password is not None:
-        raise refuse("a published address holds no user name or password")
-    return cleaned
+    return None if cleaned is None else check_link(cleaned, field, MAX_URL)
 
 
 def check_status(status: str) -> str:

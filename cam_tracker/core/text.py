@@ -188,22 +188,24 @@ def as_labels(value: object) -> object:
 LINK_SCHEMES = ("https", "http")
 
 
-def check_link(link: str, field: str = "link") -> str:
-    """An online meeting's address: an absolute http(s) URL with a host, and nothing else.
+def check_link(link: str, field: str = "link", limit: int = MAX_LINK) -> str:
+    """A web address the tool publishes (a meeting's link, a document's address): an
+    absolute http(s) URL with a host, and nothing else. The one rule for both.
 
     Any other scheme (`javascript:`, `data:`, `file:`) is refused, and so is a
     character a URL does not hold (a space, a quote, an angle bracket, a
-    control character): the link goes into emails, calendars and pages as is.
+    control character) and a user name or password: the address goes into
+    emails, calendars and pages as is.
     """
     from urllib.parse import urlsplit
 
     cleaned = link.strip()
 
     def refuse(reason: str) -> InvalidInput:
-        return InvalidInput(f"not a web link: {quoted(cleaned)} ({reason})", fields=(field,))
+        return InvalidInput(f"not a usable address: {quoted(cleaned)} ({reason})", fields=(field,))
 
-    if len(cleaned) > MAX_LINK:
-        raise refuse(f"{len(cleaned)} characters, at most {MAX_LINK}")
+    if len(cleaned) > limit:
+        raise refuse(f"{len(cleaned)} characters, at most {limit}")
     if any(
         ch.isspace() or ch in '"<>\\`{}|^' or unicodedata.category(ch) in ("Cc", "Cf", "Cs")
         for ch in cleaned
@@ -218,4 +220,6 @@ def check_link(link: str, field: str = "link") -> str:
         raise refuse("use an https:// or http:// address")
     if not host:
         raise refuse("it names no host")
+    if parts.username is not None or parts.password is not None:
+        raise refuse("a published address holds no user name or password")
     return cleaned
