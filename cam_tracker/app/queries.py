@@ -490,30 +490,28 @@ def _plan_for_keys(db: Session, plan_name: str | None) -> models.Plan | None:
     return db.exec(query.order_by(col(models.Plan.loaded_at).desc()).limit(1)).first()
 
 
-def _activity_keys(db: Session, plan_name: str | None, activity: str | None) -> list[str]:
+def _plan_keys(
+    model: type[models.Activity] | type[models.Meeting], plan_name: str | None, db: Session
+) -> list[str]:
+    """The keys of a plan's activities or sessions still in its file, in plan order."""
     plan = _plan_for_keys(db, plan_name)
     if plan is None:
         return []
     return list(
         db.exec(
-            select(models.Activity.key)
-            .where(models.Activity.plan_id == plan.id, col(models.Activity.removed).is_(False))
-            .order_by(col(models.Activity.position))
+            select(model.key)
+            .where(model.plan_id == plan.id, col(model.removed).is_(False))
+            .order_by(col(model.position))
         )
     )
+
+
+def _activity_keys(db: Session, plan_name: str | None, activity: str | None) -> list[str]:
+    return _plan_keys(models.Activity, plan_name, db)
 
 
 def _session_keys(db: Session, plan_name: str | None, activity: str | None) -> list[str]:
-    plan = _plan_for_keys(db, plan_name)
-    if plan is None:
-        return []
-    return list(
-        db.exec(
-            select(models.Meeting.key)
-            .where(models.Meeting.plan_id == plan.id, col(models.Meeting.removed).is_(False))
-            .order_by(col(models.Meeting.position))
-        )
-    )
+    return _plan_keys(models.Meeting, plan_name, db)
 
 
 def _events(db: Session, plan_name: str | None, activity: str | None) -> list[str]:
