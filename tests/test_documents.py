@@ -228,6 +228,61 @@ def test_a_hostile_title_prints_verbatim(loaded: Cam) -> None:
     assert loaded.json("doc", "show", "CE/AM-146/10")["title"] == title
 
 
+def test_doc_set_corrects_only_what_is_given_in_the_chain(loaded: Cam) -> None:
+    loaded(
+        "doc", "add", WORK_PLAN, "--title", "Work Plan", "--title-es", "Plan de Trabajo",
+        "--date", "2015-10-21", "--lang", "en,es", "--status", "draft",
+    )  # fmt: skip
+    out = loaded(
+        "doc", "set", "cidi/cam/doc.14/14 rev.1", "--title", "Work Plan of the CAM",
+        "--status", "final", "--url", "https://scm.oas.org/x.doc", "--clear", "title-es",
+    ).output  # fmt: skip
+    assert f"changed {WORK_PLAN}: Work Plan of the CAM" in out
+    row = loaded.json("doc", "show", WORK_PLAN)
+    assert row["titles"] == {"en": "Work Plan of the CAM"}
+    assert (row["date"], row["languages"], row["status"], row["url"]) == (
+        "2015-10-21",
+        ["en", "es"],
+        "final",
+        "https://scm.oas.org/x.doc",
+    )
+    [change] = [
+        r
+        for r in loaded.json("history", "--all")
+        if r.get("subject") == "document" and r["action"] == "changed"
+    ]
+    assert change["changes"]["status"] == {"from": "draft", "to": "final"}
+    assert set(change["changes"]) == {"title", "status", "url"}
+    assert "nothing changed" in loaded("doc", "set", WORK_PLAN, "--status", "final").output
+    both = loaded("doc", "set", WORK_PLAN, "--date", "2015-10-22", "--clear", "date", expect=2)
+    assert "--date and --clear date contradict each other" in both.output
+    loaded("doc", "set", WORK_PLAN, "--clear", "date")
+    assert loaded.json("doc", "show", WORK_PLAN)["date"] is None
+    assert "history chain verified: 4 rows" in loaded("audit", "verify").output
+
+
+@pytest.mark.parametrize(
+    ("args", "told"),
+    [
+        (("--url", "javascript:alert(1)"), "--url: not a usable address"),
+        (("--status", "approved"), "--status: unknown document status 'approved'"),
+        (("--date", "2015-02-30"), "--date: not a date"),
+    ],
+)
+def test_doc_set_refuses_bad_values_and_changes_nothing(
+    loaded: Cam, args: tuple[str, ...], told: str
+) -> None:
+    loaded("doc", "add", WORK_PLAN, "--title", "Work Plan")
+    before = _dump(loaded)
+    result = loaded("doc", "set", WORK_PLAN, *args, expect=1)
+    assert told in one_line(result.output) and "Traceback" not in result.output
+    assert _dump(loaded) == before
+    unknown = one_line(
+        loaded("doc", "set", "CIDI/CAM/doc.14/15", "--status", "final", expect=1).output
+    )
+    assert "no document 'CIDI/CAM/doc.14/15' in the register" in unknown
+
+
 # --- citing a document from a step --------------------------------------------------------
 
 

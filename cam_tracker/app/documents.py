@@ -279,32 +279,99 @@ def load(
             _register(db, plan, who, wanted, note="from the plan file")
             added.append(spec.symbol)
             continue
-        before, after = facts(existing), facts(wanted)
-        after["symbol"] = existing.symbol
-        differs = {
-            name: [before[name], after[name]] for name in RECORDED if before[name] != after[name]
-        }
-        if not differs:
-            continue
-        existing.title = wanted.title
-        existing.date = wanted.date
-        existing.languages = wanted.languages
-        existing.url = wanted.url
-        existing.status = wanted.status
-        db.add(existing)
-        db.flush()
-        record(
-            db,
-            who,
-            models.DOCUMENT,
-            existing.symbol,
-            "changed",
-            differs,
-            plan_id=plan.id,
-            note="from the plan file",
-        )
-        changed.append(existing.symbol)
+        if _revise(db, plan, who, existing, wanted, note="from the plan file"):
+            changed.append(existing.symbol)
     return added, changed
+
+
+def _revise(
+    db: Session,
+    plan: models.Plan,
+    who: Actor,
+    existing: models.Document,
+    wanted: models.Document,
+    note: str | None = None,
+) -> bool:
+    """Bring a registered document to `wanted` (its symbol stays): one `changed` row of the
+    chain naming each field before and after, or nothing at all when nothing differs."""
+    before, after = facts(existing), facts(wanted)
+    after["symbol"] = existing.symbol
+    differs = {
+        name: [before[name], after[name]] for name in RECORDED if before[name] != after[name]
+    }
+    if not differs:
+        return False
+    existing.title = wanted.title
+    existing.date = wanted.date
+    existing.languages = wanted.languages
+    existing.url = wanted.url
+    existing.status = wanted.status
+    db.add(existing)
+    db.flush()
+    record(
+        db, who, models.DOCUMENT, existing.symbol, "changed", differs, plan_id=plan.id, note=note
+    )
+    return True
+
+
+UNSET: Any = object()
+
+
+def revise(
+    db: Session,
+    plan: models.Plan,
+    symbol: str,
+    *,
+    titles: dict[str, str | None],
+    actor: str,
+    date: dt.date | None = UNSET,
+    languages_given: str | None = UNSET,
+    url: str | None = UNSET,
+    status: str | None = UNSET,
+) -> tuple[models.Document, bool]:
+    """`cam doc set`: correct a registered document's entry, and whether anything changed.
+
+    Only what is given changes (a title per language, `""` removes a translation but
+    never the English title); the symbol is the document's identity and never changes
+    (register the new one instead). The same right as registering (`register_document`).
+    """
+    store.lock_for_write(db)
+    who = identify(db, actor, plan)
+    permit(who, plan_policy(plan), "register_document")
+    existing = find(db, plan, check_symbol(symbol))
+    if existing is None:
+        known = _symbols(db, plan)
+        raise NotFound(
+            f"no document {quoted(symbol)} in the register of {plan.name}"
+            f"{did_you_mean(symbol, known)}",
+            fields=("symbol",),
+        )
+    title = dict(existing.title)
+    for lang, text in titles.items():
+        if text is None:
+            continue
+        if text.strip():
+            title[lang] = text
+        else:
+            title.pop(lang, None)
+    wanted = models.Document(
+        plan_id=existing.plan_id,
+        symbol=existing.symbol,
+        title=(
+            check_titles(dict(title))
+            if any(text is not None for text in titles.values())
+            else dict(existing.title)
+        ),
+        date=existing.date if date is UNSET else date,
+        languages=(
+            list(existing.languages)
+            if languages_given is UNSET
+            else check_languages(languages_given)
+        ),
+        url=existing.url if url is UNSET else check_url(url or None),
+        status=(existing.status if status is UNSET else (check_status(status) if status else None)),
+    )
+    return existing, _revise(db, plan, who, existing, wanted)
 
 
 # --- the read side -------------------------------------------------------------------

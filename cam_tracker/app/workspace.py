@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from cam_tracker.core import dates
 
@@ -626,6 +626,33 @@ class Workspace:
                 status=status,
             )
             return documents.document_row(document.symbol, document, [], self.lang)
+
+    def revise_document(
+        self,
+        symbol: str,
+        *,
+        titles: dict[str, str | None],
+        actor: str,
+        changes: dict[str, str | None],
+    ) -> tuple["Row", bool]:
+        """Correct a registered document (only the fields in `changes`, `""` clears one):
+        its row as `cam doc show` gives it, and whether anything changed."""
+        from cam_tracker.app import documents
+
+        given: dict[str, Any] = {}
+        if "date" in changes:
+            date = changes["date"]
+            given["date"] = dates.parse_day(date, "date") if date else None
+        if "languages" in changes:
+            given["languages_given"] = changes["languages"] or None
+        for name in ("url", "status"):
+            if name in changes:
+                given[name] = changes[name]
+        with self.session() as db:
+            document, changed = documents.revise(
+                db, self.plan(db), symbol, titles=titles, actor=actor, **given
+            )
+            return documents.document_row(document.symbol, document, [], self.lang), changed
 
     def documents(self, *, activity: str | None = None, session: str | None = None) -> list["Row"]:
         """The plan's documents (the register, then symbols cited but not registered); with

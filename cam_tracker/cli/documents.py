@@ -12,6 +12,9 @@ from cam_tracker.cli.base import (
     workspace,
 )
 
+# What `cam doc set --clear` may remove: all but the symbol and the English title.
+CLEARABLE = ("date", "url", "lang", "status", "title-es", "title-fr", "title-pt")
+
 
 @cli.group("doc")
 def doc_group() -> None:
@@ -61,6 +64,73 @@ def doc_add(
         actor=who(actor),
     )
     click.echo(f"registered {row['symbol']}: {row['title']}")
+
+
+@doc_group.command("set")
+@click.argument("symbol")
+@click.option("--title", help="The title in English, one line.")
+@click.option("--title-es", "title_es", metavar="TITLE", help="The title in Spanish.")
+@click.option("--title-fr", "title_fr", metavar="TITLE", help="The title in French.")
+@click.option("--title-pt", "title_pt", metavar="TITLE", help="The title in Portuguese.")
+@click.option("--date", metavar="YYYY-MM-DD", help="The document's date.")
+@click.option("--url", metavar="URL", help="Where it is published (http or https).")
+@click.option("--lang", "languages", metavar="en,es,…", help="The languages it exists in.")
+@click.option("--status", metavar="draft|revised|final", help="How far along it is.")
+@click.option(
+    "--clear",
+    "cleared",
+    multiple=True,
+    type=click.Choice(CLEARABLE),
+    help="Remove what the entry says of this (repeatable).",
+)
+@actor_option
+def doc_set(
+    symbol: str,
+    title: str | None,
+    title_es: str | None,
+    title_fr: str | None,
+    title_pt: str | None,
+    date: str | None,
+    url: str | None,
+    languages: str | None,
+    status: str | None,
+    cleared: tuple[str, ...],
+    actor: str | None,
+) -> None:
+    """Correct the register's entry for document SYMBOL: only what is given changes.
+
+    \b
+    The symbol itself never changes (a new symbol is a new document: `cam doc add`);
+    `--clear date` (url, lang, status, title-es, title-fr, title-pt) removes a field.
+    Each correction is a row of the history chain, naming what it was and what it is.
+    """
+    given = {
+        "date": date,
+        "url": url,
+        "lang": languages,
+        "status": status,
+        "title-es": title_es,
+        "title-fr": title_fr,
+        "title-pt": title_pt,
+    }
+    both = [name for name in cleared if given.get(name) is not None]
+    if both:
+        raise click.UsageError(f"--{both[0]} and --clear {both[0]} contradict each other")
+    changes: dict[str, str | None] = {name: value for name, value in given.items() if value}
+    changes |= {name: "" for name in cleared}
+    titles = {"en": title} | {
+        lang: changes.pop(f"title-{lang}", None) for lang in ("es", "fr", "pt")
+    }
+    row, changed = workspace().revise_document(
+        symbol,
+        titles=titles,
+        actor=who(actor),
+        changes={("languages" if name == "lang" else name): v for name, v in changes.items()},
+    )
+    if changed:
+        click.echo(f"changed {row['symbol']}: {row['title']}")
+    else:
+        click.echo(f"{row['symbol']} already reads so: nothing changed")
 
 
 @doc_group.command("list")
