@@ -169,6 +169,23 @@ FORGED_FACTS: dict[str, tuple[tuple[str, ...], str]] = {
         ("UPDATE person SET registered = TRUE WHERE key = 'vice-chair'",),
         "person vice-chair's registered is True but its history says False",
     ),
+    "a document's address redirected": (
+        ("UPDATE document SET url = 'https://evil.example.org/x' WHERE symbol = 'CE/AM-146/10'",),
+        "document CE/AM-146/10's url is 'https://evil.example.org/x' but its history says "
+        "'https://scm.oas.org/146.doc'",
+    ),
+    "a document registered out of band": (
+        (
+            "INSERT INTO document (plan_id, symbol, title, languages, registered_at) "
+            "SELECT plan_id, 'CE/AM-999/10', '{\"en\": \"x\"}', '[]', registered_at "
+            "FROM document",
+        ),
+        "document CE/AM-999/10 is in the register but no recorded change registers it",
+    ),
+    "a document deleted from the register": (
+        ("DELETE FROM document WHERE symbol = 'CE/AM-146/10'",),
+        "document CE/AM-146/10 is registered in the history but gone from the register",
+    ),
 }
 
 
@@ -180,6 +197,10 @@ def _registered(cam: Cam) -> Cam:
         "add",
         *("ana", "--name", "Ana", "--role", "delegate", "--as", "secretariat"),
     )
+    cam(
+        "doc", "add", "CE/AM-146/10", "--title", "Report",
+        "--url", "https://scm.oas.org/146.doc", "--as", "secretariat",
+    )  # fmt: skip
     return cam
 
 

@@ -16,6 +16,9 @@ The facts checked after the chain, in this order, the first broken one named:
 - every registered person's registration, role and address are what the
   last recorded change of each says, and a person the record registers is
   registered;
+- every registered document's entry (title, date, languages, address,
+  status) is what its recorded changes say, and a document the record
+  registers is in the register;
 - the outbox is consistent: a known status; a row sent has its sent time and
   Message-ID; a row not sent has no sent time (a row never goes back from sent).
 """
@@ -111,6 +114,7 @@ def verify(
         _activities(db, kinds)
         _sessions(db)
         _people(db)
+        _documents(db)
         _outbox(db)
     except _Broken as broken:
         return AuditResult(count, broken.problem, broken.where, head(db))
@@ -303,6 +307,44 @@ def _people(db: Session) -> None:
             raise _Broken(
                 f"person {key} is registered in the history but gone from the store",
                 Where("person", None, "key"),
+            )
+
+
+_DOCUMENT_FACTS = ("title", "date", "languages", "url", "status")
+
+
+def _documents(db: Session) -> None:
+    """A registered document reads as its `registered` and `changed` rows leave it."""
+    recorded = _recorded(db, models.DOCUMENT)
+    found: set[tuple[int | None, str]] = set()
+    for document in db.exec(select(models.Document).order_by(col(models.Document.id))):
+        found.add((document.plan_id, document.symbol))
+        says = recorded.get((document.plan_id, document.symbol))
+        if says is None:
+            raise _Broken(
+                f"document {document.symbol} is in the register but no recorded change "
+                "registers it",
+                Where("document", document.id, "symbol"),
+            )
+        held = {
+            "title": dict(document.title),
+            "date": document.date.isoformat() if document.date is not None else None,
+            "languages": list(document.languages),
+            "url": document.url,
+            "status": document.status,
+        }
+        for name in _DOCUMENT_FACTS:
+            if held[name] != says.get(name):
+                raise _Broken(
+                    f"document {document.symbol}'s {name} is {held[name]!r} but its history "
+                    f"says {says.get(name)!r}",
+                    Where("document", document.id, name),
+                )
+    for plan_id, symbol in recorded:
+        if (plan_id, symbol) not in found:
+            raise _Broken(
+                f"document {symbol} is registered in the history but gone from the register",
+                Where("document", None, "symbol"),
             )
 
 
