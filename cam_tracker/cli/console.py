@@ -661,11 +661,13 @@ def reminders_sent(report: "RunReport") -> None:
     console = _console()
     for outcome in report.outcomes:
         detail = f": {outcome.detail}" if outcome.detail and outcome.status != "sent" else ""
+        what = (
+            f"{outcome.session} {outcome.slot} reminder"
+            if outcome.session is not None
+            else f"{outcome.slot} digest of changes"
+        )
         console.print(
-            _cell(
-                f"{outcome.status:<8} {outcome.session} {outcome.slot} reminder to "
-                f"{outcome.person} <{outcome.address}>{detail}"
-            )
+            _cell(f"{outcome.status:<8} {what} to {outcome.person} <{outcome.address}>{detail}")
         )
     counts = {status: 0 for status in ("sent", "waiting", "failed", "skipped")}
     for outcome in report.outcomes:
@@ -693,7 +695,7 @@ def outbox(rows: list[Row]) -> None:
             state = f"{row['status']} ({tries})"
         console.print(
             _cell(
-                f"#{row['id']}  {row['plan']} {row['session']} {row['reminder']} → "
+                f"#{row['id']}  {row['plan']} {row['session'] or 'changes'} {row['reminder']} → "
                 f"{row['person']} <{row['address']}>: {state}; due {utc(row['due_at'])}"
             )
         )
