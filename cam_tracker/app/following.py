@@ -50,6 +50,15 @@ def check_frequency(value: str) -> str:
     return value
 
 
+def person_of(
+    db: Session, plan: models.Plan | None, person_key: str | None, actor: str
+) -> models.Person:
+    """The person named, else the one who acts (on PostgreSQL, the login's person)."""
+    if person_key is None:
+        person_key = identify(db, actor, plan).name if plan is not None else actor
+    return find_person(db, person_key, plan)
+
+
 def _may_set(db: Session, person: models.Person, actor: str, plan: models.Plan | None) -> None:
     """A person sets their own preferences; someone who manages people sets anyone's."""
     who = identify(db, actor, plan) if plan is not None else identify(db, actor)
@@ -105,7 +114,7 @@ def choose(
     person_key: str | None = None,
 ) -> tuple[models.Person, list[Choice]]:
     """Follow (or stop following) activities of the plan, for `person_key` or the actor."""
-    person = find_person(db, person_key or actor, plan)
+    person = person_of(db, plan, person_key, actor)
     if person.removed:
         raise InvalidInput(f"{person.key} was removed: register them again first")
     _may_set(db, person, actor, plan)
@@ -124,9 +133,9 @@ def choose(
     return person, choices
 
 
-def following(db: Session, plan: models.Plan, person_key: str) -> Row:
+def following(db: Session, plan: models.Plan, person_key: str | None, actor: str) -> Row:
     """A person's digest frequency and the plan's activities they follow, and why."""
-    person = find_person(db, person_key, plan)
+    person = person_of(db, plan, person_key, actor)
     mine = followed(db, plan).get(person.id or 0, {})
     activities = db.exec(
         select(models.Activity)

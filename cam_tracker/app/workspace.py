@@ -553,12 +553,12 @@ class Workspace:
             )
             return who.key, choices
 
-    def following(self, person: str) -> "Row":
-        """A person's digest frequency and what they follow in the plan, and why."""
+    def following(self, person: str | None, *, actor: str) -> "Row":
+        """A person's (default: the actor's) digest frequency and what they follow, and why."""
         from cam_tracker.app import following
 
         with self.session() as db:
-            return following.following(db, self.plan(db), person)
+            return following.following(db, self.plan(db), person, actor)
 
     def set_digest(self, person: str, frequency: str, *, actor: str) -> "Row":
         """How often a person is told what changed in what they follow."""
@@ -568,15 +568,16 @@ class Workspace:
             found = following.set_digest(db, person, frequency, actor=actor)
             return {"key": found.key, "digest": found.digest, "email": found.email}
 
-    def next_due(self, person: str, as_of: str | None = None) -> list["Row"]:
-        """What is due from a person as of a day: their open milestones, by due day."""
+    def next_due(
+        self, person: str | None, *, actor: str, as_of: str | None = None
+    ) -> tuple[str, list["Row"]]:
+        """What is due from a person (default: the actor) as of a day, by due day."""
         from cam_tracker.app import following
-        from cam_tracker.app.people import find_person
 
         with self.session() as db:
             snap = self.snapshot(db, as_of)
-            found = find_person(db, person, snap.plan)
-            return following.due_from(snap, found, self.lang)
+            found = following.person_of(db, snap.plan, person, actor)
+            return found.key, following.due_from(snap, found, self.lang)
 
     # --- the store ----------------------------------------------------------------
 

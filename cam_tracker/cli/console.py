@@ -741,3 +741,50 @@ def document(row: Row) -> None:
             _cell(c["session"]),
         )
     console.print(steps)
+
+
+def following(row: Row) -> None:
+    """What a person follows and why, and how often they are told."""
+    console = _console()
+    digest = row["digest"]
+    where = f" to {row['email']}" if row["email"] else " (no email: nothing can be sent)"
+    told = "no digest" if digest == "off" else f"a {digest} digest of changes{where}"
+    console.print(_cell(f"{row['person']} follows {len(row['activities'])}; {told}"))
+    for activity in row["activities"]:
+        console.print(
+            _cell(
+                f"  {activity['number']:<6} {activity['key']}  {activity['title']}"
+                f"  ({activity['because']})"
+            )
+        )
+
+
+def due_from(person: str, rows: list[Row]) -> None:
+    """What is due from a person, by due day: what, at which session, when and where."""
+    from textwrap import shorten
+
+    console = _console()
+    if not rows:
+        console.print(_cell(f"nothing is due from {person}"))
+        return
+    for row in rows:
+        place = row["session_place"]
+        when = row["session_date"] or f"{row['session_month']} (date to be set)"
+        if place["start"]:
+            when += f" {place['start']}{'–' + place['end'] if place['end'] else ''}"
+        venue = place["venue"] or {}
+        where = ", ".join(
+            v for v in (venue.get("room"), venue.get("building"), venue.get("city")) if v
+        )
+        late = "  BEHIND PLAN" if row["late"] else ""
+        console.print(
+            _cell(f"{row['due']}  {row['number']} {row['activity']}: {row['event_label']}{late}")
+        )
+        console.print(_cell(f"    {shorten(row['title'], 100, placeholder='…')}"))
+        console.print(
+            _cell(
+                f"    at {shorten(row['session_title'], 80, placeholder='…')}, {when}"
+                + (f", {where}" if where else "")
+                + (f", {place['link']}" if place["link"] else "")
+            )
+        )

@@ -130,7 +130,9 @@ def _plan_due(
             .where(models.Outbox.person_id == person.id)
         ).one()
         due_at = day_start(end, plan.timezone)
-        after = previous if previous is not None else record_mark(db, day_start(first, plan.timezone))
+        after = (
+            previous if previous is not None else record_mark(db, day_start(first, plan.timezone))
+        )
         upto = record_mark(db, due_at)
         if upto <= after:
             continue
@@ -250,8 +252,8 @@ def content(db: Session, snap: Snapshot, row: models.Outbox) -> ChangeDigest:
     steps = []
     for history in told.steps:
         view = views.get(history.activity_id)
-        if view is None:
-            continue
+        if view is None or (history.event == "reschedule" and history.moved_event is None):
+            continue  # an item that followed its session's move: told under the sessions
         moved = history.moved_from is not None and history.moved_to is not None
         event = history.moved_event if moved and history.moved_event else history.event
         labels = view.flow.event_labels(event or "")
