@@ -221,3 +221,27 @@ def test_next_shows_what_is_due_from_a_person(staffed: Cam) -> None:
     text = staffed("next", "--person", "chair", "--as-of", "2015-12-01").output
     assert "BEHIND PLAN" in text and "at Regular session" in text
     assert "nothing is due from vice-chair" in staffed("next", "--person", "vice-chair").output
+
+
+@pytest.mark.parametrize("lang", ["es", "fr", "pt"])
+def test_every_string_of_the_digest_templates_is_translated(lang: str) -> None:
+    from babel.messages.pofile import read_po
+    from jinja2.ext import babel_extract
+
+    from cam_tracker.core.resources import data_dir
+
+    strings: set[str] = {"[%(body)s] What changed: %(when)s", "week of %(day)s"}
+    for name in ("changes.txt.j2", "changes.html.j2"):
+        with (data_dir("templates") / name).open("rb") as handle:
+            for _line, _func, message, _comments in babel_extract(
+                handle,
+                ("_", "gettext", "ngettext"),
+                [],
+                {"trim_blocks": "true", "lstrip_blocks": "true"},
+            ):
+                strings.add(message if isinstance(message, str) else message[0])
+    with (data_dir("locale") / lang / "reminders.po").open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    missing = sorted(s for s in strings if not catalog.get(s) or not catalog.get(s).string)
+    assert missing == []
+    assert len(strings) > 10
