@@ -32,6 +32,11 @@ def install(cam: Cam, day: str = "2015-10-21") -> None:
 def test_daily_digest_after_a_step_arrives_once(staffed: Cam, smtp_server: SmtpServer) -> None:
     staffed("people", "digest", "chair", "daily")
     install(staffed)
+    dry = " ".join(staffed("remind", "--dry-run", "--now", "2015-10-22").output.split())
+    assert (
+        "cam-2015-2016 daily 2015-10-21 digest of changes: would send chair "
+        "<chair@example.org> [en]: 1 step"
+    ) in dry
     staffed("remind", "--now", "2015-10-22")
     staffed("remind", "--now", "2015-10-22")  # the tick runs twice: still one digest
     [received] = digests(smtp_server, CHAIR)

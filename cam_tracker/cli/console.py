@@ -19,6 +19,7 @@ from cam_tracker.cli.base import plural
 if TYPE_CHECKING:
     from cam_tracker.app.queries import ActivityListing
     from cam_tracker.files.workflow import Workflow
+    from cam_tracker.reminders.changes import DueChanges
     from cam_tracker.reminders.due import Due
     from cam_tracker.reminders.outbox import RunReport
 
@@ -620,6 +621,30 @@ def _people_blocks(console: Console, rows: list[Row]) -> None:
         if row["responsible"]:
             told = f"responsible for {', '.join(row['responsible'])}"
             console.print(Padding(_cell(told), (0, 0, 0, 4)))
+
+
+def changes_due(dues: list["DueChanges"]) -> None:
+    """The digests of changes a run would queue now (dry run)."""
+    console = _console()
+    for due in dues:
+        person = due.person
+        status = "would send" if person.email else "no email"
+        address = f"<{person.email}>" if person.email else "(no email address)"
+        told = ", ".join(
+            plural(count, noun, nouns)
+            for count, noun, nouns in (
+                (due.steps, "step", None),
+                (due.moves, "session moved", "sessions moved"),
+                (due.documents, "new document", None),
+            )
+            if count
+        )
+        console.print(
+            _cell(
+                f"{due.plan.name} {due.slot} digest of changes: {status:<10} "
+                f"{person.key} {address} [{person.language}]: {told}"
+            )
+        )
 
 
 def reminders_due(dues: list["Due"]) -> None:

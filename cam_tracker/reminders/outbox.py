@@ -694,6 +694,16 @@ def due_now(
         return due(db, ws.moment(db, now), settings, ws.plan_name, problems)
 
 
+def changes_due_now(
+    ws: "Workspace", now: str | None, problems: list[Problem] | None = None
+) -> "list[DueChanges]":
+    """The digests of changes due at `now` and not yet queued; sends nothing."""
+    from cam_tracker.reminders import changes
+
+    with ws.session() as db:
+        return changes.due_changes(db, ws.moment(db, now), ws.plan_name, problems)
+
+
 def remind(
     ws: "Workspace", now: str | None, *, smtp: SmtpSettings, settings: ReminderSettings
 ) -> RunReport:
