@@ -73,6 +73,11 @@ def test_weekly_digest_aggregates_the_week(staffed: Cam, smtp_server: SmtpServer
     staffed("people", "digest", "chair", "weekly")
     install(staffed, "2015-10-20")  # a Tuesday
     staffed(
+        "doc", "add", "CIDI/CAM/doc.5/15", "--title", "Draft updated Program",
+        "--title-es", "Proyecto de Programa actualizado", "--lang", "en,es",
+        "--url", "https://example.org/doc5.pdf",
+    )  # fmt: skip
+    staffed(
         "advance",
         "program-update",
         "negotiate",
@@ -80,6 +85,8 @@ def test_weekly_digest_aggregates_the_week(staffed: Cam, smtp_server: SmtpServer
         "2015-10b",
         "--on",
         "2015-10-23",
+        "--doc",
+        "CIDI/CAM/doc.5/15",
         "--as",
         "chair",
     )
@@ -93,6 +100,9 @@ def test_weekly_digest_aggregates_the_week(staffed: Cam, smtp_server: SmtpServer
     assert "during the week from October 19, 2015 to October 25, 2015" in text
     assert "Install the working group (October 20, 2015)" in text
     assert "Hold a negotiating meeting (October 23, 2015)" in text
+    assert "Document: CIDI/CAM/doc.5/15" in text
+    assert "New documents" in text and "Draft updated Program" in text
+    assert "https://example.org/doc5.pdf" in text
 
 
 def test_unfollow_removes_and_follow_adds(staffed: Cam, smtp_server: SmtpServer) -> None:
