@@ -32,10 +32,15 @@ def install(cam: Cam, day: str = "2015-10-21") -> None:
 def test_daily_digest_after_a_step_arrives_once(staffed: Cam, smtp_server: SmtpServer) -> None:
     staffed("people", "digest", "chair", "daily")
     install(staffed)
+    staffed("reschedule", "campaign", "--to", "2016-02", "--reason", "Budget", "--on", "2015-10-21")
+    staffed(
+        "advance", "forum-development", "postpone", "--note", "No funds this year.",
+        "--on", "2015-10-21", "--as", "chair",
+    )  # fmt: skip
     dry = " ".join(staffed("remind", "--dry-run", "--now", "2015-10-22").output.split())
     assert (
         "cam-2015-2016 daily 2015-10-21 digest of changes: would send chair "
-        "<chair@example.org> [en]: 1 step"
+        "<chair@example.org> [en]: 3 steps"
     ) in dry
     staffed("remind", "--now", "2015-10-22")
     staffed("remind", "--now", "2015-10-22")  # the tick runs twice: still one digest
@@ -49,13 +54,18 @@ def test_daily_digest_after_a_step_arrives_once(staffed: Cam, smtp_server: SmtpS
         "text/plain",
         "text/html",
     ]
-    text = received.part("text/plain")
+    text = received.part("text/plain").replace("\r\n", "\n")
     assert "Dear Chair of the CAM," in text
     assert "here is what changed in the activities you follow on October 21, 2015" in text
     assert "Steps recorded" in text
     assert "- 4 Conclude the updating" in text
     assert "Install the working group (October 21, 2015)" in text
     assert "Installed with the chair presiding." in text
+    assert (
+        "Milestone rescheduled: Present the proposal, from November 2015 to February 2016 "
+        "(October 21, 2015)\n  Budget"
+    ) in text
+    assert "Postpone (October 21, 2015)\n  No funds this year." in text
     html = received.part("text/html")
     assert "<h2" in html and "Install the working group" in html
     # Nobody else asked for digests; the next day nothing changed: no email.

@@ -74,9 +74,13 @@ def _may_set(db: Session, person: models.Person, actor: str, plan: models.Plan |
 
 def followed(db: Session, plan: models.Plan) -> dict[int, dict[int, str]]:
     """For each person, the plan's activities they follow and why (responsible | chosen)."""
-    activity_ids = [
-        a for a in db.exec(select(models.Activity.id).where(models.Activity.plan_id == plan.id))
-    ]
+    activity_ids = list(
+        db.exec(
+            select(models.Activity.id)
+            .where(models.Activity.plan_id == plan.id)
+            .where(col(models.Activity.removed).is_(False))
+        )
+    )
     found: dict[int, dict[int, str]] = {}
     for person_id, activity_id in db.exec(
         select(models.Responsibility.person_id, models.Responsibility.activity_id).where(

@@ -36,6 +36,7 @@ from cam_tracker.core import i18n
 from cam_tracker.core.dates import day_start, local_day, utc
 from cam_tracker.core.resources import data_dir
 from cam_tracker.core.text import one_line, untranslated
+from cam_tracker.files.workflow import RESCHEDULE, WAIVE
 from cam_tracker.reminders.digest import DOMAIN, Reader, salutation
 from cam_tracker.reminders.due import Problem, failure_text
 from cam_tracker.store import models
@@ -189,17 +190,22 @@ def queue(db: Session, dues: list[DueChanges], now: dt.datetime) -> list[models.
 # --- what a digest says ----------------------------------------------------------------
 
 
+# What a step told is: a workflow's step, a milestone moved or waived, a step corrected.
+STEP, MOVED, WAIVED, CORRECTED = "step", "moved", "waived", "corrected"
+
+
 @dataclass(frozen=True)
 class Step:
-    """A step of a followed activity: `moved_*` for a milestone moved, the months it moved."""
+    """A step of a followed activity: `event` is the workflow event's labels (for a
+    milestone moved or waived, the milestone's); `moved_*` the months a milestone moved."""
 
+    kind: str
     number: str
     title: Labels
     event: Labels
     on: dt.date
     note: str | None
     document: str | None
-    moved: bool = False
     moved_from: str | None = None
     moved_to: str | None = None
 
@@ -252,20 +258,27 @@ def content(db: Session, snap: Snapshot, row: models.Outbox) -> ChangeDigest:
     steps = []
     for history in told.steps:
         view = views.get(history.activity_id)
-        if view is None or (history.event == "reschedule" and history.moved_event is None):
+        if view is None or (history.event == RESCHEDULE and history.moved_event is None):
             continue  # an item that followed its session's move: told under the sessions
-        moved = history.moved_from is not None and history.moved_to is not None
-        event = history.moved_event if moved and history.moved_event else history.event
+        if history.event == RESCHEDULE:
+            kind = MOVED
+        elif history.event == WAIVE:
+            kind = WAIVED
+        elif history.event == models.CORRECTION:
+            kind = CORRECTED
+        else:
+            kind = STEP
+        event = history.moved_event if kind in (MOVED, WAIVED) else history.event
         labels = view.flow.event_labels(event or "")
         steps.append(
             Step(
+                kind=kind,
                 number=view.activity.number,
                 title=view.activity.title,
                 event=dict(labels) if labels else untranslated(event or ""),
                 on=snap.day_of(history.at),
                 note=history.note,
                 document=history.document,
-                moved=moved,
                 moved_from=history.moved_from,
                 moved_to=history.moved_to,
             )
