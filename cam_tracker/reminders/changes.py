@@ -26,11 +26,18 @@ from email.utils import format_datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from cam_tracker.app.following import DAILY, OFF, WEEKLY, changed, followed, record_mark
+from cam_tracker.app.following import (
+    DAILY,
+    OFF,
+    WEEKLY,
+    Changed,
+    changed,
+    followed,
+    record_mark,
+)
 from cam_tracker.app.snapshot import Snapshot
 from cam_tracker.core import i18n
 from cam_tracker.core.dates import day_start, local_day, utc
@@ -109,35 +116,46 @@ def due_changes(
 def _plan_due(
     db: Session, plan: models.Plan, readers: list[models.Person], now: dt.datetime
 ) -> list[DueChanges]:
+    """A fixed number of queries for the plan, however many readers: the outbox once, the
+    record's marks once per moment, the changes once per set of activities followed."""
     follows = followed(db, plan)
+    queued: set[tuple[int, str]] = set()
+    previous: dict[int, int] = {}
+    for person_id, slot, upto in db.exec(
+        select(models.Outbox.person_id, models.Outbox.slot, models.Outbox.upto_id)
+        .where(models.Outbox.kind == CHANGES)
+        .where(models.Outbox.plan_id == plan.id)
+    ):
+        queued.add((person_id, slot))
+        if upto is not None:
+            previous[person_id] = max(previous.get(person_id, 0), upto)
+    marks: dict[dt.datetime, int] = {}
+
+    def mark(before: dt.datetime) -> int:
+        if before not in marks:
+            marks[before] = record_mark(db, before)
+        return marks[before]
+
+    told_for: dict[tuple[frozenset[int], int, int], Changed] = {}
     found = []
     for person in readers:
         mine = follows.get(person.id or 0)
         if not mine:
             continue
         slot, first, end = period(person.digest, now, plan.timezone)
-        taken = db.exec(
-            select(models.Outbox.id)
-            .where(models.Outbox.plan_id == plan.id)
-            .where(models.Outbox.person_id == person.id)
-            .where(models.Outbox.slot == slot)
-        ).first()
-        if taken is not None:
+        if (person.id or 0, slot) in queued:
             continue
-        previous = db.exec(
-            select(func.max(models.Outbox.upto_id))
-            .where(models.Outbox.kind == CHANGES)
-            .where(models.Outbox.plan_id == plan.id)
-            .where(models.Outbox.person_id == person.id)
-        ).one()
         due_at = day_start(end, plan.timezone)
-        after = (
-            previous if previous is not None else record_mark(db, day_start(first, plan.timezone))
-        )
-        upto = record_mark(db, due_at)
+        after = previous.get(person.id or 0)
+        if after is None:
+            after = mark(day_start(first, plan.timezone))
+        upto = mark(due_at)
         if upto <= after:
             continue
-        told = changed(db, plan, set(mine), after, upto)
+        key = (frozenset(mine), after, upto)
+        if key not in told_for:
+            told_for[key] = changed(db, plan, set(mine), after, upto)
+        told = told_for[key]
         if not told:
             continue
         found.append(
