@@ -694,14 +694,22 @@ def due_now(
         return due(db, ws.moment(db, now), settings, ws.plan_name, problems)
 
 
-def changes_due_now(
-    ws: "Workspace", now: str | None, problems: list[Problem] | None = None
-) -> "list[DueChanges]":
-    """The digests of changes due at `now` and not yet queued; sends nothing."""
+def all_due_now(
+    ws: "Workspace",
+    now: str | None,
+    settings: ReminderSettings,
+    problems: list[Problem] | None = None,
+) -> "tuple[list[Due], list[DueChanges]]":
+    """The reminders (`due_now`) and the digests of changes due at `now`, not yet queued,
+    read in one transaction; sends nothing."""
     from cam_tracker.reminders import changes
 
     with ws.session() as db:
-        return changes.due_changes(db, ws.moment(db, now), ws.plan_name, problems)
+        moment = ws.moment(db, now)
+        return (
+            due(db, moment, settings, ws.plan_name, problems),
+            changes.due_changes(db, moment, ws.plan_name, problems),
+        )
 
 
 def remind(
