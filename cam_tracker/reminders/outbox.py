@@ -5,7 +5,9 @@ Due-ness comes from the clock and the outbox, never from whatever calls
 is still ahead (`timing.due_slot`); reminders of the same session whose
 time passed unsent collapse into the latest one. A due reminder is one outbox
 row per recipient, unique on (session, slot, person): queueing twice queues
-once, and a row sent is never queued again.
+once, and a row sent is never queued again. The digests of what changed
+(`reminders.changes`) are rows of the same outbox, of a plan rather than a
+session, planned by the same runs and claimed, retried and sent the same way.
 
 Sending claims one row at a time with a conditional UPDATE (still pending,
 unclaimed or its lease expired), so two senders never hold the same row; the
