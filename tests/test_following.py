@@ -270,3 +270,22 @@ def test_every_string_of_the_digest_templates_is_translated(lang: str) -> None:
     missing = sorted(s for s in strings if not catalog.get(s) or not catalog.get(s).string)
     assert missing == []
     assert len(strings) > 10
+
+
+def test_the_scheduler_tick_sends_a_digest_once(
+    staffed: Cam, smtp_server: SmtpServer, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    from cam_tracker.reminders import daemon
+
+    staffed("people", "digest", "chair", "daily")
+    install(staffed)
+    moment = dt.datetime(2015, 10, 22, 13, 0, tzinfo=dt.UTC)  # 09:00 in Washington
+    monkeypatch.setattr(daemon.dates, "utcnow", lambda: moment)
+    daemon.tick(db_url, None)
+    daemon.tick(db_url, None)
+    [received] = digests(smtp_server, CHAIR)
+    assert "Install the working group (October 21, 2015)" in received.part("text/plain")
+    rows = [r for r in staffed.json("outbox") if r["kind"] == "changes"]
+    assert [(r["person"], r["status"], r["attempts"]) for r in rows] == [("chair", "sent", 1)]
