@@ -253,7 +253,7 @@ def test_grant_is_idempotent_and_people_join_by_membership(
     assert _members(shared) == {shared.roles["sec"], shared.roles["del"]}
     again = shared.owner("db", "grant").output
     # Every table, the bodies and memberships (0011) and the documents (0010) among them.
-    assert again == f"people group {shared.group}: reads 17 tables, records steps\n"
+    assert again == f"people group {shared.group}: reads 18 tables, records steps\n"
 
     newcomer = shared.roles["new"]
     added = shared.owner(
@@ -374,6 +374,9 @@ def test_the_peoples_rights_cover_every_recording_command(
     step = sec.json("history", "program-update")[0]["id"]
     sec("history", "correct", str(step), "--note", "Installed", "--reason", "typo", "--as", "chair")
     sec("doc", "add", "CIDI/CAM/doc.1/15", "--title", "Report of the working group")
+    sec("people", "digest", "maria", "weekly")  # a person's own preferences
+    sec("follow", "campaign")
+    sec("unfollow", "campaign")
     sec("history", "correct", str(step), "--doc", "CIDI/CAM/doc.1/15", "--reason", "x",
         "--as", "chair")  # fmt: skip
     sec(

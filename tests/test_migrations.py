@@ -63,6 +63,7 @@ def test_release_010_store_upgrades_without_loss(tmp_path: Path) -> None:
         "body": 1,
         "membership": 3,
         "document": 0,
+        "following": 0,
     }
     assert "already at schema" in old("db", "upgrade").output
     # Its people are the CAM's now, in the roles they had, and its plan the CAM's body's.
@@ -114,6 +115,7 @@ def test_upgrade_on_backend_keeps_rows(tmp_path: Path, empty_url: str) -> None:
         "body": 1,
         "membership": 3,
         "document": 0,
+        "following": 0,
     }
     with store.session(empty_url) as db:
         verdict = audit.verify(db)
@@ -136,6 +138,51 @@ def test_migrations_build_what_the_models_describe(empty_url: str) -> None:
         revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     engine.dispose()
     assert revision == migrations.HEAD
+    assert _differences(empty_url) == []
+
+
+def test_0014_keeps_reminders_and_leaves_digests_off(empty_url: str) -> None:
+    """From 0013: a queued reminder stays a reminder, and nobody is sent digests unasked."""
+    engine = create_engine(empty_url)
+    with engine.begin() as connection:
+        command.upgrade(migrations._config(connection), "0013")
+        connection.execute(
+            text(
+                "INSERT INTO plan (id, name, title, body, general_assembly, timezone, "
+                "period_start, period_end, source, digest, loaded_at, publish_notes) VALUES "
+                "(1, 'p', '{}', '{}', '{}', 'UTC', '2015-07', '2016-06', 'p.yaml', 'x', "
+                "'2015-01-01 00:00:00', true)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO session (id, plan_id, key, month, kind, title, mandates, removed, "
+                "position) VALUES (1, 1, 's', '2015-11', 'regular', '{}', '[]', false, 0)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO person (id, key, name, role, language, registered, removed) "
+                "VALUES (1, 'chair', 'Chair', 'chair', 'en', true, false)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO outbox (session_id, slot, person_id, address, status, due_at, "
+                "queued_at, attempts, next_attempt_at) VALUES (1, '3d', 1, 'c@example.org', "
+                "'pending', '2015-11-01 00:00:00', '2015-11-01 00:00:00', 0, "
+                "'2015-11-01 00:00:00')"
+            )
+        )
+    engine.dispose()
+    assert store.upgrade(empty_url) == ("0013", migrations.HEAD)
+    engine = create_engine(empty_url)
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT kind, session_id, plan_id FROM outbox")).one()
+        digest = connection.execute(text("SELECT digest FROM person")).scalar_one()
+    engine.dispose()
+    assert tuple(row) == ("reminder", 1, None)
+    assert digest == "off"
     assert _differences(empty_url) == []
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from cam_tracker.app.activities import Advanced, Corrected, Rescheduled, Waived
+    from cam_tracker.app.following import Choice
     from cam_tracker.app.plans import LoadReport
     from cam_tracker.app.queries import ActivityListing, Row
     from cam_tracker.app.sessions import DetailsSet, ItemOutcome
@@ -536,6 +537,47 @@ class Workspace:
 
         with self.session() as db:
             people.unassign(db, self.plan(db, activity=activity), person, activity, actor=actor)
+
+    # --- following and what is due -----------------------------------------------
+
+    def follow(
+        self, keys: list[str], *, follows: bool, actor: str, person: str | None = None
+    ) -> tuple[str, list["Choice"]]:
+        """Follow (or stop following) activities, for `person` (default: the actor)."""
+        from cam_tracker.app import following
+
+        with self.session() as db:
+            plan = self.plan(db, activity=keys[0] if keys else None)
+            who, choices = following.choose(
+                db, plan, keys, follows=follows, actor=actor, person_key=person
+            )
+            return who.key, choices
+
+    def following(self, person: str | None, *, actor: str) -> "Row":
+        """A person's (default: the actor's) digest frequency and what they follow, and why."""
+        from cam_tracker.app import following
+
+        with self.session() as db:
+            return following.following(db, self.plan(db), person, actor)
+
+    def set_digest(self, person: str, frequency: str, *, actor: str) -> "Row":
+        """How often a person is told what changed in what they follow."""
+        from cam_tracker.app import following
+
+        with self.session() as db:
+            found = following.set_digest(db, person, frequency, actor=actor)
+            return {"key": found.key, "digest": found.digest, "email": found.email}
+
+    def next_due(
+        self, person: str | None, *, actor: str, as_of: str | None = None
+    ) -> tuple[str, list["Row"]]:
+        """What is due from a person (default: the actor) as of a day, by due day."""
+        from cam_tracker.app import following
+
+        with self.session() as db:
+            snap = self.snapshot(db, as_of)
+            found = following.person_of(db, snap.plan, person, actor)
+            return found.key, following.due_from(snap, found, self.lang)
 
     # --- the store ----------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from cam_tracker.cli import (  # noqa: F401  (each module registers its commands
     activities,
     bodies,
     documents,
+    following,
     people,
     plans,
     publish,

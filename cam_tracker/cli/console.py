@@ -19,6 +19,7 @@ from cam_tracker.cli.base import plural
 if TYPE_CHECKING:
     from cam_tracker.app.queries import ActivityListing
     from cam_tracker.files.workflow import Workflow
+    from cam_tracker.reminders.changes import DueChanges
     from cam_tracker.reminders.due import Due
     from cam_tracker.reminders.outbox import RunReport
 
@@ -622,6 +623,30 @@ def _people_blocks(console: Console, rows: list[Row]) -> None:
             console.print(Padding(_cell(told), (0, 0, 0, 4)))
 
 
+def changes_due(dues: list["DueChanges"]) -> None:
+    """The digests of changes a run would queue now (dry run)."""
+    console = _console()
+    for due in dues:
+        person = due.person
+        status = "would send" if person.email else "no email"
+        address = f"<{person.email}>" if person.email else "(no email address)"
+        told = ", ".join(
+            plural(count, noun, nouns)
+            for count, noun, nouns in (
+                (due.steps, "step", None),
+                (due.moves, "session moved", "sessions moved"),
+                (due.documents, "new document", None),
+            )
+            if count
+        )
+        console.print(
+            _cell(
+                f"{due.plan.name} {due.slot} digest of changes: {status:<10} "
+                f"{person.key} {address} [{person.language}]: {told}"
+            )
+        )
+
+
 def reminders_due(dues: list["Due"]) -> None:
     from cam_tracker.core.text import local
 
@@ -661,11 +686,13 @@ def reminders_sent(report: "RunReport") -> None:
     console = _console()
     for outcome in report.outcomes:
         detail = f": {outcome.detail}" if outcome.detail and outcome.status != "sent" else ""
+        what = (
+            f"{outcome.session} {outcome.slot} reminder"
+            if outcome.session is not None
+            else f"{outcome.slot} digest of changes"
+        )
         console.print(
-            _cell(
-                f"{outcome.status:<8} {outcome.session} {outcome.slot} reminder to "
-                f"{outcome.person} <{outcome.address}>{detail}"
-            )
+            _cell(f"{outcome.status:<8} {what} to {outcome.person} <{outcome.address}>{detail}")
         )
     counts = {status: 0 for status in ("sent", "waiting", "failed", "skipped")}
     for outcome in report.outcomes:
@@ -693,7 +720,7 @@ def outbox(rows: list[Row]) -> None:
             state = f"{row['status']} ({tries})"
         console.print(
             _cell(
-                f"#{row['id']}  {row['plan']} {row['session']} {row['reminder']} → "
+                f"#{row['id']}  {row['plan']} {row['session'] or 'changes'} {row['reminder']} → "
                 f"{row['person']} <{row['address']}>: {state}; due {utc(row['due_at'])}"
             )
         )
@@ -739,3 +766,50 @@ def document(row: Row) -> None:
             _cell(c["session"]),
         )
     console.print(steps)
+
+
+def following(row: Row) -> None:
+    """What a person follows and why, and how often they are told."""
+    console = _console()
+    digest = row["digest"]
+    where = f" to {row['email']}" if row["email"] else " (no email: nothing can be sent)"
+    told = "no digest" if digest == "off" else f"a {digest} digest of changes{where}"
+    console.print(_cell(f"{row['person']} follows {len(row['activities'])}; {told}"))
+    for activity in row["activities"]:
+        console.print(
+            _cell(
+                f"  {activity['number']:<6} {activity['key']}  {activity['title']}"
+                f"  ({activity['because']})"
+            )
+        )
+
+
+def due_from(person: str, rows: list[Row]) -> None:
+    """What is due from a person, by due day: what, at which session, when and where."""
+    from textwrap import shorten
+
+    console = _console()
+    if not rows:
+        console.print(_cell(f"nothing is due from {person}"))
+        return
+    for row in rows:
+        place = row["session_place"]
+        when = row["session_date"] or f"{row['session_month']} (date to be set)"
+        if place["start"]:
+            when += f" {place['start']}{'–' + place['end'] if place['end'] else ''}"
+        venue = place["venue"] or {}
+        where = ", ".join(
+            v for v in (venue.get("room"), venue.get("building"), venue.get("city")) if v
+        )
+        late = "  BEHIND PLAN" if row["late"] else ""
+        console.print(
+            _cell(f"{row['due']}  {row['number']} {row['activity']}: {row['event_label']}{late}")
+        )
+        console.print(_cell(f"    {shorten(row['title'], 100, placeholder='…')}"))
+        console.print(
+            _cell(
+                f"    at {shorten(row['session_title'], 80, placeholder='…')}, {when}"
+                + (f", {where}" if where else "")
+                + (f", {place['link']}" if place["link"] else "")
+            )
+        )

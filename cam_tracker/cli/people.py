@@ -156,3 +156,17 @@ def people_remove(key: str, actor: str | None) -> None:
     """Remove person KEY: no more reminders, steps or responsibilities; their record stays."""
     person = workspace().remove_person(key, actor=who(actor))
     click.echo(f"removed {person['key']}: {person['name']} (their history is kept)")
+
+
+@people_group.command("digest")
+@click.argument("person", shell_complete=complete_people)
+@click.argument("frequency", type=click.Choice(["daily", "weekly", "off"]))
+@actor_option
+def people_digest(person: str, frequency: str, actor: str | None) -> None:
+    """How often PERSON is told what changed in what they follow: daily, weekly or off."""
+    row = workspace().set_digest(person, frequency, actor=who(actor))
+    if frequency == "off":
+        click.echo(f"{row['key']} is sent no digest of changes")
+    else:
+        where = f"to {row['email']}" if row["email"] else "(no email yet: nothing can be sent)"
+        click.echo(f"{row['key']} is sent a {frequency} digest of changes {where}")

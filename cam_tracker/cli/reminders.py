@@ -35,7 +35,9 @@ def remind_group(ctx: click.Context, now: str | None, dry_run: bool) -> None:
 
     if dry_run:
         problems: list[Problem] = []
-        console.reminders_due(outbox.due_now(workspace(), now, reminder_settings(), problems))
+        reminders, digests = outbox.all_due_now(workspace(), now, reminder_settings(), problems)
+        console.reminders_due(reminders)
+        console.changes_due(digests)
         _refuse_if_troubled(0, problems)
         return
     report = outbox.remind(workspace(), now, smtp=smtp_settings(), settings=reminder_settings())

@@ -198,7 +198,7 @@ def due(
         return []
     snaps = _snapshots(db, [p for p in plans.values() if p.id in due_plans], now, problems)
     existing: dict[tuple[int, str, int], str] = {
-        (session_id, slot_name, person_id): status
+        (session_id or 0, slot_name, person_id): status
         for session_id, slot_name, person_id, status in db.exec(
             select(
                 models.Outbox.session_id,

@@ -5,7 +5,9 @@ Due-ness comes from the clock and the outbox, never from whatever calls
 is still ahead (`timing.due_slot`); reminders of the same session whose
 time passed unsent collapse into the latest one. A due reminder is one outbox
 row per recipient, unique on (session, slot, person): queueing twice queues
-once, and a row sent is never queued again.
+once, and a row sent is never queued again. The digests of what changed
+(`reminders.changes`) are rows of the same outbox, of a plan rather than a
+session, planned by the same runs and claimed, retried and sent the same way.
 
 Sending claims one row at a time with a conditional UPDATE (still pending,
 unclaimed or its lease expired), so two senders never hold the same row; the
@@ -64,11 +66,12 @@ from cam_tracker.core.settings import ReminderSettings, SmtpSettings
 from cam_tracker.reminders.due import Audience, Due, Problem, due, failure_text
 from cam_tracker.reminders.timing import reminder_slots, upcoming_until
 from cam_tracker.store import models
-from cam_tracker.store.models import FAILED, PENDING, SENT, SKIPPED
+from cam_tracker.store.models import CHANGES, FAILED, PENDING, SENT, SKIPPED
 
 if TYPE_CHECKING:
     from cam_tracker.app.sessions import SessionMoved
     from cam_tracker.app.workspace import Workspace
+    from cam_tracker.reminders.changes import DueChanges
     from cam_tracker.reminders.transport import Transport
 
 log = logging.getLogger(__name__)
@@ -206,7 +209,7 @@ class Outcome:
     """What one send attempt did with one outbox row."""
 
     row: int
-    session: str
+    session: str | None  # None: a digest of changes, of a plan
     slot: str
     person: str
     address: str
@@ -218,7 +221,7 @@ class Outcome:
 class _Claimed:
     row: models.Outbox
     person: models.Person
-    meeting: models.Meeting
+    meeting: models.Meeting | None  # None: a digest of changes (`reminders.changes`)
     message: EmailMessage | None = None
 
 
@@ -260,11 +263,15 @@ class _Run:
             if row is None:
                 return None
             person = db.get(models.Person, row.person_id)
-            meeting = db.get(models.Meeting, row.session_id)
-            assert person is not None and meeting is not None
+            meeting = db.get(models.Meeting, row.session_id) if row.session_id else None
+            assert person is not None and (meeting is not None or row.kind == CHANGES)
             claimed = _Claimed(row, person, meeting)
             try:
-                settled = self._prepare(db, claimed)
+                settled = (
+                    self._prepare(db, claimed)
+                    if meeting is not None
+                    else self._prepare_changes(db, claimed)
+                )
             except SQLAlchemyError:
                 raise
             except Exception as exc:  # this reminder only: the others go on
@@ -274,7 +281,7 @@ class _Run:
     def _outcome(self, claimed: _Claimed, status: str, detail: str = "") -> Outcome:
         return Outcome(
             claimed.row.id or 0,
-            claimed.meeting.key,
+            claimed.meeting.key if claimed.meeting is not None else None,
             claimed.row.slot,
             claimed.person.key,
             claimed.row.address,
@@ -289,14 +296,77 @@ class _Run:
             self.snapshots[plan_id] = snapshot(db, plan, self.now, with_revisions=True)
         return self.snapshots[plan_id]
 
+    def _reply_to(self, db: Session, snap: Snapshot) -> str | None:
+        """Where replies to the plan's messages go; reads everyone's roles once per run."""
+        from cam_tracker.reminders import digest as mail
+
+        plan_id = snap.plan.id or 0
+        if self.roles is None or plan_id not in self.reply_to:
+            audience = Audience.read(db)
+            self.roles = audience.roles
+            self.reply_to[plan_id] = mail.secretariat_address(
+                audience.leaders(snap.plan), audience.roles, snap.plan
+            )
+        return self.reply_to[plan_id]
+
+    def _address(self, db: Session, claimed: _Claimed) -> str | Outcome:
+        """The recipient's address as checked now, or the row settled as failed."""
+        from cam_tracker.app.people import check_email
+
+        row, person = claimed.row, claimed.person
+        try:
+            address = check_email(person.email or "")
+        except InvalidInput as exc:
+            self._settle(db, row, status=FAILED, error=f"{person.key}: {exc}")
+            return self._outcome(claimed, FAILED, str(exc))
+        row.address = address
+        db.add(row)
+        return address
+
+    def _prepare_changes(self, db: Session, claimed: _Claimed) -> Outcome | None:
+        """Compose a digest of changes, or settle the row when it has nothing left to tell."""
+        from cam_tracker.core.text import reader_language
+        from cam_tracker.reminders import changes
+        from cam_tracker.reminders import digest as mail
+
+        row, person = claimed.row, claimed.person
+        assert row.plan_id is not None
+        snap = self._snapshot(db, row.plan_id)
+        told = changes.content(db, snap, row)
+        if person.removed or not told:
+            reason = (
+                "the person was removed"
+                if person.removed
+                else "nothing they follow changed in the period"
+            )
+            self._settle(db, row, status=SKIPPED, error=reason)
+            return self._outcome(claimed, SKIPPED, reason)
+        address = self._address(db, claimed)
+        if isinstance(address, Outcome):
+            return address
+        reply_to = self._reply_to(db, snap)
+        assert self.roles is not None and row.message_id is not None
+        role = self.roles.role_in(person, snap.plan) or person.role
+        claimed.message = changes.compose(
+            told,
+            mail.Reader(person.key, person.name, role, person.title),
+            address,
+            reader_language(person.language),
+            sender=self.smtp.sender,
+            message_id=row.message_id,
+            date=self.now,
+            reply_to=reply_to,
+        )
+        return None
+
     def _prepare(self, db: Session, claimed: _Claimed) -> Outcome | None:
         """Compose the message, or settle the row when there is nothing to send."""
-        from cam_tracker.app.people import check_email
         from cam_tracker.core.text import reader_language
         from cam_tracker.reminders import digest as mail
         from cam_tracker.reminders import ics
 
         row, meeting, person = claimed.row, claimed.meeting, claimed.person
+        assert meeting is not None
         snap = self._snapshot(db, meeting.plan_id)
         zone = snap.plan.timezone
         slots = {
@@ -323,22 +393,13 @@ class _Run:
         if reason is not None or digest is None:
             self._settle(db, row, status=SKIPPED, error=reason)
             return self._outcome(claimed, SKIPPED, reason or "")
-        try:
-            address = check_email(person.email or "")
-        except InvalidInput as exc:
-            self._settle(db, row, status=FAILED, error=f"{person.key}: {exc}")
-            return self._outcome(claimed, FAILED, str(exc))
-        row.address = address
-        db.add(row)
+        address = self._address(db, claimed)
+        if isinstance(address, Outcome):
+            return address
         lang = reader_language(person.language)
         assert row.message_id is not None
-        plan_id = snap.plan.id or 0
-        if self.roles is None or plan_id not in self.reply_to:
-            audience = Audience.read(db)
-            self.roles = audience.roles
-            self.reply_to[plan_id] = mail.secretariat_address(
-                audience.leaders(snap.plan), audience.roles, snap.plan
-            )
+        reply_to = self._reply_to(db, snap)
+        assert self.roles is not None
         role = self.roles.role_in(person, snap.plan) or person.role
         claimed.message = mail.compose(
             digest,
@@ -349,7 +410,7 @@ class _Run:
             message_id=row.message_id,
             date=self.now,
             calendar=ics.feed(snap, [meeting], self.settings, lang, self.now),
-            reply_to=self.reply_to[plan_id],
+            reply_to=reply_to,
         )
         return None
 
@@ -376,11 +437,11 @@ class _Run:
             self._settle(db, row, next_attempt_at=retry_at, error=error)
             detail = f"{error}; next attempt {retry_at.isoformat(timespec='seconds')}"
             status = "waiting"
-        meeting = db.get(models.Meeting, row.session_id)
+        meeting = db.get(models.Meeting, row.session_id) if row.session_id else None
         person = db.get(models.Person, row.person_id)
         return Outcome(
             row.id or 0,
-            meeting.key if meeting else "?",
+            meeting.key if meeting else None,
             row.slot,
             person.key if person else "?",
             row.address,
@@ -487,7 +548,10 @@ def send_due(
 
 
 def _log(outcome: Outcome) -> None:
-    what = f"{outcome.slot} reminder of session {outcome.session} to {outcome.person}"
+    if outcome.session is None:
+        what = f"{outcome.slot} digest of changes to {outcome.person}"
+    else:
+        what = f"{outcome.slot} reminder of session {outcome.session} to {outcome.person}"
     if outcome.status == SENT:
         log.info("sent %s <%s> (%s)", what, outcome.address, outcome.detail)
     elif outcome.status in (FAILED, "waiting"):
@@ -504,6 +568,7 @@ class RunReport:
     queued: list[models.Outbox]
     outcomes: list[Outcome]
     problems: list[Problem] = field(default_factory=list)
+    changes: "list[DueChanges]" = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -522,17 +587,25 @@ def run(
     transport: "Transport | None" = None,
 ) -> RunReport:
     """Queue what is due at `now`, then send every queued row that is due (`send_due`)."""
+    from cam_tracker.reminders import changes
+
     problems: list[Problem] = []
     with store.session(url, create=False) as db:
         found = due(db, now, settings, plan_name, problems)
         queued = queue(db, found, now)
+    with store.session(url, create=False) as db:
+        told = changes.due_changes(db, now, plan_name, problems)
+        digests = changes.queue(db, told, now)
     if queued:
         log.info("queued %d reminder(s)", len(queued))
+    if digests:
+        log.info("queued %d digest(s) of changes", len(digests))
     return RunReport(
         found,
-        queued,
+        queued + digests,
         send_due(url, now, smtp, settings, stop=stop, transport=transport),
         problems,
+        told,
     )
 
 
@@ -542,8 +615,12 @@ def rows(db: Session, *, failed_only: bool = False) -> list[dict[str, Any]]:
 
     query = (
         select(models.Outbox, models.Meeting, models.Plan, models.Person)
-        .join(models.Meeting, col(models.Meeting.id) == col(models.Outbox.session_id))
-        .join(models.Plan, col(models.Plan.id) == col(models.Meeting.plan_id))
+        .outerjoin(models.Meeting, col(models.Meeting.id) == col(models.Outbox.session_id))
+        .join(
+            models.Plan,
+            col(models.Plan.id)
+            == func.coalesce(col(models.Outbox.plan_id), col(models.Meeting.plan_id)),
+        )
         .join(models.Person, col(models.Person.id) == col(models.Outbox.person_id))
         .order_by(col(models.Outbox.id))
     )
@@ -553,7 +630,8 @@ def rows(db: Session, *, failed_only: bool = False) -> list[dict[str, Any]]:
         {
             "id": row.id,
             "plan": plan.name,
-            "session": meeting.key,
+            "kind": row.kind,
+            "session": meeting.key if meeting is not None else None,
             "reminder": row.slot,
             "person": person.key,
             "address": row.address,
@@ -616,6 +694,24 @@ def due_now(
     """
     with ws.session() as db:
         return due(db, ws.moment(db, now), settings, ws.plan_name, problems)
+
+
+def all_due_now(
+    ws: "Workspace",
+    now: str | None,
+    settings: ReminderSettings,
+    problems: list[Problem] | None = None,
+) -> "tuple[list[Due], list[DueChanges]]":
+    """The reminders (`due_now`) and the digests of changes due at `now`, not yet queued,
+    read in one transaction; sends nothing."""
+    from cam_tracker.reminders import changes
+
+    with ws.session() as db:
+        moment = ws.moment(db, now)
+        return (
+            due(db, moment, settings, ws.plan_name, problems),
+            changes.due_changes(db, moment, ws.plan_name, problems),
+        )
 
 
 def remind(

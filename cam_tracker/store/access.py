@@ -33,6 +33,9 @@ PEOPLE_WRITE: dict[str, tuple[bool, tuple[str, ...]]] = {
     "milestone": (False, ("session_id", "position", "planned_month", "done_history_id")),
     "session": (False, ("date", "month", "held_on")),
     "document": (True, ()),  # a document registered (`cam doc add`, or cited first by a step)
+    # A person's own following and digest frequency (`cam follow`, `cam people digest`).
+    "following": (True, ("follows",)),
+    "person": (False, ("digest",)),
     "outbox": (
         True,
         (

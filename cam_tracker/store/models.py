@@ -118,6 +118,8 @@ class Person(SQLModel, table=True):
     # Removed with `cam people remove`: kept for the record (history, reminders sent), never
     # a recipient or an actor again.
     removed: bool = False
+    # How often they are told what changed in what they follow: daily | weekly | off.
+    digest: str = Field(default="off", sa_column_kwargs={"server_default": "off"})
 
 
 class Responsibility(SQLModel, table=True):
@@ -125,6 +127,18 @@ class Responsibility(SQLModel, table=True):
 
     activity_id: int = Field(foreign_key="activity.id", primary_key=True)
     person_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+
+
+class Following(SQLModel, table=True):
+    """A person's own choice to follow an activity (`follows`) or not, over the default.
+
+    Without a row, a person follows the activities they are responsible for
+    (`Responsibility`); a row says otherwise for one activity, either way.
+    """
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    activity_id: int = Field(foreign_key="activity.id", primary_key=True, index=True)
+    follows: bool
 
 
 class Meeting(SQLModel, table=True):
@@ -281,20 +295,33 @@ class ChainHead(SQLModel, table=True):
 PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
 
 
-class Outbox(SQLModel, table=True):
-    """One reminder for one recipient: queued once, claimed by one sender, sent once.
+# What an outbox row carries: a reminder before a session, or a digest of changes.
+REMINDER, CHANGES = "reminder", "changes"
 
-    `slot` is the reminder's offset before the session ("14d", "3d") or
-    "monthly" for a session known only by its month. A sender owns a row while
-    `claimed_by` is set and `lease_until` has not passed.
+
+class Outbox(SQLModel, table=True):
+    """One message for one recipient: queued once, claimed by one sender, sent once.
+
+    A reminder (`kind` "reminder") is of one session: `slot` is its offset
+    before the session ("14d", "3d") or "monthly" for a session known only by
+    its month, unique per (session, slot, person). A digest of changes (`kind`
+    "changes") is of one plan: `slot` names its period ("daily 2016-01-05",
+    "weekly 2016-01-04", the period's first day in the plan's zone), unique
+    per (plan, slot, person), and it tells the changes of the record whose
+    ids are in (`after_id`, `upto_id`]: what followed the person's previous
+    digest of the plan, as far as the record went when it was queued. A
+    sender owns a row while `claimed_by` is set and `lease_until` has not passed.
     """
 
     __table_args__ = (
         UniqueConstraint("session_id", "slot", "person_id"),
+        UniqueConstraint("plan_id", "slot", "person_id", name="uq_outbox_plan_slot_person"),
         Index("ix_outbox_status_due", "status", "due_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    session_id: int = Field(foreign_key="session.id", index=True)
+    kind: str = Field(default=REMINDER, sa_column_kwargs={"server_default": REMINDER})
+    session_id: int | None = Field(default=None, foreign_key="session.id", index=True)
+    plan_id: int | None = Field(default=None, foreign_key="plan.id")
     slot: str
     person_id: int = Field(foreign_key="person.id", index=True)
     address: str
@@ -308,6 +335,8 @@ class Outbox(SQLModel, table=True):
     message_id: str | None = None
     sent_at: dt.datetime | None = None
     error: str | None = None
+    after_id: int | None = None
+    upto_id: int | None = None
 
 
 class Document(SQLModel, table=True):
