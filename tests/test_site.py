@@ -280,6 +280,29 @@ def test_session_page_gives_agenda_outcomes_and_a_calendar_entry(published: Path
     assert len(whole.walk("VEVENT")) == len(CALENDAR_DAYS)
 
 
+def test_each_sessions_calendar_is_the_one_feed_writes_for_it_alone(played: Cam) -> None:
+    """The site writes a plan's calendar and its sessions' in one go (`ics.feeds`): each is
+    byte for byte what `ics.feed` writes for the sessions it holds."""
+    from cam_tracker.app.snapshot import snapshot
+    from cam_tracker.app.workspace import Workspace
+    from cam_tracker.core.settings import ReminderSettings
+    from cam_tracker.reminders import ics
+
+    ws = Workspace(database_url=played.url)
+    stamp = dt.datetime(2016, 5, 31, 12, tzinfo=dt.UTC)
+    settings = ReminderSettings()
+    with ws.session() as db:
+        snap = snapshot(db, ws.plan(db, PLAN), with_revisions=True)
+        meetings = list(snap.sessions)
+        for lang in ("en", "fr"):
+            whole, each = ics.feeds(snap, meetings, settings, lang, stamp)
+            assert whole == ics.feed(snap, meetings, settings, lang, stamp)
+            assert sorted(each) == sorted(m.key for m in meetings)
+            for meeting in meetings:
+                assert each[meeting.key] == ics.feed(snap, [meeting], settings, lang, stamp)
+            assert whole.count(b"BEGIN:VTIMEZONE") <= 1, "the plan's one zone, once at most"
+
+
 def atom(path: Path) -> ET.Element:
     return ET.fromstring(path.read_bytes())
 
@@ -484,7 +507,7 @@ def test_the_scheduler_tick_republishes_after_a_change(loaded: Cam, tmp_path: Pa
     from cam_tracker.reminders import daemon, ics
 
     out = tmp_path / "public"
-    hook = site.refresher(loaded.url, out, ics.feed)
+    hook = site.refresher(loaded.url, out, ics.feeds)
     daemon._stop.clear()  # as `daemon.run` does when it starts: a stopped run before set it
     daemon.tick(loaded.url, None, after=hook)
     first = out.resolve()

@@ -5,7 +5,7 @@ the same data as `cam report`), renders static pages with Jinja in every
 language that has catalogs, with the report's timeline chart
 (`chart.timeline_svg`) inline, and swaps the new tree in atomically. The
 calendars (`.ics`) are written by the function the caller hands in
-(`reminders.ics.feed`: calendars have one home, and this layer does not
+(`reminders.ics.feeds`: calendars have one home, and this layer does not
 import that one).
 
 Layout of a published site (every link relative, so it works from file://
@@ -39,6 +39,7 @@ never half of one; the tree before stays until the next publish.
 import contextlib
 import datetime as dt
 import functools
+import gc
 import hashlib
 import json
 import logging
@@ -77,9 +78,11 @@ if TYPE_CHECKING:
     from cam_tracker.core.settings import ReminderSettings
     from cam_tracker.store import models
 
-    # The calendar of some sessions of a plan, in a language, stamped (`reminders.ics.feed`).
+    # The calendar of some sessions of a plan, in a language, stamped, and each session's
+    # own by key (`reminders.ics.feeds`).
     CalendarFeed = Callable[
-        [Snapshot, list[models.Meeting], ReminderSettings, str, dt.datetime], bytes
+        [Snapshot, list[models.Meeting], ReminderSettings, str, dt.datetime],
+        tuple[bytes, dict[str, bytes]],
     ]
 
 log = logging.getLogger(__name__)
@@ -478,6 +481,8 @@ class Words:
 
         self.lang = lang
         self.markup = Markup
+        # The environment's gettext (catalog text as markup) once it is made.
+        self.gettext: Callable[..., Any] = lambda message: Markup(gettext(message))
         self.in_english = Markup(' <span class="fallback">{}</span>').format(
             gettext("(in English)")
         )
@@ -490,6 +495,39 @@ class Words:
             )
             for status, word in _STATUS_WORDS.items()
         }
+
+    def table(self, id: str, caption: str, cls: str = "") -> Any:
+        """A table's opening: in a scroll container of its own (keyboard-scrollable, named
+        by its caption). The template closes it with `</table></div>`."""
+        id, caption = escape(id), escape(caption)
+        wrapper = (
+            f'<div class="table-wrap" role="region" aria-labelledby="{id}-caption" tabindex="0">'
+        )
+        also = f' class="{escape(cls)}"' if cls else ""
+        return self.markup(
+            f'{wrapper}\n<table id="{id}"{also}>\n<caption id="{id}-caption">{caption}</caption>\n'
+        )
+
+    def chrome(self, page: "Page") -> tuple[Any, Any]:
+        """What every page's head and header say of its languages: the `hreflang`
+        alternates, and the language switcher (the same page in each language)."""
+        from cam_tracker.core.i18n import language_name
+
+        alternates = "".join(
+            f'<link rel="alternate" hreflang="{escape(lang)}" href="{escape(href)}">\n'
+            for lang, href in page.alternates
+        )
+        items = []
+        for lang in page.langs:
+            name = escape(language_name(lang))
+            if lang == page.lang:
+                items.append(f'<li><span aria-current="page" lang="{lang}">{name}</span></li>\n')
+            else:
+                href = escape(page.in_language(lang))
+                items.append(
+                    f'<li><a href="{href}" hreflang="{lang}" lang="{lang}">{name}</a></li>\n'
+                )
+        return self.markup(alternates), self.markup("".join(items))
 
     def text(self, labels: Labels | str | None) -> Any:
         """A text of the plan in this language, else in English marked as such."""
@@ -562,6 +600,46 @@ class Links:
     def outcome(self, code: str, item: AgendaItem) -> Any:
         return self.words.outcome(code, item.done_on)
 
+    def crumbs(self, *trail: tuple[str | None, Any]) -> Any:
+        """The breadcrumbs: the committees, then the pages above this one (the last, this
+        page, without a link)."""
+        gettext, page = self.words.gettext, self.page
+        items = [
+            f'<nav class="breadcrumbs wrap" aria-label="{gettext("Breadcrumbs")}">\n<ol>\n'
+            f'<li><a href="{escape(page.href(Paths.home(page.lang)))}">'
+            f"{gettext('Committees')}</a></li>\n"
+        ]
+        for href, label in trail:
+            if href:
+                items.append(f'<li><a href="{escape(href)}">{escape(label)}</a></li>\n')
+            else:
+                items.append(f'<li><span aria-current="page">{escape(label)}</span></li>\n')
+        items.append("</ol>\n</nav>")
+        return self.words.markup("".join(items))
+
+    def plan_links(self) -> Any:
+        """The plan's feeds and data, offered on its pages (the same on every page of a depth)."""
+        cache, page, name = self.site.link_cache, self.page, self.site.name
+        key = (page.lang, page.root, "feeds", "")
+        found = cache.get(key)
+        if found is None:
+            gettext = self.words.gettext
+            rows = [
+                (Paths.feed(page.lang, name), "application/atom+xml", "Steps as an Atom feed"),
+                (Paths.calendar(page.lang, name), "text/calendar", "Calendar of sessions (.ics)"),
+                (Paths.data(name), "application/json", "The data as JSON"),
+            ]
+            found = cache[key] = self.words.markup(
+                '<ul class="feeds">\n'
+                + "".join(
+                    f'<li><a href="{escape(page.href(target))}" type="{kind}">{gettext(text)}</a>'
+                    "</li>\n"
+                    for target, kind, text in rows
+                )
+                + "</ul>"
+            )
+        return found
+
 
 def _environment(lang: str, bytecode: Any) -> Any:
     from markupsafe import Markup
@@ -585,7 +663,9 @@ def _environment(lang: str, bytecode: Any) -> Any:
             text = translated[message] = Markup(both.gettext(message))
         return text % variables if variables else text
 
+    words.gettext = gettext
     env.globals["_"] = env.globals["gettext"] = gettext
+    env.globals["table"] = words.table
     env.globals["statuses"] = STATUSES
     env.globals["Paths"] = Paths
     env.globals["lang_name"] = i18n.language_name
@@ -641,8 +721,15 @@ class Renderer:
         env = self.env(lang)
         site = context.get("s")
         links = Links(page, site, env.globals["words"]) if site is not None else None
+        alternates, switcher = env.globals["words"].chrome(page)
         text: str = env.get_template(template).render(
-            page=page, langs=self.langs, L=links, D=self._decisions, **context
+            page=page,
+            langs=self.langs,
+            L=links,
+            D=self._decisions,
+            alternates=alternates,
+            switcher=switcher,
+            **context,
         )
         return text.encode("utf-8")
 
@@ -657,7 +744,6 @@ class Renderer:
         files: dict[str, bytes] = {}
         settings = ReminderSettings()
         stamp = r.changed_at or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-        meetings = {m.key: m for m in site.snap.sessions}
         for lang in self.langs if langs is None else langs:
             # What each step decided, in the report's words: told on several pages, made once.
             macros = self.env(lang).get_template("report_macros.j2").module
@@ -676,19 +762,53 @@ class Renderer:
                 files[path] = self.html(
                     "site/session.html.j2", lang, path, s=site, r=r, meeting=session
                 )
-                meeting = meetings.get(session.key)
-                if meeting is not None:
-                    files[Paths.session_ics(lang, name, session.key)] = self.calendar(
-                        site.snap, [meeting], settings, lang, stamp
-                    )
-            files[Paths.calendar(lang, name)] = self.calendar(
-                site.snap, list(site.snap.sessions), settings, lang, stamp
-            )
+            whole, each = self.calendar(site.snap, list(site.snap.sessions), settings, lang, stamp)
+            for session in r.sessions:
+                if session.key in each:
+                    files[Paths.session_ics(lang, name, session.key)] = each[session.key]
+            files[Paths.calendar(lang, name)] = whole
             path = Paths.feed(lang, name)
-            files[path] = self.html("site/steps.atom.j2", lang, path, s=site, r=r)
+            files[path] = self.html(
+                "site/steps.atom.j2", lang, path, s=site, r=r, entries=self._entries(site, lang)
+            )
         if langs is None:
             files[Paths.data(name)] = _data(site)
         return files
+
+    def _entries(self, site: PlanSite, lang: str) -> Any:
+        """The feed's entries, newest first: Python, not a template loop (a finished plan
+        has hundreds of steps, in every language), every value escaped."""
+        from markupsafe import Markup
+
+        r, name = site.report, site.name
+        env = self.env(lang)
+        page = self.page(lang, Paths.feed(lang, name))
+        day, text = env.filters["day"], env.filters["local"]
+        gettext = env.globals["gettext"]
+        session_word, document_word = gettext("Session"), gettext("Document")
+        note_word = gettext("Note")
+        year = escape(r.period_start[:4])
+        plan = escape(name)
+        parts: list[str] = []
+        for st in reversed(r.log):
+            summary = [escape(day(st.day)), ": ", escape(text(st.from_label)), " → "]
+            summary.append(escape(text(st.to_label)))
+            if st.session:
+                summary += ["; ", session_word, ": ", escape(text(st.session))]
+            if st.document:
+                summary += ["; ", document_word, ": ", escape(st.document)]
+            if r.publish_notes and st.note:
+                summary += ["; ", note_word, ": ", escape(st.note)]
+            href = page.link(Paths.activity(lang, name, st.activity), "step-" + st.ref[:16])
+            parts += [
+                f"<entry>\n<id>tag:cam-tracker,{year}:{plan}:step:{escape(st.ref[:32])}</id>\n",
+                f"<title>{escape(st.activity_number)}. {escape(text(st.activity_title))}: ",
+                f"{escape(self._decisions[st.number])}</title>\n",
+                f"<updated>{_rfc3339(st.at)}</updated>\n",
+                f'<link rel="alternate" type="text/html" href="{escape(href)}"/>\n',
+                f"<summary>{''.join(summary)}</summary>\n</entry>\n",
+            ]
+        return Markup("".join(parts))
 
     def plan_side_by_side(self, site: PlanSite) -> dict[str, bytes]:
         """`plan`, its languages rendered on every processor (forked workers).
@@ -988,9 +1108,13 @@ class Done:
 
 @dataclass(frozen=True)
 class Job:
-    """One plan to render: where its directory goes, and the one it had before (if any)."""
+    """One plan to render: where its directory goes, and the one it had before (if any).
 
-    site: PlanSite
+    It holds the plan as read; the report's data is made from it where the plan is
+    rendered (a worker), so the reading process only reads.
+    """
+
+    snap: "Snapshot"
     directory: Path
     previous: Path | None
     previous_shas: dict[str, str]
@@ -1008,15 +1132,16 @@ def _render_one(renderer: Renderer, job: Job, alone: bool = False) -> Done:
         str(job.previous) if job.previous is not None else None,
         job.previous_shas,
     )
-    name = job.site.name
-    files = renderer.plan_side_by_side(job.site) if alone else renderer.plan(job.site)
+    from cam_tracker.reports.gather import from_snapshot
+
+    site = PlanSite(from_snapshot(job.snap), job.snap)
+    name = site.name
+    files = renderer.plan_side_by_side(site) if alone else renderer.plan(site)
     for path, content in files.items():
         writer.put(_plan_file(path, name), content)
     shutil.rmtree(job.directory, ignore_errors=True)
     partial.rename(job.directory)
-    return Done(
-        name, job.directory.name, job.site.summary, writer.shas, writer.written, writer.linked
-    )
+    return Done(name, job.directory.name, site.summary, writer.shas, writer.written, writer.linked)
 
 
 # What forked workers render: set just before the fork, so that they inherit it.
@@ -1041,27 +1166,45 @@ def _render_forked(index: int) -> Done:
     return _render_one(renderer, jobs[index])
 
 
-def _render_all(renderer: Renderer, jobs: list[Job]) -> Iterator[Done]:
-    """Render plans, on every processor when there are several plans and processors.
+class _Rendering:
+    """Plans being rendered, on every processor when there are several plans and processors.
 
     Laying out charts and filling templates is pure computation: forked workers
     inherit the plans already read (no query in a worker), write their plan's
-    directory and send back only hashes. One plan, or one processor: in this process.
+    directory and send back only hashes. While they work, the caller reads the
+    next plans. One plan, or one processor: in this process, when asked for results.
     """
-    global _WORK
-    workers = min(len(jobs), os.cpu_count() or 1, 4)
-    if workers < 2 or "fork" not in _start_methods():
-        for job in jobs:
-            yield _render_one(renderer, job, alone=len(jobs) == 1)
-        return
-    import multiprocessing
 
-    _WORK = (renderer, jobs)
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap_unordered(_render_forked, range(len(jobs)))
-    finally:
-        _WORK = None
+    def __init__(self, renderer: "Renderer", jobs: list[Job]) -> None:
+        global _WORK
+        self.renderer, self.jobs = renderer, jobs
+        self.pool: Any = None
+        workers = min(len(jobs), os.cpu_count() or 1, 4)
+        if workers >= 2 and "fork" in _start_methods():
+            import multiprocessing
+
+            _WORK = (renderer, jobs)
+            # What the workers inherit stays out of their collector's sight: collecting
+            # would write to every inherited object, copying the pages they share.
+            gc.freeze()
+            try:
+                # The workers are forked here, each with this batch: the next may be read now.
+                self.pool = multiprocessing.get_context("fork").Pool(workers)
+                self.results = self.pool.imap_unordered(_render_forked, range(len(jobs)))
+            finally:
+                _WORK = None
+                gc.unfreeze()
+
+    def done(self) -> Iterator[Done]:
+        if self.pool is None:
+            for job in self.jobs:
+                yield _render_one(self.renderer, job, alone=len(self.jobs) == 1)
+            return
+        try:
+            yield from self.results
+        finally:
+            self.pool.terminate()
+            self.pool.join()
 
 
 def _start_methods() -> list[str]:
@@ -1095,7 +1238,7 @@ def publish(
 ) -> Published:
     """Publish the site of every plan in the store (or one) into DIR, atomically.
 
-    `calendar` writes the sessions' iCalendar files (the CLI passes `reminders.ics.feed`).
+    `calendar` writes the sessions' iCalendar files (the CLI passes `reminders.ics.feeds`).
     """
     from cam_tracker.core.dates import parse_day
 
@@ -1105,8 +1248,6 @@ def publish(
     output = Path(os.path.abspath(output))
     if not output.parent.is_dir():
         raise InvalidInput(f"cannot publish into {output}: no directory {output.parent}")
-    import gc
-
     # One-shot commands run without the cyclic collector (see __main__); a publish renders
     # tens of thousands of pages one after another, so it runs with it: whatever cycles
     # rendering leaves are freed as it goes (the bench measures its peak memory so).
@@ -1131,7 +1272,6 @@ def _publish(
     from sqlmodel import col, select
 
     from cam_tracker.app import snapshot as schedule
-    from cam_tracker.reports.gather import from_snapshot
     from cam_tracker.store import models
 
     if options.plan is not None:
@@ -1170,6 +1310,20 @@ def _publish(
         renderer = Renderer(options.langs, options.base_url, calendar)
         as_of_day = dt.date.fromisoformat(options.as_of) if options.as_of else None
         written = linked = 0
+        under_way: _Rendering | None = None
+
+        def finish(rendering: _Rendering) -> None:
+            nonlocal written, linked
+            for done in rendering.done():
+                summaries[done.name] = done.summary
+                written, linked = written + done.written, linked + done.linked
+                manifest_plans[done.name] = {
+                    "fingerprint": per_plan[done.name],
+                    "summary": done.summary,
+                    "dir": done.directory,
+                    "files": done.shas,
+                }
+
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
             jobs = []
@@ -1181,21 +1335,18 @@ def _publish(
                 old = plans_root / before["dir"] if before.get("dir") else None
                 jobs.append(
                     Job(
-                        PlanSite(from_snapshot(snap), snap),
+                        snap,
                         plans_root / f"{slug(plan_name)}.{per_plan[plan_name][:16]}",
                         old if old is not None and old.is_dir() else None,
                         before.get("files", {}),
                     )
                 )
-            for done in _render_all(renderer, jobs):
-                summaries[done.name] = done.summary
-                written, linked = written + done.written, linked + done.linked
-                manifest_plans[done.name] = {
-                    "fingerprint": per_plan[done.name],
-                    "summary": done.summary,
-                    "dir": done.directory,
-                    "files": done.shas,
-                }
+            # This batch was read while the one before was rendered: now wait for that one.
+            if under_way is not None:
+                finish(under_way)
+            under_way = _Rendering(renderer, jobs)
+        if under_way is not None:
+            finish(under_way)
         writer = Writer(
             str(partial),
             str(previous.root) if previous.root is not None else None,
