@@ -272,6 +272,54 @@ class PlanSite:
     def session_documents(self, key: str) -> list[Document]:
         return [d for d in self.documents if d.step.session_key == key]
 
+    @cached_property
+    def meetings(self) -> dict[str, "models.Meeting"]:
+        """The sessions as stored, by key: their time, place, link and programme."""
+        return {m.key: m for m in self.snap.sessions}
+
+    @cached_property
+    def register(self) -> list["models.Document"]:
+        """The plan's register of documents, by date (undated last), then symbol."""
+        return sorted(
+            self.snap.documents.values(),
+            key=lambda d: (d.date is None, d.date or dt.date.min, d.symbol),
+        )
+
+    def entry(self, symbol: str | None) -> "models.Document | None":
+        """The register's entry for a symbol a step cites (None: never registered)."""
+        from cam_tracker.core.symbols import identity
+
+        return self.snap.documents.get(identity(symbol)) if symbol else None
+
+    @cached_property
+    def citing(self) -> dict[str, list[Step]]:
+        """Register key (`core.symbols.identity`) → the steps that cite the document."""
+        from cam_tracker.core.symbols import identity
+
+        found: dict[str, list[Step]] = {}
+        for step in self.report.log:
+            if step.document:
+                found.setdefault(identity(step.document), []).append(step)
+        return found
+
+    def cited_by(self, document: "models.Document") -> list[Step]:
+        from cam_tracker.core.symbols import identity
+
+        return self.citing.get(identity(document.symbol), [])
+
+    @staticmethod
+    def safe_link(url: str | None) -> str | None:
+        """An address the site may link to: what `core.text.check_link` accepts, else none
+        (a stored address is checked again: the site never links anything else)."""
+        from cam_tracker.core.text import check_link
+
+        if not url:
+            return None
+        try:
+            return check_link(url)
+        except InvalidInput:
+            return None
+
     def steps_at(self, key: str) -> list[Step]:
         return [s for s in self.report.log if s.session_key == key]
 
@@ -529,6 +577,12 @@ class Words:
                 )
         return self.markup(alternates), self.markup("".join(items))
 
+    def languages(self, codes: list[str] | tuple[str, ...]) -> str:
+        """The languages a document exists in, by their own names."""
+        from cam_tracker.core.i18n import language_name
+
+        return ", ".join(language_name(code) for code in codes)
+
     def text(self, labels: Labels | str | None) -> Any:
         """A text of the plan in this language, else in English marked as such."""
         if not labels:
@@ -599,6 +653,17 @@ class Links:
 
     def outcome(self, code: str, item: AgendaItem) -> Any:
         return self.words.outcome(code, item.done_on)
+
+    def document(self, symbol: str, entry: Any) -> Any:
+        """A document's symbol, a link to where it is published when the register says so
+        (an address `PlanSite.safe_link` accepts; any other is not linked)."""
+        url = PlanSite.safe_link(getattr(entry, "url", None)) if entry is not None else None
+        if url is None:
+            return escape(symbol)
+        return self.words.markup(
+            f'<a class="external" href="{escape(url)}" rel="noopener noreferrer">'
+            f"{escape(symbol)}</a>"
+        )
 
     def crumbs(self, *trail: tuple[str | None, Any]) -> Any:
         """The breadcrumbs: the committees, then the pages above this one (the last, this
@@ -759,8 +824,21 @@ class Renderer:
                 )
             for session in r.sessions:
                 path = Paths.session(lang, name, session.key)
+                stored = site.meetings.get(session.key)
                 files[path] = self.html(
-                    "site/session.html.j2", lang, path, s=site, r=r, meeting=session
+                    "site/session.html.j2",
+                    lang,
+                    path,
+                    s=site,
+                    r=r,
+                    meeting=session,
+                    venue=[
+                        part
+                        for part in ((stored.room, stored.building, stored.city) if stored else ())
+                        if part
+                    ],
+                    join=site.safe_link(stored.link) if stored else None,
+                    programme=(stored.programme or []) if stored else [],
                 )
             whole, each = self.calendar(site.snap, list(site.snap.sessions), settings, lang, stamp)
             for session in r.sessions:
@@ -906,12 +984,17 @@ def _today(zone: str, options: Options) -> str:
 
 
 def fingerprints(
-    db: "Session", plans: list["models.Plan"], options: Options
+    db: "Session",
+    plans: list["models.Plan"],
+    options: Options,
+    officers: dict[str, list[dict[str, Any]]] | None = None,
 ) -> tuple[str, dict[str, str]]:
     """A key for the whole site and one per plan, from a handful of aggregate queries.
 
-    A step, a session recorded or moved, a plan reloaded or a new day (a plan's
-    statuses depend on the date) each change the key of the plans concerned.
+    A step, a session recorded, moved or given its time and place, a document
+    registered or changed, a plan reloaded or a new day (a plan's statuses
+    depend on the date) each change the key of the plans concerned; the
+    officers (`officers_of`), shown on the committees' pages only, the whole key.
     """
     from sqlalchemy import func
     from sqlalchemy import select as core_select
@@ -943,11 +1026,35 @@ def fingerprints(
             col(models.Meeting.date),
             col(models.Meeting.held_on),
             col(models.Meeting.removed),
+            col(models.Meeting.start_time),
+            col(models.Meeting.end_time),
+            col(models.Meeting.room),
+            col(models.Meeting.building),
+            col(models.Meeting.city),
+            col(models.Meeting.modality),
+            col(models.Meeting.link),
+            col(models.Meeting.programme),
         )
         .where(col(models.Meeting.plan_id).in_(ids))
         .order_by(col(models.Meeting.id))
     ):
         sessions.setdefault(row[0], []).append([str(v) for v in row[1:]])
+    # The register: an entry added or changed (title, address, status…) shows on the pages.
+    documents: dict[int, list[Any]] = {}
+    for entry in db.connection().execute(
+        core_select(
+            col(models.Document.plan_id),
+            col(models.Document.symbol),
+            col(models.Document.title),
+            col(models.Document.date),
+            col(models.Document.languages),
+            col(models.Document.url),
+            col(models.Document.status),
+        )
+        .where(col(models.Document.plan_id).in_(ids))
+        .order_by(col(models.Document.id))
+    ):
+        documents.setdefault(entry[0], []).append([str(v) for v in entry[1:]])
     common = options.key()
     per_plan = {}
     for plan in plans:
@@ -961,12 +1068,65 @@ def fingerprints(
             _today(plan.timezone, options),
             list(history.get(plan.id, (0, 0))),
             sessions.get(plan.id, []),
+            documents.get(plan.id, []),
         ]
         per_plan[plan.name] = hashlib.sha256(json.dumps(content).encode()).hexdigest()
     whole = hashlib.sha256(
-        json.dumps([common, list(head) if head else None, sorted(per_plan.items())]).encode()
+        json.dumps(
+            [common, list(head) if head else None, sorted(per_plan.items()), officers]
+        ).encode()
     ).hexdigest()
     return whole, per_plan
+
+
+def officers_of(db: "Session", plans: list["models.Plan"]) -> dict[str, list[dict[str, Any]]]:
+    """Each plan's chair and vice chair, by name: the plan's own (its file's `people:`),
+    else its body's current one (`cam people add --body`, no end date). People removed
+    from the store are not shown. Read afresh at every publish (one query): the
+    committees' pages show them."""
+    from sqlmodel import col, select
+
+    from cam_tracker.store import models
+
+    roles = ("chair", "vice_chair")
+    bodies = {p.body_id for p in plans if p.body_id is not None}
+    ids = [p.id for p in plans]
+    own: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    body_wide: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    for membership, person in db.exec(
+        select(models.Membership, models.Person)
+        .join(models.Person, col(models.Person.id) == col(models.Membership.person_id))
+        .where(col(models.Membership.role).in_(roles))
+        .where(col(models.Person.removed).is_(False))
+        .where(
+            col(models.Membership.plan_id).in_(ids)
+            | (
+                col(models.Membership.plan_id).is_(None)
+                & col(models.Membership.body_id).in_(bodies)
+            )
+        )
+        .order_by(col(models.Membership.id))
+    ):
+        officer = {
+            "role": membership.role,
+            "name": person.name,
+            "title": person.title,
+            "country": person.country,
+        }
+        if membership.plan_id is not None:
+            own.setdefault((membership.plan_id, membership.role), []).append(officer)
+        elif membership.until is None:
+            body_wide.setdefault((membership.body_id, membership.role), []).append(officer)
+    found: dict[str, list[dict[str, Any]]] = {}
+    for plan in plans:
+        assert plan.id is not None
+        found[plan.name] = [
+            officer
+            for role in roles
+            for officer in own.get((plan.id, role))
+            or (body_wide.get((plan.body_id, role), []) if plan.body_id is not None else [])
+        ]
+    return found
 
 
 # --- the tree on disk -------------------------------------------------------------------
@@ -1281,7 +1441,8 @@ def _publish(
         if not plans:
             raise InvalidInput("no plan in the store: load one first (cam plan load)")
     previous = _previous(output)
-    whole, per_plan = fingerprints(db, plans, options)
+    officers = officers_of(db, plans)
+    whole, per_plan = fingerprints(db, plans, options, officers)
     if previous.root is not None and previous.manifest.get("key") == whole:
         return Published(output, previous.root, len(plans), [], 0, 0, 0, unchanged=True)
 
@@ -1352,7 +1513,8 @@ def _publish(
             str(previous.root) if previous.root is not None else None,
             previous.files,
         )
-        for path, content in renderer.site([summaries[p.name] for p in plans]).items():
+        cards = [{**summaries[p.name], "officers": officers[p.name]} for p in plans]
+        for path, content in renderer.site(cards).items():
             writer.put(path, content)
         for plan in plans:
             directory = manifest_plans[plan.name]["dir"]
