@@ -529,8 +529,9 @@ class Words:
 
         self.lang = lang
         self.markup = Markup
-        # The environment's gettext (catalog text as markup) once it is made.
+        # The environment's gettext (catalog text as markup) and its `day` filter, once made.
         self.gettext: Callable[..., Any] = lambda message: Markup(gettext(message))
+        self.day: Callable[..., str] = lambda value: value.isoformat()
         self.in_english = Markup(' <span class="fallback">{}</span>').format(
             gettext("(in English)")
         )
@@ -626,6 +627,8 @@ class Links:
     page: Page
     site: "PlanSite"
     words: Words
+    # What each step decided, in the report's words (`Renderer.plan`), by its number.
+    decisions: dict[int, Any] = field(default_factory=dict)
 
     def session(self, key: str | None) -> Any:
         titles = self.site.session_titles
@@ -664,6 +667,27 @@ class Links:
             f'<a class="external" href="{escape(url)}" rel="noopener noreferrer">'
             f"{escape(symbol)}</a>"
         )
+
+    def step_rows(self, steps: list[Step]) -> Any:
+        """The rows of an activity's steps (`activity.html.j2` gives the table around them):
+        date, what was decided, the state reached, the session, the document and, where
+        the plan publishes them, the note. Python, not a template loop: ten thousand
+        activities' steps, in every language."""
+        words, site = self.words, self.site
+        day, notes = words.day, site.report.publish_notes
+        rows = []
+        for st in steps:
+            document = self.document(st.document, site.entry(st.document)) if st.document else "—"
+            note = f'<td class="note">{escape(site.note(st) or "")}</td>' if notes else ""
+            rows.append(
+                f'<tr id="step-{escape(st.ref[:16])}" data-event="{escape(st.event)}">'
+                f'<th scope="row" class="date">{escape(day(st.day))}</th>'
+                f"<td>{escape(self.decisions[st.number])}</td>"
+                f"<td>{escape(words.text(st.to_label))}</td>"
+                f"<td>{escape(self.session(st.session_key))}</td>"
+                f'<td class="symbol">{document}</td>{note}</tr>\n'
+            )
+        return words.markup("".join(rows))
 
     def crumbs(self, *trail: tuple[str | None, Any]) -> Any:
         """The breadcrumbs: the committees, then the pages above this one (the last, this
@@ -706,6 +730,57 @@ class Links:
         return found
 
 
+def _translated_at_compile_time(lang: str, gettext: Callable[[str], Any]) -> Any:
+    """A Jinja extension: `_("fixed text")` (no variables) becomes the text in `lang` when
+    the template is compiled, so a page pays nothing for its fixed words.
+
+    The template's code then differs by language: its bytecode is cached per language
+    (`_ByLanguage`). Texts with variables (`_("… %(x)s", x=…)`) are looked up as before.
+    """
+    from jinja2.ext import Extension
+    from jinja2.lexer import Token
+
+    class Translated(Extension):
+        def filter_stream(self, stream: Any) -> Any:
+            tokens = list(stream)
+            index = 0
+            while index < len(tokens):
+                window = tokens[index : index + 4]
+                if (
+                    len(window) == 4
+                    and window[0].test("name:_")
+                    and window[1].type == "lparen"
+                    and window[2].type == "string"
+                    and window[3].type == "rparen"
+                    and (index == 0 or tokens[index - 1].type != "dot")
+                ):
+                    yield Token(window[0].lineno, "string", str(gettext(window[2].value)))
+                    index += 4
+                    continue
+                yield tokens[index]
+                index += 1
+
+    return Translated
+
+
+def _by_language(shared: Any, lang: str) -> Any:
+    """The shared bytecode cache, its keys told apart by language (see
+    `_translated_at_compile_time`)."""
+    from jinja2.bccache import BytecodeCache
+
+    class ByLanguage(BytecodeCache):
+        def get_cache_key(self, name: str, filename: str | None = None) -> str:
+            return f"{lang}|{super().get_cache_key(name, filename)}"
+
+        def load_bytecode(self, bucket: Any) -> None:
+            shared.load_bytecode(bucket)
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            shared.dump_bytecode(bucket)
+
+    return ByLanguage()
+
+
 def _environment(lang: str, bytecode: Any) -> Any:
     from markupsafe import Markup
 
@@ -714,7 +789,8 @@ def _environment(lang: str, bytecode: Any) -> Any:
 
     templates = data_dir("templates")
     env = environment(lang, DOMAIN, [templates], html=True)
-    env.bytecode_cache = bytecode
+    env.bytecode_cache = _by_language(bytecode, lang)
+    env.auto_reload = False  # one run: no template changes under it, no stat per page
     both = _Both(translations(lang, DOMAIN), translations(lang, CATALOG))
     env.install_gettext_translations(both, newstyle=True)  # type: ignore[attr-defined]
     words = Words(lang, both.gettext, both.pgettext)
@@ -730,6 +806,7 @@ def _environment(lang: str, bytecode: Any) -> Any:
 
     words.gettext = gettext
     env.globals["_"] = env.globals["gettext"] = gettext
+    env.add_extension(_translated_at_compile_time(lang, gettext))
     env.globals["table"] = words.table
     env.globals["statuses"] = STATUSES
     env.globals["Paths"] = Paths
@@ -747,6 +824,7 @@ def _environment(lang: str, bytecode: Any) -> Any:
         month=cache(lambda value: i18n.month(value, lang)),
         when=cache(lambda value: i18n.when(value, lang)),
     )
+    words.day = env.filters["day"]
     return env
 
 
@@ -756,6 +834,17 @@ def _rfc3339(moment: dt.datetime | None) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# The templates a plan's pages are made from (under templates/).
+_PAGES = (
+    "site/plan.html.j2",
+    "site/activity.html.j2",
+    "site/session.html.j2",
+    "site/steps.atom.j2",
+    "site/base.html.j2",
+    "site/macros.html.j2",
+)
 
 
 class Renderer:
@@ -778,6 +867,18 @@ class Renderer:
             self._envs[lang] = _environment(lang, self._bytecode)
         return self._envs[lang]
 
+    def warm(self) -> None:
+        """Load every environment and template and the libraries pages need, once, before
+        workers are forked: each inherits them instead of loading them again."""
+        import icalendar  # noqa: F401  (the calendars' library: imported by the first one)
+
+        from cam_tracker.reports import chart  # noqa: F401
+
+        for lang in self.langs:
+            env = self.env(lang)
+            for name in (*_PAGES, "report_macros.j2"):
+                env.get_template(name)
+
     def page(self, lang: str, path: str) -> Page:
         return Page(lang, path, self.base_url, self.langs)
 
@@ -785,7 +886,9 @@ class Renderer:
         page = self.page(lang, path)
         env = self.env(lang)
         site = context.get("s")
-        links = Links(page, site, env.globals["words"]) if site is not None else None
+        links = (
+            Links(page, site, env.globals["words"], self._decisions) if site is not None else None
+        )
         alternates, switcher = env.globals["words"].chrome(page)
         text: str = env.get_template(template).render(
             page=page,
@@ -1469,6 +1572,8 @@ def _publish(
             else:
                 todo.append(plan)
         renderer = Renderer(options.langs, options.base_url, calendar)
+        if len(todo) > 1:
+            renderer.warm()
         as_of_day = dt.date.fromisoformat(options.as_of) if options.as_of else None
         written = linked = 0
         under_way: _Rendering | None = None
