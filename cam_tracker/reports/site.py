@@ -1020,7 +1020,12 @@ class Renderer:
         files["index.html"] = self.html("site/root.html.j2", self.langs[0], "index.html")
         for lang in self.langs:
             path = Paths.home(lang)
-            files[path] = self.html("site/home.html.j2", lang, path, bodies=bodies)
+            # The report's headings of the statuses: told on every plan's card, made once.
+            macros = self.env(lang).get_template("report_macros.j2").module
+            headings = {status: macros.status_heading(status) for status in STATUSES}
+            files[path] = self.html(
+                "site/home.html.j2", lang, path, bodies=bodies, headings=headings
+            )
         return files
 
 
@@ -1099,7 +1104,7 @@ def fingerprints(
     depend on the date) each change the key of the plans concerned; the
     officers (`officers_of`), shown on the committees' pages only, the whole key.
     """
-    from sqlalchemy import func
+    from sqlalchemy import String, cast, func
     from sqlalchemy import select as core_select
     from sqlmodel import col, select
 
@@ -1136,7 +1141,7 @@ def fingerprints(
             col(models.Meeting.city),
             col(models.Meeting.modality),
             col(models.Meeting.link),
-            col(models.Meeting.programme),
+            cast(col(models.Meeting.programme), String),
         )
         .where(col(models.Meeting.plan_id).in_(ids))
         .order_by(col(models.Meeting.id))
@@ -1148,9 +1153,10 @@ def fingerprints(
         core_select(
             col(models.Document.plan_id),
             col(models.Document.symbol),
-            col(models.Document.title),
+            # As stored (JSON text): compared, never read, so not decoded.
+            cast(col(models.Document.title), String),
             col(models.Document.date),
-            col(models.Document.languages),
+            cast(col(models.Document.languages), String),
             col(models.Document.url),
             col(models.Document.status),
         )
