@@ -730,57 +730,6 @@ class Links:
         return found
 
 
-def _translated_at_compile_time(lang: str, gettext: Callable[[str], Any]) -> Any:
-    """A Jinja extension: `_("fixed text")` (no variables) becomes the text in `lang` when
-    the template is compiled, so a page pays nothing for its fixed words.
-
-    The template's code then differs by language: its bytecode is cached per language
-    (`_ByLanguage`). Texts with variables (`_("… %(x)s", x=…)`) are looked up as before.
-    """
-    from jinja2.ext import Extension
-    from jinja2.lexer import Token
-
-    class Translated(Extension):
-        def filter_stream(self, stream: Any) -> Any:
-            tokens = list(stream)
-            index = 0
-            while index < len(tokens):
-                window = tokens[index : index + 4]
-                if (
-                    len(window) == 4
-                    and window[0].test("name:_")
-                    and window[1].type == "lparen"
-                    and window[2].type == "string"
-                    and window[3].type == "rparen"
-                    and (index == 0 or tokens[index - 1].type != "dot")
-                ):
-                    yield Token(window[0].lineno, "string", str(gettext(window[2].value)))
-                    index += 4
-                    continue
-                yield tokens[index]
-                index += 1
-
-    return Translated
-
-
-def _by_language(shared: Any, lang: str) -> Any:
-    """The shared bytecode cache, its keys told apart by language (see
-    `_translated_at_compile_time`)."""
-    from jinja2.bccache import BytecodeCache
-
-    class ByLanguage(BytecodeCache):
-        def get_cache_key(self, name: str, filename: str | None = None) -> str:
-            return f"{lang}|{super().get_cache_key(name, filename)}"
-
-        def load_bytecode(self, bucket: Any) -> None:
-            shared.load_bytecode(bucket)
-
-        def dump_bytecode(self, bucket: Any) -> None:
-            shared.dump_bytecode(bucket)
-
-    return ByLanguage()
-
-
 def _environment(lang: str, bytecode: Any) -> Any:
     from markupsafe import Markup
 
@@ -789,7 +738,7 @@ def _environment(lang: str, bytecode: Any) -> Any:
 
     templates = data_dir("templates")
     env = environment(lang, DOMAIN, [templates], html=True)
-    env.bytecode_cache = _by_language(bytecode, lang)
+    env.bytecode_cache = i18n.by_language(bytecode, lang)
     env.auto_reload = False  # one run: no template changes under it, no stat per page
     both = _Both(translations(lang, DOMAIN), translations(lang, CATALOG))
     env.install_gettext_translations(both, newstyle=True)  # type: ignore[attr-defined]
@@ -806,7 +755,8 @@ def _environment(lang: str, bytecode: Any) -> Any:
 
     words.gettext = gettext
     env.globals["_"] = env.globals["gettext"] = gettext
-    env.add_extension(_translated_at_compile_time(lang, gettext))
+    # Fixed texts in the page's language when a template is compiled (cached per language).
+    env.add_extension(i18n.fixed_texts(gettext))
     env.globals["table"] = words.table
     env.globals["statuses"] = STATUSES
     env.globals["Paths"] = Paths
@@ -870,8 +820,6 @@ class Renderer:
     def warm(self) -> None:
         """Load every environment and template and the libraries pages need, once, before
         workers are forked: each inherits them instead of loading them again."""
-        import icalendar  # noqa: F401  (the calendars' library: imported by the first one)
-
         from cam_tracker.reports import chart  # noqa: F401
 
         for lang in self.langs:
