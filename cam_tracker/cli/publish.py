@@ -41,7 +41,7 @@ def publish_command(
     result = site.publish(
         ws,
         output,
-        calendar=ics.feed,
+        calendar=ics.feeds,
         plan_name=plan_name or ws.plan_name,
         as_of=as_of,
         base_url=base_url,

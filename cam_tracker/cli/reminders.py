@@ -156,5 +156,5 @@ def scheduler_run(interval: float, publish_dir: Path | None) -> None:
         from cam_tracker.reminders import ics
         from cam_tracker.reports import site
 
-        after = site.refresher(ws.database_url, publish_dir, ics.feed)
+        after = site.refresher(ws.database_url, publish_dir, ics.feeds)
     daemon.start(ws.database_url, ws.plan_name, interval=interval, after=after)

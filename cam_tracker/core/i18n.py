@@ -7,6 +7,7 @@ not code. Catalogs are compiled in memory when first used.
 
 import datetime as dt
 import io
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from jinja2.bccache import Bucket, BytecodeCache
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
 
 from cam_tracker.core.dates import month_start, read_day, zone
 from cam_tracker.core.errors import InvalidInput
@@ -140,3 +143,51 @@ def shared_bytecode_cache() -> BytecodeCache:
             self.codes[bucket.key] = bucket.bytecode_to_string()
 
     return Shared()
+
+
+def fixed_texts(gettext: Callable[[str], Any]) -> type[Extension]:
+    """A Jinja extension: `_("fixed text")` (no variables) becomes `gettext`'s text when the
+    template is compiled, so a page pays nothing at run time for its fixed words.
+
+    The compiled code then differs by language: give such environments a bytecode cache
+    told apart by language (`by_language`). Texts with variables (`_("… %(x)s", x=…)`)
+    are looked up at run time as before.
+    """
+
+    class FixedTexts(Extension):
+        def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
+            tokens = list(stream)
+            index = 0
+            while index < len(tokens):
+                window = tokens[index : index + 4]
+                if (
+                    len(window) == 4
+                    and window[0].test("name:_")
+                    and window[1].type == "lparen"
+                    and window[2].type == "string"
+                    and window[3].type == "rparen"
+                    and (index == 0 or tokens[index - 1].type != "dot")
+                ):
+                    yield Token(window[0].lineno, "string", str(gettext(window[2].value)))
+                    index += 4
+                    continue
+                yield tokens[index]
+                index += 1
+
+    return FixedTexts
+
+
+def by_language(shared: BytecodeCache, lang: str) -> BytecodeCache:
+    """`shared`, its keys told apart by language (for templates compiled with `fixed_texts`)."""
+
+    class ByLanguage(BytecodeCache):
+        def get_cache_key(self, name: str, filename: str | None = None) -> str:
+            return f"{lang}|{super().get_cache_key(name, filename)}"
+
+        def load_bytecode(self, bucket: Bucket) -> None:
+            shared.load_bytecode(bucket)
+
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            shared.dump_bytecode(bucket)
+
+    return ByLanguage()

@@ -26,6 +26,7 @@ are one line; a description keeps one line per agenda item.
 """
 
 import datetime as dt
+import functools
 from typing import TYPE_CHECKING, Any
 
 from cam_tracker.app.snapshot import Snapshot
@@ -169,6 +170,23 @@ def feed(
     stamp: dt.datetime,
 ) -> bytes:
     """A VCALENDAR of the given sessions."""
+    return feeds(snap, meetings, settings, lang, stamp)[0]
+
+
+def feeds(
+    snap: Snapshot,
+    meetings: list[models.Meeting],
+    settings: ReminderSettings,
+    lang: str,
+    stamp: dt.datetime,
+) -> tuple[bytes, dict[str, bytes]]:
+    """The VCALENDAR of the given sessions, and each session's own (by key): what `feed`
+    gives for it alone, byte for byte, with every event built and written once.
+
+    A calendar's text is its properties, then each VTIMEZONE its events use (before
+    them, sorted by TZID), then the events, each in its own lines: so the parts are
+    written once and put together, for a site's thousands of calendars.
+    """
     from icalendar import Calendar
 
     calendar = Calendar()
@@ -177,11 +195,40 @@ def feed(
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", METHOD)
     calendar.add("x-wr-calname", _text(local(snap.plan.title, lang)))
+    end = b"END:VCALENDAR\r\n"
+    head = calendar.to_ical()
+    assert head.endswith(end)
+    head = head[: -len(end)]
+    events: list[tuple[str, bytes, list[str]]] = []
     for meeting in meetings:
-        calendar.add_component(session_event(snap, meeting, settings, lang, stamp))
-    calendar.add_missing_timezones()  # the VTIMEZONE of each TZID the events use
-    ical: bytes = calendar.to_ical()
-    return ical
+        event = session_event(snap, meeting, settings, lang, stamp)
+        alone = Calendar()
+        alone.add_component(event)
+        events.append((meeting.key, event.to_ical(), sorted(alone.get_missing_tzids())))
+
+    def whole(parts: list[tuple[str, bytes, list[str]]]) -> bytes:
+        zones = sorted({tzid for _key, _text, tzids in parts for tzid in tzids})
+        return b"".join(
+            [head, *(_zone(tzid) for tzid in zones), *(text for _key, text, _z in parts), end]
+        )
+
+    return whole(events), {event[0]: whole([event]) for event in events}
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(tzid: str) -> bytes:
+    """A zone's VTIMEZONE, as `Calendar.add_missing_timezones` writes it (b"" when icalendar
+    knows no such zone); the same for every calendar, so written once."""
+    from icalendar import Timezone
+
+    try:
+        zone = Timezone.from_tzid(
+            tzid, first_date=Timezone.DEFAULT_FIRST_DATE, last_date=Timezone.DEFAULT_LAST_DATE
+        )
+    except ValueError:
+        return b""
+    text: bytes = zone.to_ical()
+    return text
 
 
 def calendar_for(

@@ -5,7 +5,7 @@ the same data as `cam report`), renders static pages with Jinja in every
 language that has catalogs, with the report's timeline chart
 (`chart.timeline_svg`) inline, and swaps the new tree in atomically. The
 calendars (`.ics`) are written by the function the caller hands in
-(`reminders.ics.feed`: calendars have one home, and this layer does not
+(`reminders.ics.feeds`: calendars have one home, and this layer does not
 import that one).
 
 Layout of a published site (every link relative, so it works from file://
@@ -39,6 +39,7 @@ never half of one; the tree before stays until the next publish.
 import contextlib
 import datetime as dt
 import functools
+import gc
 import hashlib
 import json
 import logging
@@ -77,9 +78,11 @@ if TYPE_CHECKING:
     from cam_tracker.core.settings import ReminderSettings
     from cam_tracker.store import models
 
-    # The calendar of some sessions of a plan, in a language, stamped (`reminders.ics.feed`).
+    # The calendar of some sessions of a plan, in a language, stamped, and each session's
+    # own by key (`reminders.ics.feeds`).
     CalendarFeed = Callable[
-        [Snapshot, list[models.Meeting], ReminderSettings, str, dt.datetime], bytes
+        [Snapshot, list[models.Meeting], ReminderSettings, str, dt.datetime],
+        tuple[bytes, dict[str, bytes]],
     ]
 
 log = logging.getLogger(__name__)
@@ -268,6 +271,54 @@ class PlanSite:
 
     def session_documents(self, key: str) -> list[Document]:
         return [d for d in self.documents if d.step.session_key == key]
+
+    @cached_property
+    def meetings(self) -> dict[str, "models.Meeting"]:
+        """The sessions as stored, by key: their time, place, link and programme."""
+        return {m.key: m for m in self.snap.sessions}
+
+    @cached_property
+    def register(self) -> list["models.Document"]:
+        """The plan's register of documents, by date (undated last), then symbol."""
+        return sorted(
+            self.snap.documents.values(),
+            key=lambda d: (d.date is None, d.date or dt.date.min, d.symbol),
+        )
+
+    def entry(self, symbol: str | None) -> "models.Document | None":
+        """The register's entry for a symbol a step cites (None: never registered)."""
+        from cam_tracker.core.symbols import identity
+
+        return self.snap.documents.get(identity(symbol)) if symbol else None
+
+    @cached_property
+    def citing(self) -> dict[str, list[Step]]:
+        """Register key (`core.symbols.identity`) → the steps that cite the document."""
+        from cam_tracker.core.symbols import identity
+
+        found: dict[str, list[Step]] = {}
+        for step in self.report.log:
+            if step.document:
+                found.setdefault(identity(step.document), []).append(step)
+        return found
+
+    def cited_by(self, document: "models.Document") -> list[Step]:
+        from cam_tracker.core.symbols import identity
+
+        return self.citing.get(identity(document.symbol), [])
+
+    @staticmethod
+    def safe_link(url: str | None) -> str | None:
+        """An address the site may link to: what `core.text.check_link` accepts, else none
+        (a stored address is checked again: the site never links anything else)."""
+        from cam_tracker.core.text import check_link
+
+        if not url:
+            return None
+        try:
+            return check_link(url)
+        except InvalidInput:
+            return None
 
     def steps_at(self, key: str) -> list[Step]:
         return [s for s in self.report.log if s.session_key == key]
@@ -478,6 +529,9 @@ class Words:
 
         self.lang = lang
         self.markup = Markup
+        # The environment's gettext (catalog text as markup) and its `day` filter, once made.
+        self.gettext: Callable[..., Any] = lambda message: Markup(gettext(message))
+        self.day: Callable[..., str] = lambda value: value.isoformat()
         self.in_english = Markup(' <span class="fallback">{}</span>').format(
             gettext("(in English)")
         )
@@ -490,6 +544,45 @@ class Words:
             )
             for status, word in _STATUS_WORDS.items()
         }
+
+    def table(self, id: str, caption: str, cls: str = "") -> Any:
+        """A table's opening: in a scroll container of its own (keyboard-scrollable, named
+        by its caption). The template closes it with `</table></div>`."""
+        id, caption = escape(id), escape(caption)
+        wrapper = (
+            f'<div class="table-wrap" role="region" aria-labelledby="{id}-caption" tabindex="0">'
+        )
+        also = f' class="{escape(cls)}"' if cls else ""
+        return self.markup(
+            f'{wrapper}\n<table id="{id}"{also}>\n<caption id="{id}-caption">{caption}</caption>\n'
+        )
+
+    def chrome(self, page: "Page") -> tuple[Any, Any]:
+        """What every page's head and header say of its languages: the `hreflang`
+        alternates, and the language switcher (the same page in each language)."""
+        from cam_tracker.core.i18n import language_name
+
+        alternates = "".join(
+            f'<link rel="alternate" hreflang="{escape(lang)}" href="{escape(href)}">\n'
+            for lang, href in page.alternates
+        )
+        items = []
+        for lang in page.langs:
+            name = escape(language_name(lang))
+            if lang == page.lang:
+                items.append(f'<li><span aria-current="page" lang="{lang}">{name}</span></li>\n')
+            else:
+                href = escape(page.in_language(lang))
+                items.append(
+                    f'<li><a href="{href}" hreflang="{lang}" lang="{lang}">{name}</a></li>\n'
+                )
+        return self.markup(alternates), self.markup("".join(items))
+
+    def languages(self, codes: list[str] | tuple[str, ...]) -> str:
+        """The languages a document exists in, by their own names."""
+        from cam_tracker.core.i18n import language_name
+
+        return ", ".join(language_name(code) for code in codes)
 
     def text(self, labels: Labels | str | None) -> Any:
         """A text of the plan in this language, else in English marked as such."""
@@ -534,6 +627,8 @@ class Links:
     page: Page
     site: "PlanSite"
     words: Words
+    # What each step decided, in the report's words (`Renderer.plan`), by its number.
+    decisions: dict[int, Any] = field(default_factory=dict)
 
     def session(self, key: str | None) -> Any:
         titles = self.site.session_titles
@@ -562,6 +657,78 @@ class Links:
     def outcome(self, code: str, item: AgendaItem) -> Any:
         return self.words.outcome(code, item.done_on)
 
+    def document(self, symbol: str, entry: Any) -> Any:
+        """A document's symbol, a link to where it is published when the register says so
+        (an address `PlanSite.safe_link` accepts; any other is not linked)."""
+        url = PlanSite.safe_link(getattr(entry, "url", None)) if entry is not None else None
+        if url is None:
+            return escape(symbol)
+        return self.words.markup(
+            f'<a class="external" href="{escape(url)}" rel="noopener noreferrer">'
+            f"{escape(symbol)}</a>"
+        )
+
+    def step_rows(self, steps: list[Step]) -> Any:
+        """The rows of an activity's steps (`activity.html.j2` gives the table around them):
+        date, what was decided, the state reached, the session, the document and, where
+        the plan publishes them, the note. Python, not a template loop: ten thousand
+        activities' steps, in every language."""
+        words, site = self.words, self.site
+        day, notes = words.day, site.report.publish_notes
+        rows = []
+        for st in steps:
+            document = self.document(st.document, site.entry(st.document)) if st.document else "—"
+            note = f'<td class="note">{escape(site.note(st) or "")}</td>' if notes else ""
+            rows.append(
+                f'<tr id="step-{escape(st.ref[:16])}" data-event="{escape(st.event)}">'
+                f'<th scope="row" class="date">{escape(day(st.day))}</th>'
+                f"<td>{escape(self.decisions[st.number])}</td>"
+                f"<td>{escape(words.text(st.to_label))}</td>"
+                f"<td>{escape(self.session(st.session_key))}</td>"
+                f'<td class="symbol">{document}</td>{note}</tr>\n'
+            )
+        return words.markup("".join(rows))
+
+    def crumbs(self, *trail: tuple[str | None, Any]) -> Any:
+        """The breadcrumbs: the committees, then the pages above this one (the last, this
+        page, without a link)."""
+        gettext, page = self.words.gettext, self.page
+        items = [
+            f'<nav class="breadcrumbs wrap" aria-label="{gettext("Breadcrumbs")}">\n<ol>\n'
+            f'<li><a href="{escape(page.href(Paths.home(page.lang)))}">'
+            f"{gettext('Committees')}</a></li>\n"
+        ]
+        for href, label in trail:
+            if href:
+                items.append(f'<li><a href="{escape(href)}">{escape(label)}</a></li>\n')
+            else:
+                items.append(f'<li><span aria-current="page">{escape(label)}</span></li>\n')
+        items.append("</ol>\n</nav>")
+        return self.words.markup("".join(items))
+
+    def plan_links(self) -> Any:
+        """The plan's feeds and data, offered on its pages (the same on every page of a depth)."""
+        cache, page, name = self.site.link_cache, self.page, self.site.name
+        key = (page.lang, page.root, "feeds", "")
+        found = cache.get(key)
+        if found is None:
+            gettext = self.words.gettext
+            rows = [
+                (Paths.feed(page.lang, name), "application/atom+xml", "Steps as an Atom feed"),
+                (Paths.calendar(page.lang, name), "text/calendar", "Calendar of sessions (.ics)"),
+                (Paths.data(name), "application/json", "The data as JSON"),
+            ]
+            found = cache[key] = self.words.markup(
+                '<ul class="feeds">\n'
+                + "".join(
+                    f'<li><a href="{escape(page.href(target))}" type="{kind}">{gettext(text)}</a>'
+                    "</li>\n"
+                    for target, kind, text in rows
+                )
+                + "</ul>"
+            )
+        return found
+
 
 def _environment(lang: str, bytecode: Any) -> Any:
     from markupsafe import Markup
@@ -571,7 +738,8 @@ def _environment(lang: str, bytecode: Any) -> Any:
 
     templates = data_dir("templates")
     env = environment(lang, DOMAIN, [templates], html=True)
-    env.bytecode_cache = bytecode
+    env.bytecode_cache = i18n.by_language(bytecode, lang)
+    env.auto_reload = False  # one run: no template changes under it, no stat per page
     both = _Both(translations(lang, DOMAIN), translations(lang, CATALOG))
     env.install_gettext_translations(both, newstyle=True)  # type: ignore[attr-defined]
     words = Words(lang, both.gettext, both.pgettext)
@@ -585,7 +753,11 @@ def _environment(lang: str, bytecode: Any) -> Any:
             text = translated[message] = Markup(both.gettext(message))
         return text % variables if variables else text
 
+    words.gettext = gettext
     env.globals["_"] = env.globals["gettext"] = gettext
+    # Fixed texts in the page's language when a template is compiled (cached per language).
+    env.add_extension(i18n.fixed_texts(gettext))
+    env.globals["table"] = words.table
     env.globals["statuses"] = STATUSES
     env.globals["Paths"] = Paths
     env.globals["lang_name"] = i18n.language_name
@@ -602,6 +774,7 @@ def _environment(lang: str, bytecode: Any) -> Any:
         month=cache(lambda value: i18n.month(value, lang)),
         when=cache(lambda value: i18n.when(value, lang)),
     )
+    words.day = env.filters["day"]
     return env
 
 
@@ -611,6 +784,17 @@ def _rfc3339(moment: dt.datetime | None) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# The templates a plan's pages are made from (under templates/).
+_PAGES = (
+    "site/plan.html.j2",
+    "site/activity.html.j2",
+    "site/session.html.j2",
+    "site/steps.atom.j2",
+    "site/base.html.j2",
+    "site/macros.html.j2",
+)
 
 
 class Renderer:
@@ -633,6 +817,16 @@ class Renderer:
             self._envs[lang] = _environment(lang, self._bytecode)
         return self._envs[lang]
 
+    def warm(self) -> None:
+        """Load every environment and template and the libraries pages need, once, before
+        workers are forked: each inherits them instead of loading them again."""
+        from cam_tracker.reports import chart  # noqa: F401
+
+        for lang in self.langs:
+            env = self.env(lang)
+            for name in (*_PAGES, "report_macros.j2"):
+                env.get_template(name)
+
     def page(self, lang: str, path: str) -> Page:
         return Page(lang, path, self.base_url, self.langs)
 
@@ -640,9 +834,18 @@ class Renderer:
         page = self.page(lang, path)
         env = self.env(lang)
         site = context.get("s")
-        links = Links(page, site, env.globals["words"]) if site is not None else None
+        links = (
+            Links(page, site, env.globals["words"], self._decisions) if site is not None else None
+        )
+        alternates, switcher = env.globals["words"].chrome(page)
         text: str = env.get_template(template).render(
-            page=page, langs=self.langs, L=links, D=self._decisions, **context
+            page=page,
+            langs=self.langs,
+            L=links,
+            D=self._decisions,
+            alternates=alternates,
+            switcher=switcher,
+            **context,
         )
         return text.encode("utf-8")
 
@@ -657,7 +860,6 @@ class Renderer:
         files: dict[str, bytes] = {}
         settings = ReminderSettings()
         stamp = r.changed_at or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-        meetings = {m.key: m for m in site.snap.sessions}
         for lang in self.langs if langs is None else langs:
             # What each step decided, in the report's words: told on several pages, made once.
             macros = self.env(lang).get_template("report_macros.j2").module
@@ -673,22 +875,69 @@ class Renderer:
                 )
             for session in r.sessions:
                 path = Paths.session(lang, name, session.key)
+                stored = site.meetings.get(session.key)
                 files[path] = self.html(
-                    "site/session.html.j2", lang, path, s=site, r=r, meeting=session
+                    "site/session.html.j2",
+                    lang,
+                    path,
+                    s=site,
+                    r=r,
+                    meeting=session,
+                    venue=[
+                        part
+                        for part in ((stored.room, stored.building, stored.city) if stored else ())
+                        if part
+                    ],
+                    join=site.safe_link(stored.link) if stored else None,
+                    programme=(stored.programme or []) if stored else [],
                 )
-                meeting = meetings.get(session.key)
-                if meeting is not None:
-                    files[Paths.session_ics(lang, name, session.key)] = self.calendar(
-                        site.snap, [meeting], settings, lang, stamp
-                    )
-            files[Paths.calendar(lang, name)] = self.calendar(
-                site.snap, list(site.snap.sessions), settings, lang, stamp
-            )
+            whole, each = self.calendar(site.snap, list(site.snap.sessions), settings, lang, stamp)
+            for session in r.sessions:
+                if session.key in each:
+                    files[Paths.session_ics(lang, name, session.key)] = each[session.key]
+            files[Paths.calendar(lang, name)] = whole
             path = Paths.feed(lang, name)
-            files[path] = self.html("site/steps.atom.j2", lang, path, s=site, r=r)
+            files[path] = self.html(
+                "site/steps.atom.j2", lang, path, s=site, r=r, entries=self._entries(site, lang)
+            )
         if langs is None:
             files[Paths.data(name)] = _data(site)
         return files
+
+    def _entries(self, site: PlanSite, lang: str) -> Any:
+        """The feed's entries, newest first: Python, not a template loop (a finished plan
+        has hundreds of steps, in every language), every value escaped."""
+        from markupsafe import Markup
+
+        r, name = site.report, site.name
+        env = self.env(lang)
+        page = self.page(lang, Paths.feed(lang, name))
+        day, text = env.filters["day"], env.filters["local"]
+        gettext = env.globals["gettext"]
+        session_word, document_word = gettext("Session"), gettext("Document")
+        note_word = gettext("Note")
+        year = escape(r.period_start[:4])
+        plan = escape(name)
+        parts: list[str] = []
+        for st in reversed(r.log):
+            summary = [escape(day(st.day)), ": ", escape(text(st.from_label)), " → "]
+            summary.append(escape(text(st.to_label)))
+            if st.session:
+                summary += ["; ", session_word, ": ", escape(text(st.session))]
+            if st.document:
+                summary += ["; ", document_word, ": ", escape(st.document)]
+            if r.publish_notes and st.note:
+                summary += ["; ", note_word, ": ", escape(st.note)]
+            href = page.link(Paths.activity(lang, name, st.activity), "step-" + st.ref[:16])
+            parts += [
+                f"<entry>\n<id>tag:cam-tracker,{year}:{plan}:step:{escape(st.ref[:32])}</id>\n",
+                f"<title>{escape(st.activity_number)}. {escape(text(st.activity_title))}: ",
+                f"{escape(self._decisions[st.number])}</title>\n",
+                f"<updated>{_rfc3339(st.at)}</updated>\n",
+                f'<link rel="alternate" type="text/html" href="{escape(href)}"/>\n',
+                f"<summary>{''.join(summary)}</summary>\n</entry>\n",
+            ]
+        return Markup("".join(parts))
 
     def plan_side_by_side(self, site: PlanSite) -> dict[str, bytes]:
         """`plan`, its languages rendered on every processor (forked workers).
@@ -719,7 +968,12 @@ class Renderer:
         files["index.html"] = self.html("site/root.html.j2", self.langs[0], "index.html")
         for lang in self.langs:
             path = Paths.home(lang)
-            files[path] = self.html("site/home.html.j2", lang, path, bodies=bodies)
+            # The report's headings of the statuses: told on every plan's card, made once.
+            macros = self.env(lang).get_template("report_macros.j2").module
+            headings = {status: macros.status_heading(status) for status in STATUSES}
+            files[path] = self.html(
+                "site/home.html.j2", lang, path, bodies=bodies, headings=headings
+            )
         return files
 
 
@@ -786,14 +1040,19 @@ def _today(zone: str, options: Options) -> str:
 
 
 def fingerprints(
-    db: "Session", plans: list["models.Plan"], options: Options
+    db: "Session",
+    plans: list["models.Plan"],
+    options: Options,
+    officers: dict[str, list[dict[str, Any]]] | None = None,
 ) -> tuple[str, dict[str, str]]:
     """A key for the whole site and one per plan, from a handful of aggregate queries.
 
-    A step, a session recorded or moved, a plan reloaded or a new day (a plan's
-    statuses depend on the date) each change the key of the plans concerned.
+    A step, a session recorded, moved or given its time and place, a document
+    registered or changed, a plan reloaded or a new day (a plan's statuses
+    depend on the date) each change the key of the plans concerned; the
+    officers (`officers_of`), shown on the committees' pages only, the whole key.
     """
-    from sqlalchemy import func
+    from sqlalchemy import String, cast, func
     from sqlalchemy import select as core_select
     from sqlmodel import col, select
 
@@ -823,11 +1082,36 @@ def fingerprints(
             col(models.Meeting.date),
             col(models.Meeting.held_on),
             col(models.Meeting.removed),
+            col(models.Meeting.start_time),
+            col(models.Meeting.end_time),
+            col(models.Meeting.room),
+            col(models.Meeting.building),
+            col(models.Meeting.city),
+            col(models.Meeting.modality),
+            col(models.Meeting.link),
+            cast(col(models.Meeting.programme), String),
         )
         .where(col(models.Meeting.plan_id).in_(ids))
         .order_by(col(models.Meeting.id))
     ):
         sessions.setdefault(row[0], []).append([str(v) for v in row[1:]])
+    # The register: an entry added or changed (title, address, status…) shows on the pages.
+    documents: dict[int, list[Any]] = {}
+    for entry in db.connection().execute(
+        core_select(
+            col(models.Document.plan_id),
+            col(models.Document.symbol),
+            # As stored (JSON text): compared, never read, so not decoded.
+            cast(col(models.Document.title), String),
+            col(models.Document.date),
+            cast(col(models.Document.languages), String),
+            col(models.Document.url),
+            col(models.Document.status),
+        )
+        .where(col(models.Document.plan_id).in_(ids))
+        .order_by(col(models.Document.id))
+    ):
+        documents.setdefault(entry[0], []).append([str(v) for v in entry[1:]])
     common = options.key()
     per_plan = {}
     for plan in plans:
@@ -841,12 +1125,65 @@ def fingerprints(
             _today(plan.timezone, options),
             list(history.get(plan.id, (0, 0))),
             sessions.get(plan.id, []),
+            documents.get(plan.id, []),
         ]
         per_plan[plan.name] = hashlib.sha256(json.dumps(content).encode()).hexdigest()
     whole = hashlib.sha256(
-        json.dumps([common, list(head) if head else None, sorted(per_plan.items())]).encode()
+        json.dumps(
+            [common, list(head) if head else None, sorted(per_plan.items()), officers]
+        ).encode()
     ).hexdigest()
     return whole, per_plan
+
+
+def officers_of(db: "Session", plans: list["models.Plan"]) -> dict[str, list[dict[str, Any]]]:
+    """Each plan's chair and vice chair, by name: the plan's own (its file's `people:`),
+    else its body's current one (`cam people add --body`, no end date). People removed
+    from the store are not shown. Read afresh at every publish (one query): the
+    committees' pages show them."""
+    from sqlmodel import col, select
+
+    from cam_tracker.store import models
+
+    roles = ("chair", "vice_chair")
+    bodies = {p.body_id for p in plans if p.body_id is not None}
+    ids = [p.id for p in plans]
+    own: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    body_wide: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    for membership, person in db.exec(
+        select(models.Membership, models.Person)
+        .join(models.Person, col(models.Person.id) == col(models.Membership.person_id))
+        .where(col(models.Membership.role).in_(roles))
+        .where(col(models.Person.removed).is_(False))
+        .where(
+            col(models.Membership.plan_id).in_(ids)
+            | (
+                col(models.Membership.plan_id).is_(None)
+                & col(models.Membership.body_id).in_(bodies)
+            )
+        )
+        .order_by(col(models.Membership.id))
+    ):
+        officer = {
+            "role": membership.role,
+            "name": person.name,
+            "title": person.title,
+            "country": person.country,
+        }
+        if membership.plan_id is not None:
+            own.setdefault((membership.plan_id, membership.role), []).append(officer)
+        elif membership.until is None:
+            body_wide.setdefault((membership.body_id, membership.role), []).append(officer)
+    found: dict[str, list[dict[str, Any]]] = {}
+    for plan in plans:
+        assert plan.id is not None
+        found[plan.name] = [
+            officer
+            for role in roles
+            for officer in own.get((plan.id, role))
+            or (body_wide.get((plan.body_id, role), []) if plan.body_id is not None else [])
+        ]
+    return found
 
 
 # --- the tree on disk -------------------------------------------------------------------
@@ -988,9 +1325,13 @@ class Done:
 
 @dataclass(frozen=True)
 class Job:
-    """One plan to render: where its directory goes, and the one it had before (if any)."""
+    """One plan to render: where its directory goes, and the one it had before (if any).
 
-    site: PlanSite
+    It holds the plan as read; the report's data is made from it where the plan is
+    rendered (a worker), so the reading process only reads.
+    """
+
+    snap: "Snapshot"
     directory: Path
     previous: Path | None
     previous_shas: dict[str, str]
@@ -1008,15 +1349,16 @@ def _render_one(renderer: Renderer, job: Job, alone: bool = False) -> Done:
         str(job.previous) if job.previous is not None else None,
         job.previous_shas,
     )
-    name = job.site.name
-    files = renderer.plan_side_by_side(job.site) if alone else renderer.plan(job.site)
+    from cam_tracker.reports.gather import from_snapshot
+
+    site = PlanSite(from_snapshot(job.snap), job.snap)
+    name = site.name
+    files = renderer.plan_side_by_side(site) if alone else renderer.plan(site)
     for path, content in files.items():
         writer.put(_plan_file(path, name), content)
     shutil.rmtree(job.directory, ignore_errors=True)
     partial.rename(job.directory)
-    return Done(
-        name, job.directory.name, job.site.summary, writer.shas, writer.written, writer.linked
-    )
+    return Done(name, job.directory.name, site.summary, writer.shas, writer.written, writer.linked)
 
 
 # What forked workers render: set just before the fork, so that they inherit it.
@@ -1041,27 +1383,45 @@ def _render_forked(index: int) -> Done:
     return _render_one(renderer, jobs[index])
 
 
-def _render_all(renderer: Renderer, jobs: list[Job]) -> Iterator[Done]:
-    """Render plans, on every processor when there are several plans and processors.
+class _Rendering:
+    """Plans being rendered, on every processor when there are several plans and processors.
 
     Laying out charts and filling templates is pure computation: forked workers
     inherit the plans already read (no query in a worker), write their plan's
-    directory and send back only hashes. One plan, or one processor: in this process.
+    directory and send back only hashes. While they work, the caller reads the
+    next plans. One plan, or one processor: in this process, when asked for results.
     """
-    global _WORK
-    workers = min(len(jobs), os.cpu_count() or 1, 4)
-    if workers < 2 or "fork" not in _start_methods():
-        for job in jobs:
-            yield _render_one(renderer, job, alone=len(jobs) == 1)
-        return
-    import multiprocessing
 
-    _WORK = (renderer, jobs)
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap_unordered(_render_forked, range(len(jobs)))
-    finally:
-        _WORK = None
+    def __init__(self, renderer: "Renderer", jobs: list[Job]) -> None:
+        global _WORK
+        self.renderer, self.jobs = renderer, jobs
+        self.pool: Any = None
+        workers = min(len(jobs), os.cpu_count() or 1, 4)
+        if workers >= 2 and "fork" in _start_methods():
+            import multiprocessing
+
+            _WORK = (renderer, jobs)
+            # What the workers inherit stays out of their collector's sight: collecting
+            # would write to every inherited object, copying the pages they share.
+            gc.freeze()
+            try:
+                # The workers are forked here, each with this batch: the next may be read now.
+                self.pool = multiprocessing.get_context("fork").Pool(workers)
+                self.results = self.pool.imap_unordered(_render_forked, range(len(jobs)))
+            finally:
+                _WORK = None
+                gc.unfreeze()
+
+    def done(self) -> Iterator[Done]:
+        if self.pool is None:
+            for job in self.jobs:
+                yield _render_one(self.renderer, job, alone=len(self.jobs) == 1)
+            return
+        try:
+            yield from self.results
+        finally:
+            self.pool.terminate()
+            self.pool.join()
 
 
 def _start_methods() -> list[str]:
@@ -1095,7 +1455,7 @@ def publish(
 ) -> Published:
     """Publish the site of every plan in the store (or one) into DIR, atomically.
 
-    `calendar` writes the sessions' iCalendar files (the CLI passes `reminders.ics.feed`).
+    `calendar` writes the sessions' iCalendar files (the CLI passes `reminders.ics.feeds`).
     """
     from cam_tracker.core.dates import parse_day
 
@@ -1105,8 +1465,6 @@ def publish(
     output = Path(os.path.abspath(output))
     if not output.parent.is_dir():
         raise InvalidInput(f"cannot publish into {output}: no directory {output.parent}")
-    import gc
-
     # One-shot commands run without the cyclic collector (see __main__); a publish renders
     # tens of thousands of pages one after another, so it runs with it: whatever cycles
     # rendering leaves are freed as it goes (the bench measures its peak memory so).
@@ -1131,7 +1489,6 @@ def _publish(
     from sqlmodel import col, select
 
     from cam_tracker.app import snapshot as schedule
-    from cam_tracker.reports.gather import from_snapshot
     from cam_tracker.store import models
 
     if options.plan is not None:
@@ -1141,7 +1498,8 @@ def _publish(
         if not plans:
             raise InvalidInput("no plan in the store: load one first (cam plan load)")
     previous = _previous(output)
-    whole, per_plan = fingerprints(db, plans, options)
+    officers = officers_of(db, plans)
+    whole, per_plan = fingerprints(db, plans, options, officers)
     if previous.root is not None and previous.manifest.get("key") == whole:
         return Published(output, previous.root, len(plans), [], 0, 0, 0, unchanged=True)
 
@@ -1168,8 +1526,24 @@ def _publish(
             else:
                 todo.append(plan)
         renderer = Renderer(options.langs, options.base_url, calendar)
+        if len(todo) > 1:
+            renderer.warm()
         as_of_day = dt.date.fromisoformat(options.as_of) if options.as_of else None
         written = linked = 0
+        under_way: _Rendering | None = None
+
+        def finish(rendering: _Rendering) -> None:
+            nonlocal written, linked
+            for done in rendering.done():
+                summaries[done.name] = done.summary
+                written, linked = written + done.written, linked + done.linked
+                manifest_plans[done.name] = {
+                    "fingerprint": per_plan[done.name],
+                    "summary": done.summary,
+                    "dir": done.directory,
+                    "files": done.shas,
+                }
+
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
             jobs = []
@@ -1181,27 +1555,25 @@ def _publish(
                 old = plans_root / before["dir"] if before.get("dir") else None
                 jobs.append(
                     Job(
-                        PlanSite(from_snapshot(snap), snap),
+                        snap,
                         plans_root / f"{slug(plan_name)}.{per_plan[plan_name][:16]}",
                         old if old is not None and old.is_dir() else None,
                         before.get("files", {}),
                     )
                 )
-            for done in _render_all(renderer, jobs):
-                summaries[done.name] = done.summary
-                written, linked = written + done.written, linked + done.linked
-                manifest_plans[done.name] = {
-                    "fingerprint": per_plan[done.name],
-                    "summary": done.summary,
-                    "dir": done.directory,
-                    "files": done.shas,
-                }
+            # This batch was read while the one before was rendered: now wait for that one.
+            if under_way is not None:
+                finish(under_way)
+            under_way = _Rendering(renderer, jobs)
+        if under_way is not None:
+            finish(under_way)
         writer = Writer(
             str(partial),
             str(previous.root) if previous.root is not None else None,
             previous.files,
         )
-        for path, content in renderer.site([summaries[p.name] for p in plans]).items():
+        cards = [{**summaries[p.name], "officers": officers[p.name]} for p in plans]
+        for path, content in renderer.site(cards).items():
             writer.put(path, content)
         for plan in plans:
             directory = manifest_plans[plan.name]["dir"]
