@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from cam_tracker.core.errors import InvalidInput
 from cam_tracker.core.resources import data_dir
-from cam_tracker.reports.gather import CATALOG, STATUSES, Report
+from cam_tracker.reports.gather import CATALOG, STATUSES, Report, gather
 
 TEMPLATES = data_dir("templates")
 
@@ -91,6 +91,22 @@ def _markdown_text(value: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
+def _css_string(value: Any) -> str:
+    """Text inside a CSS string literal in a `<style>` element: quotes, backslashes, line
+    ends and anything that could close the element written as CSS escapes."""
+    return "".join(
+        ch if ch.isalnum() or ch in " .,;:-—–()/'" else f"\\{ord(ch):x} " for ch in str(value)
+    )
+
+
+def language_name(code: str, lang: str) -> str:
+    """A language's name as `lang` writes it ("English", "inglés"), capitalized."""
+    from babel import Locale
+
+    name = str(Locale.parse(lang).languages.get(code, code))
+    return name[:1].upper() + name[1:]
+
+
 def _environment(lang: str, *, html: bool) -> Any:
     from cam_tracker.core.i18n import check_language, environment
 
@@ -98,6 +114,8 @@ def _environment(lang: str, *, html: bool) -> Any:
     if not html:
         env.finalize = _markdown_text
     env.globals["statuses"] = STATUSES
+    env.globals["language_name"] = lambda code: language_name(code, lang)
+    env.filters["cssstring"] = _css_string
     return env
 
 
@@ -123,6 +141,20 @@ def render_html_bytes(report: Report, lang: str) -> bytes:
 def render_pdf(report: Report, lang: str) -> bytes:
     """The HTML printed to PDF by WeasyPrint."""
     return html_to_pdf(render_html(report, lang))
+
+
+@renderer("docx", ".docx", binary=True)
+def render_docx(report: Report, lang: str) -> bytes:
+    """An editable Word copy: the HTML report's structure and words (`reports.docx`)."""
+    return html_docx(render_html(report, lang), lang)
+
+
+def html_docx(html: str, lang: str) -> bytes:
+    """A page the report templates wrote, as Word, its footer "Page N of M" in `lang`."""
+    from cam_tracker.reports.docx import html_to_docx
+
+    gettext = _translator(lang)
+    return html_to_docx(html, page_label=gettext("Page"), of_label=gettext("of"))
 
 
 def render_html(report: Report, lang: str) -> str:
@@ -158,16 +190,56 @@ def progress_report(
     as_of: str | None = None,
     lang: str | None = None,
     fmt: str = "md",
+    symbol: str | None = None,
+    series: str | None = None,
+    issued: str | None = None,
+    texts: tuple[str, ...] = (),
 ) -> RenderedReport:
-    """The progress report of a plan (as of a date typed by the user), rendered."""
+    """The progress report of a plan (as of a date typed by the user), rendered.
+
+    `symbol`, `series`, `issued` and `texts` (SECTION=FILE, the section in the report's
+    language) override what the plan's `report:` says, for this report only.
+    """
     from cam_tracker.core.dates import as_of as as_of_moment
-    from cam_tracker.reports.gather import gather
+    from cam_tracker.core.dates import parse_day
+    from cam_tracker.core.text import MAX_SYMBOL, clean_line
 
     lang = lang or ws.lang
+    sections = section_texts(texts)
+    given = {
+        "symbol": clean_line(symbol, "symbol", MAX_SYMBOL),
+        "series": clean_line(series, "series", MAX_SYMBOL),
+        "issued": parse_day(issued, "issued") if issued is not None else None,
+    }
     with ws.session() as db:
         plan = ws.plan(db, plan_name)
         data = gather(db, plan, as_of_moment(plan.timezone, as_of))
+    data.registration = data.registration.merged(**given)
+    for section, text in sections.items():
+        data.sections = {**data.sections, section: {**data.sections.get(section, {}), lang: text}}
     return RenderedReport(render(data, fmt, lang), fmt, lang, data.as_of)
+
+
+def section_texts(texts: tuple[str, ...]) -> dict[str, str]:
+    """`--text SECTION=FILE` options, read: section -> Markdown. An unknown section, a
+    missing `=` or an unreadable file is refused before anything is read from the store."""
+    from cam_tracker.core.errors import did_you_mean
+    from cam_tracker.files.plan import REPORT_SECTIONS, read_section
+
+    sections: dict[str, str] = {}
+    for given in texts:
+        section, sep, name = given.partition("=")
+        section = section.strip()
+        if not sep or not name:
+            raise InvalidInput(f"--text {given!r}: use SECTION=FILE", fields=("text",))
+        if section not in REPORT_SECTIONS:
+            raise InvalidInput(
+                f"--text: unknown section {section!r}{did_you_mean(section, REPORT_SECTIONS)} "
+                f"(use {', '.join(REPORT_SECTIONS)})",
+                fields=("text",),
+            )
+        sections[section] = read_section(Path(name))
+    return sections
 
 
 def write(path: Path, content: bytes) -> None:
