@@ -620,39 +620,44 @@ OFFICER_ROLES = ("chair", "vice_chair")
 
 def _people(db: Session, plan: models.Plan) -> tuple[list[Officer], dict[str, str]]:
     """The plan's officers (its memberships of those roles, and the body's own), and every
-    person's name by the keys and logins the history may record them by."""
-    from sqlmodel import col, or_, select
+    person's name by the keys and logins the history may record them by: one query."""
+    from sqlmodel import and_, col, or_, select
 
     officers = []
-    for membership, person in db.exec(
-        select(models.Membership, models.Person)
-        .join(models.Person, col(models.Person.id) == col(models.Membership.person_id))
-        .where(col(models.Membership.role).in_(OFFICER_ROLES))
-        .where(
-            or_(
-                col(models.Membership.plan_id) == plan.id,
-                (col(models.Membership.plan_id).is_(None))
-                & (col(models.Membership.body_id) == plan.body_id),
-            )
-        )
-        .order_by(col(models.Membership.id))
-    ):
-        officers.append(
-            Officer(
-                role=membership.role,
-                name=person.name,
-                title=person.title,
-                country=person.country,
-                since=membership.since,
-                until=membership.until,
-            )
-        )
-    officers.sort(key=lambda o: OFFICER_ROLES.index(o.role))
     names: dict[str, str] = {}
-    for person in db.exec(select(models.Person)):
+    for person, membership in db.exec(
+        select(models.Person, models.Membership)
+        .outerjoin(
+            models.Membership,
+            and_(
+                col(models.Membership.person_id) == col(models.Person.id),
+                col(models.Membership.role).in_(OFFICER_ROLES),
+                or_(
+                    col(models.Membership.plan_id) == plan.id,
+                    and_(
+                        col(models.Membership.plan_id).is_(None),
+                        col(models.Membership.body_id) == plan.body_id,
+                    ),
+                ),
+            ),
+        )
+        .order_by(col(models.Membership.id), col(models.Person.id))
+    ):
         names[person.key] = person.name
         if person.login:
             names.setdefault(person.login, person.name)
+        if membership is not None:
+            officers.append(
+                Officer(
+                    role=membership.role,
+                    name=person.name,
+                    title=person.title,
+                    country=person.country,
+                    since=membership.since,
+                    until=membership.until,
+                )
+            )
+    officers.sort(key=lambda o: OFFICER_ROLES.index(o.role))
     return officers, names
 
 

@@ -91,11 +91,16 @@ def _markdown_text(value: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
-def _css_string(value: Any) -> str:
+def _css_string(value: Any) -> Any:
     """Text inside a CSS string literal in a `<style>` element: quotes, backslashes, line
-    ends and anything that could close the element written as CSS escapes."""
-    return "".join(
-        ch if ch.isalnum() or ch in " .,;:-—–()/'" else f"\\{ord(ch):x} " for ch in str(value)
+    ends and anything that could close the element written as CSS escapes (so the result
+    is safe as it is: HTML escaping would break it)."""
+    from markupsafe import Markup
+
+    return Markup(
+        "".join(
+            ch if ch.isalnum() or ch in " .,;:-—–()/" else f"\\{ord(ch):x} " for ch in str(value)
+        )
     )
 
 
