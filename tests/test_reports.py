@@ -535,3 +535,253 @@ def test_heavy_libraries_load_only_for_a_report(played: Cam) -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
     templates = data_dir("templates")
     assert (templates / "report.html.j2").is_file() and (templates / "report.md.j2").is_file()
+
+
+# --- the report as a document the Organization issues -------------------------------------
+
+SYMBOL = "CIDI/CAM/doc.5/16"
+INTRODUCTION = {
+    "en": "The committee **met** ten times in the period.\n\n"
+    "<script>alert(1)</script> [x](javascript:alert(1))\n\n- first point\n- second point\n",
+    "es": "La comisión se **reunió** diez veces en el período.\n\nSe presentan sus resultados.\n",
+}
+CONCLUSIONS = {
+    "en": "The committee recommends that the Assembly renew its mandate.\n",
+    "es": "La comisión recomienda a la Asamblea renovar su mandato.\n",
+}
+
+
+def issued(played: Cam, tmp_path: Path, lang: str, fmt: str, *extra: str) -> Any:
+    intro, conclusions = tmp_path / f"intro.{lang}.md", tmp_path / f"conclusions.{lang}.md"
+    intro.write_text(INTRODUCTION[lang], encoding="utf-8")
+    conclusions.write_text(CONCLUSIONS[lang], encoding="utf-8")
+    return played(
+        "report", "--as-of", AS_OF, "--lang", lang, "--format", fmt, "--symbol", SYMBOL,
+        "--issued", "2016-05-20", "--text", f"introduction={intro}",
+        "--text", f"conclusions={conclusions}", *extra,
+    )  # fmt: skip
+
+
+def english_texts_of_the_tool() -> set[str]:
+    """Every text the report templates write in English that Spanish says otherwise: its
+    fixed words (up to a placeholder), when they are two words or more."""
+    path = data_dir("locale") / "es" / "report.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale="es")
+    found = set()
+    for message in catalog:
+        if not message.id or not message.string or message.id == message.string:
+            continue
+        fixed = re.split(r"%\(\w+\)s", str(message.id))
+        found |= {part.strip(" .:;,“”()") for part in fixed if len(part.split()) >= 2}
+    return {text for text in found if len(text.split()) >= 2}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_issued_report_is_a_document_an_officer_can_register(
+    played: Cam, tmp_path: Path, lang: str
+) -> None:
+    soup = BeautifulSoup(issued(played, tmp_path, lang, "html").output, "html.parser")
+    block = soup.find("div", id="document-block")
+    assert isinstance(block, Tag)
+    text = " ".join(block.get_text(" ").split())
+    assert SYMBOL in text
+    assert {"en": "May 20, 2016", "es": "20 de mayo de 2016"}[lang] in text
+    assert {"en": "Original: English", "es": "Original: inglés"}[lang] in text
+    symbol = block.find("p", class_="doc-symbol")
+    assert isinstance(symbol, Tag) and symbol.find("span", class_="symbol") is not None
+    style = soup.find("style")
+    assert isinstance(style, Tag) and ".symbol { white-space: nowrap; }" in style.get_text()
+
+    # Officers by name, from the plan's people.
+    officers = [" ".join(li.get_text(" ").split()) for li in soup.select("ul.officers li")]
+    chair, vice = {"en": ("Chair", "Vice Chair"), "es": ("Presidencia", "Vicepresidencia")}[lang]
+    assert officers == [f"{chair}: Chair of the CAM", f"{vice}: Vice Chair of the CAM"]
+
+    # The secretariat's sections, rendered safely.
+    intro = soup.find("section", id="introduction")
+    conclusions = soup.find("section", id="conclusions")
+    assert isinstance(intro, Tag) and isinstance(conclusions, Tag)
+    assert intro.find("strong") is not None
+    assert CONCLUSIONS[lang].strip() in " ".join(conclusions.get_text(" ").split())
+    assert soup.find_all("script") == []
+    assert not soup.select('a[href^="javascript"]')
+
+    # Paragraphs numbered 1, 2, 3 … in the order printed; every reference names one of them.
+    numbers = [int(div["data-paragraph-number"]) for div in soup.select("div.np")]
+    assert numbers == list(range(1, len(numbers) + 1))
+    ids = {div["id"] for div in soup.select("div.np")}
+    page = " ".join(soup.get_text(" ").split())
+    see = {"en": r"see paragraph (\d+)", "es": r"véase el párrafo (\d+)"}[lang]
+    referred = {int(n) for n in re.findall(see, page)}
+    assert referred and all(f"para-{n}" in ids for n in referred)
+
+    # Every activity told once, in a numbered paragraph; elsewhere referred to by number.
+    told = [div["data-activity"] for div in soup.select("#mandates div.activity")]
+    assert len(told) == len(set(told)) == 11
+    assert all(div.find_parent("div", class_="np") for div in soup.select("div.activity"))
+    assert "See the activity above" not in page and "Steps remaining" not in page
+
+    # The meetings held, by date, with what each item reached.
+    meetings = soup.select("#meetings div.np p[data-session]")
+    assert [p["data-session"] for p in meetings] == [key for key, _ in CALENDAR_DAYS]
+    first = meetings[0].find_parent("div", class_="np")
+    assert isinstance(first, Tag)
+    items = [li["data-activity"] for li in first.select("li")]
+    assert items[:2] == ["vice-chair-election", "work-plan"]
+
+    # People by name in the annex, never an account.
+    recorders = {cells(row)[-1] for row in table_rows(soup, "log")}
+    assert recorders == {"Technical Secretariat of the CAM (SEDI)"}
+    assert "root" not in page.split()
+
+    # One summary: every table counts as it does.
+    figures = {
+        row["data-status"]: number(cells(row)[-1]) for row in table_rows(soup, "summary-figures")
+    }
+    rows = Counter(row["data-status"] for row in table_rows(soup, "activities"))
+    assert {k: v for k, v in figures.items() if k != "total" and v} == dict(rows)
+    assert figures["total"] == sum(rows.values()) == len(told)
+    if figures["behind"]:
+        behind = {row["data-activity"] for row in table_rows(soup, "behind")}
+        assert len(behind) == figures["behind"]
+    held = sum(1 for row in table_rows(soup, "sessions") if row["data-status"] == "held")
+    assert held == len(meetings)
+
+    if lang == "es":
+        body = soup.find("body")
+        assert isinstance(body, Tag)
+        # The mandates' own words, quoted, and people's names are the record's, not the tool's.
+        for quoted in body.find_all("blockquote") + body.select("ul.officers"):
+            quoted.decompose()
+        spanish = " ".join(body.get_text(" ").split())
+        english = sorted(t for t in english_texts_of_the_tool() if t in spanish)
+        assert english == [], english
+
+
+def test_guideline_paragraphs_are_guidance_in_every_format(played: Cam) -> None:
+    markdown = played("report", "--as-of", AS_OF).output
+    assert markdown.count("A guideline for the committee's work as a whole") == 7
+    assert "paragraph 2.a" not in markdown.split("### Mandate paragraphs")[1].split("##")[0]
+
+
+def test_report_registration_and_sections_come_from_the_plan_file(cam: Cam, tmp_path: Path) -> None:
+    source = data_dir("plans") / "cam-2015-2016.yaml"
+    folder = tmp_path / "plan"
+    (folder / "report").mkdir(parents=True)
+    (folder / "report" / "intro.en.md").write_text("Written for the plan.\n", encoding="utf-8")
+    (folder / "report" / "intro.es.md").write_text("Escrito para el plan.\n", encoding="utf-8")
+    plan = folder / "plan.yaml"
+    plan.write_text(
+        source.read_text(encoding="utf-8")
+        + "\nreport:\n  series: OEA/Ser.W\n  symbol: CIDI/CAM/doc.9/16\n  issued: 2016-05-25\n"
+        "  original: es\n  approved: 2016-05-18\n  sections:\n    introduction:\n"
+        "      en: report/intro.en.md\n      es: report/intro.es.md\n",
+        encoding="utf-8",
+    )
+    cam("plan", "load", str(plan))
+    markdown = cam("report").output
+    for text in (
+        "OEA/Ser.W",
+        "CIDI/CAM/doc.9/16",
+        "May 25, 2016",
+        "Original: Spanish",
+        "Agreed upon by the committee at its meeting of May 18, 2016",
+        "**1.** Written for the plan.",
+    ):
+        assert text in markdown, text
+    spanish = cam("report", "--lang", "es").output
+    assert "**1.** Escrito para el plan." in spanish and "Written" not in spanish
+    # The command line overrides the plan, for this report only.
+    again = cam("report", "--symbol", "CIDI/CAM/doc.10/16", "--issued", "2016-06-01").output
+    assert "CIDI/CAM/doc.10/16" in again and "June 1, 2016" in again
+    assert "CIDI/CAM/doc.9/16" in cam("report").output
+    # A section edited is a change of the plan: reloading takes it.
+    (folder / "report" / "intro.en.md").write_text("Rewritten.\n", encoding="utf-8")
+    assert "unchanged" not in cam("plan", "load", str(plan)).output
+    assert "**1.** Rewritten." in cam("report").output
+
+    (folder / "report" / "intro.es.md").unlink()
+    missing = cam("plan", "load", str(plan), expect=1).output
+    assert missing.startswith("Error: cannot read report section")
+    assert len(missing.splitlines()) == 1
+
+
+def test_report_text_option_is_checked(played: Cam, tmp_path: Path) -> None:
+    for args, message in (
+        (("--text", "preface=x.md"), "--text: unknown section 'preface'"),
+        (("--text", "introduction"), "use SECTION=FILE"),
+        (("--text", f"introduction={tmp_path / 'none.md'}"), "cannot read report section"),
+        (("--issued", "20/05/2016"), "not a date"),
+    ):
+        result = played("report", *args, expect=1)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], result.output
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_docx_report_has_the_structure_of_the_html(played: Cam, tmp_path: Path, lang: str) -> None:
+    from docx import Document
+
+    html = BeautifulSoup(issued(played, tmp_path, lang, "html").output, "html.parser")
+    target = tmp_path / f"report.{lang}.docx"
+    issued(played, tmp_path, lang, "docx", "-o", str(target))
+    document = Document(str(target))
+    paragraphs = document.paragraphs
+    headings = [p.text for p in paragraphs if p.style.name == "Heading 1"]
+    assert headings == [h.get_text(" ", strip=True) for h in html.find_all("h2")]
+    title = [p.text for p in paragraphs if p.style.name == "Title"]
+    assert title == [{"en": "Progress report", "es": "Informe de avance"}[lang]]
+    texts = [p.text for p in paragraphs]
+    assert SYMBOL in texts
+    numbered = [int(t.split(".")[0]) for t in texts if re.match(r"^\d+\.\t", t)]
+    assert numbered == [int(d["data-paragraph-number"]) for d in html.select("div.np")]
+    assert len(document.tables) == len(html.find_all("table"))
+    footer = document.sections[0].footer._element.xml
+    assert "PAGE" in footer and "NUMPAGES" in footer
+    assert SYMBOL in document.sections[0].header.paragraphs[0].text
+    fonts = {r.font.name for p in paragraphs for r in p.runs if r.font.name} | {
+        document.styles[n].font.name for n in ("Normal", "Heading 1", "Title")
+    }
+    assert fonts == {"Times New Roman"}
+
+
+def test_docx_needs_a_file(played: Cam) -> None:
+    result = played("report", "--format", "docx", expect=2)
+    assert "-o" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_pdf_pages_carry_numbers_and_running_header_from_weasyprint_and_chromium(
+    played: Cam, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    weasy = tmp_path / "report.pdf"
+    issued(played, tmp_path, "en", "pdf", "-o", str(weasy))
+    html = tmp_path / "report.html"
+    issued(played, tmp_path, "en", "html", "-o", str(html))
+    chromium = tmp_path / "chromium.pdf"
+    if not Path("/usr/bin/chromium").is_file():
+        pytest.skip("needs /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox"]
+        )
+        page = browser.new_page()
+        page.goto(html.as_uri())
+        page.pdf(path=str(chromium), prefer_css_page_size=True)
+        browser.close()
+    for printed in (weasy, chromium):
+        reader = PdfReader(printed)
+        total = len(reader.pages)
+        assert total > 3
+        for index, pdf_page in enumerate(reader.pages, start=1):
+            text = " ".join(pdf_page.extract_text().split())
+            assert f"Page {index} of {total}" in text, (printed.name, index)
+            if index > 1:
+                assert f"{SYMBOL} — Progress report — CAM" in text, (printed.name, index)
+            # No near-empty page but the last of a part.
+            if index < total - 1:
+                assert len(text) > 600, (printed.name, index, len(text))

@@ -104,22 +104,14 @@ def _css_string(value: Any) -> Any:
     )
 
 
-def language_name(code: str, lang: str) -> str:
-    """A language's name as `lang` writes it ("English", "inglés"), capitalized."""
-    from babel import Locale
-
-    name = str(Locale.parse(lang).languages.get(code, code))
-    return name[:1].upper() + name[1:]
-
-
 def _environment(lang: str, *, html: bool) -> Any:
-    from cam_tracker.core.i18n import check_language, environment
+    from cam_tracker.core.i18n import check_language, environment, language_called
 
     env = environment(check_language(lang), CATALOG, [TEMPLATES], html=html)
     if not html:
         env.finalize = _markdown_text
     env.globals["statuses"] = STATUSES
-    env.globals["language_name"] = lambda code: language_name(code, lang)
+    env.globals["language_name"] = lambda code: language_called(code, lang)
     env.filters["cssstring"] = _css_string
     return env
 
