@@ -502,10 +502,14 @@ def test_every_report_text_has_a_translation() -> None:
         str(root),
         method_map=[
             ("templates/report*.j2", "jinja2"),
+            ("templates/session*.j2", "jinja2"),
             *((f"cam_tracker/reports/{name}.py", "python") for name in ("gather", "render")),
             ("cam_tracker/reports/chart.py", "python"),
         ],
-        options_map={"templates/report*.j2": {"extensions": "jinja2.ext.i18n"}},
+        options_map={
+            "templates/report*.j2": {"extensions": "jinja2.ext.i18n"},
+            "templates/session*.j2": {"extensions": "jinja2.ext.i18n"},
+        },
     ):
         wanted.add((context, message if isinstance(message, str) else message[0]))
     assert len(wanted) > 60

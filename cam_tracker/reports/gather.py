@@ -272,6 +272,9 @@ class SessionReport:
 class Report:
     """Everything the progress report says, in no language in particular."""
 
+    # Its templates: `report.html.j2`, `report.md.j2` (`reports.render`).
+    template = "report"
+
     plan: str
     title: Labels
     body: Labels
@@ -884,3 +887,109 @@ def _document(symbol: str, document: models.Document | None) -> DocumentRef:
 
 def _state_labels(flow: workflow.Workflow, state: str) -> Labels:
     return flow.states[state].labels if state in flow.states else untranslated(state)
+
+
+# --- the documents of one session ---------------------------------------------------------
+
+PAPERS = ("agenda", "summary")
+
+
+@dataclass(frozen=True)
+class PaperItem:
+    """An item of a session's document: an activity on its agenda, the step the plan
+    expects of it there, the documents it has; in a summary, the steps taken at it."""
+
+    number: int
+    activity: ActivityReport | None
+    text: Labels
+    expected: Labels | None
+    documents: tuple[DocumentRef, ...] = ()
+    steps: tuple[Step, ...] = ()
+    reached: Labels | None = None
+
+
+@dataclass
+class SessionPaper:
+    """A document of one session (`kind`): its draft order of business (`agenda`) or the
+    draft summary of the decisions recorded at it (`summary`), read from the report's
+    data of the plan (`gather`), so that it says what the report says."""
+
+    kind: str
+    report: Report
+    session: SessionReport
+    items: list[PaperItem]
+    registration: Registration = field(default_factory=lambda: Registration())
+
+    # One template per format for both kinds (`session.html.j2`, `session.md.j2`).
+    template = "session"
+
+    @property
+    def publish_notes(self) -> bool:
+        return self.report.publish_notes
+
+
+def session_paper(
+    db: Session, plan: models.Plan, key: str, kind: str, as_of: dt.datetime | None = None
+) -> SessionPaper:
+    """The `kind` document of session `key`: its agenda, or the summary of what was
+    recorded at it (refused for a session not yet held)."""
+    from cam_tracker.app.lookup import find_session
+
+    find_session(db, plan, key)  # an unknown session is named, with what it may have meant
+    report = gather(db, plan, as_of)
+    meeting = next(s for s in report.sessions if s.key == key)
+    return (agenda if kind == "agenda" else summary)(report, meeting)
+
+
+def agenda(report: Report, meeting: SessionReport) -> SessionPaper:
+    """The draft order of business: the session's agenda items in order, each with the
+    step the plan expects and the documents its activity has so far."""
+    by_key = {a.key: a for a in report.activities}
+    items = []
+    for number, item in enumerate(meeting.agenda, start=1):
+        activity = by_key.get(item.activity)
+        items.append(
+            PaperItem(
+                number=number,
+                activity=activity,
+                text=item.text,
+                expected=item.event_label,
+                documents=tuple(activity.documents) if activity else (),
+            )
+        )
+    return SessionPaper("agenda", report, meeting, items)
+
+
+def summary(report: Report, meeting: SessionReport) -> SessionPaper:
+    """The draft summary of decisions: for each item the session took up, every step
+    recorded at it (state reached, postponement, move, waiver), with its documents."""
+    from cam_tracker.core.errors import InvalidInput
+
+    held = next((m for m in report.meetings if m.session.key == meeting.key), None)
+    if held is None:
+        raise InvalidInput(
+            f"session {meeting.key} has not been held (as of {report.as_of.isoformat()}): "
+            "there is no decision to summarize yet"
+        )
+    texts = {item.activity: item.text for item in meeting.agenda}
+    items = []
+    for number, item in enumerate(held.items, start=1):
+        activity = item.activity
+        steps = tuple(
+            s
+            for s in report.log
+            if s.session_key == meeting.key and s.activity == activity.key and not s.date_set
+        )
+        cited = {s.document for s in steps if s.document}
+        items.append(
+            PaperItem(
+                number=number,
+                activity=activity,
+                text=texts.get(activity.key, activity.title),
+                expected=None,
+                documents=tuple(d for d in activity.documents if d.symbol in cited),
+                steps=steps,
+                reached=item.reached,
+            )
+        )
+    return SessionPaper("summary", report, meeting, items)
