@@ -789,3 +789,104 @@ def test_pdf_pages_carry_numbers_and_running_header_from_weasyprint_and_chromium
             # No near-empty page but the last of a part.
             if index < total - 1:
                 assert len(text) > 600, (printed.name, index, len(text))
+
+
+# --- the documents of a session -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_session_agenda_is_the_order_of_business_in_every_format(
+    played: Cam, tmp_path: Path, lang: str
+) -> None:
+    from docx import Document
+    from pypdf import PdfReader
+
+    shown = played.json("--lang", lang, "session", "show", "2015-11")
+    texts = [item["text"] for item in shown["agenda"]]
+    args = ("session", "agenda", "2015-11", "--lang", lang, "--symbol", "CIDI/CAM/OD.3/15")
+    opening, closing = {
+        "en": ("Adoption of the order of business", "Other business"),
+        "es": ("Aprobación del orden del día", "Otros asuntos"),
+    }[lang]
+    heading = {"en": "Draft order of business", "es": "Proyecto de orden del día"}[lang]
+
+    markdown = played(*args).output
+    assert markdown.startswith("CIDI/CAM/OD.3/15  \n")
+    numbered = re.findall(r"^(\d+)\. (.*)$", markdown, flags=re.MULTILINE)
+    assert [int(n) for n, _ in numbered] == list(range(1, len(texts) + 3))
+    assert numbered[0][1] == opening and numbered[-1][1] == closing
+    for (_, line), text in zip(numbered[1:-1], texts, strict=True):
+        assert line.startswith(text.replace("*", "\\*"))
+    assert f"# {heading}" in markdown
+
+    soup = BeautifulSoup(played(*args, "--format", "html").output, "html.parser")
+    items = soup.select("ol.agenda > li")
+    assert len(items) == len(texts) + 2
+    assert [li["data-activity"] for li in items[1:-1]] == [i["activity"] for i in shown["agenda"]]
+    assert soup.find("span", class_="symbol", string="CIDI/CAM/OD.3/15") is not None
+
+    pdf = tmp_path / f"agenda.{lang}.pdf"
+    played(*args, "-o", str(pdf))
+    whole = " ".join(" ".join(p.extract_text() for p in PdfReader(pdf).pages).split())
+    assert heading.upper() in whole and "CIDI/CAM/OD.3/15" in whole and opening in whole
+
+    docx = tmp_path / f"agenda.{lang}.docx"
+    played(*args, "-o", str(docx))
+    document = Document(str(docx))
+    listed = [p.text for p in document.paragraphs if p.style.name == "List Number"]
+    assert listed[0] == opening and listed[-1] == closing and len(listed) == len(texts) + 2
+    assert [p.text for p in document.paragraphs if p.style.name == "Title"] == [heading]
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_session_summary_tells_what_was_recorded_at_it(
+    played: Cam, tmp_path: Path, lang: str
+) -> None:
+    from docx import Document
+
+    history = [row for row in played.json("history") if row["session"] == "2015-11"]
+    args = ("session", "summary", "2015-11", "--lang", lang)
+    soup = BeautifulSoup(played(*args, "--format", "html").output, "html.parser")
+    items = soup.select("div.np")
+    assert [d["data-activity"] for d in items] == list(
+        dict.fromkeys(r["activity"] for r in history)
+    )
+    decisions = [li["data-event"] for li in soup.select("ul.decisions li")]
+    assert decisions == [r["event"] for r in history]
+    labels = played.json("--lang", lang, "list", "--as-of", "2015-11-30")
+    reached = {a["key"]: a["state_label"] for a in labels}
+    for div in items:
+        assert reached[div["data-activity"]] in div.get_text(" ")
+    if lang == "es":
+        body = soup.find("body")
+        assert isinstance(body, Tag)
+        spanish = " ".join(body.get_text(" ").split())
+        assert sorted(t for t in english_texts_of_the_tool() if t in spanish) == []
+    markdown = played(*args).output
+    assert [int(n) for n in re.findall(r"^\*\*(\d+)\.\*\*", markdown, re.MULTILINE)] == [
+        1, 2, 3, 4,
+    ]  # fmt: skip
+    target = tmp_path / "summary.docx"
+    played(*args, "-o", str(target))
+    headings = [p.text for p in Document(str(target)).paragraphs if p.style.name == "Heading 2"]
+    assert headings == [
+        f"{d['data-paragraph-number']}.\t{d.find('h3').get_text(' ', strip=True)}" for d in items
+    ]
+
+
+def test_session_documents_refuse_in_one_line(played: Cam) -> None:
+    for args, code, message in (
+        (("session", "summary", "2016-05", "--as-of", "x"), 2, "No such option"),
+        (("session", "agenda", "2099-01"), 1, "no session '2099-01'"),
+        (("session", "agenda", "2015-11", "--format", "pdf"), 2, "-o FILE"),
+        (("session", "agenda", "2015-11", "--issued", "soon"), 1, "not a date"),
+    ):
+        output = played(*args, expect=code).output
+        assert message in output and len(output.strip().splitlines()) == 1, output
+
+
+def test_summary_of_a_session_not_yet_held_is_refused(loaded: Cam) -> None:
+    output = loaded("session", "summary", "2015-11", expect=1).output
+    assert output.startswith("Error: session 2015-11 has not been held")
+    assert len(output.splitlines()) == 1
+    assert "Draft order of business" in loaded("session", "agenda", "2015-11").output
