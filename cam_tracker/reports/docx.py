@@ -129,7 +129,12 @@ class _Writer:
             style = "List Bullet" if tag == "ul" else "List Number"
             for item in element.findall("li"):
                 paragraph = self.document.add_paragraph(style=style)
-                self._inline(paragraph, item)
+                self._inline(paragraph, item, inline_only=True)
+                # Paragraphs inside an item go under it, in the item's indentation.
+                for child in item:
+                    if isinstance(child.tag, str) and child.tag == "p":
+                        more = self.document.add_paragraph(style="List Continue")
+                        self._inline(more, child)
             return
         elif tag == "table":
             self.table(element)
@@ -156,11 +161,11 @@ class _Writer:
         elif self.align == "right":
             paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
-    def _inline(self, paragraph: Any, element: Any) -> None:
+    def _inline(self, paragraph: Any, element: Any, *, inline_only: bool = False) -> None:
         if self.number is not None:
             paragraph.add_run(f"{self.number}\t")
             self.number = None
-        for text, bold, italic in _runs(element):
+        for text, bold, italic in _runs(element, inline_only=inline_only):
             run = paragraph.add_run(text)
             run.bold = bold or None
             run.italic = italic or None
@@ -199,13 +204,16 @@ def _repeat_header(row: Any) -> None:
     properties.append(repeat)
 
 
-def _runs(element: Any) -> list[tuple[str, bool, bool]]:
+def _runs(element: Any, *, inline_only: bool = False) -> list[tuple[str, bool, bool]]:
     """An element's text as runs (text, bold, italic), white space collapsed as a browser
-    does; a symbol (`span.symbol`) keeps its spaces unbroken; `<br>` is a space."""
+    does; a symbol (`span.symbol`) keeps its spaces unbroken; `<br>` is a space.
+    `inline_only`: the paragraphs inside it are left out (a list item's, written apart)."""
     runs: list[tuple[str, bool, bool]] = []
 
     def walk(node: Any, bold: bool, italic: bool, symbol: bool) -> None:
         if not isinstance(node.tag, str) or node.tag in _SKIPPED:
+            return
+        if inline_only and node is not element and node.tag == "p":
             return
         tag = node.tag
         bold = bold or tag in ("b", "strong", "th")

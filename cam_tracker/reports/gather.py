@@ -8,6 +8,7 @@ any language that has a `report` catalog. Templates are data: `templates/`.
 
 import dataclasses
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from cam_tracker.app import lookup
 from cam_tracker.app import snapshot as schedule
 from cam_tracker.app.snapshot import MilestoneView, Snapshot
 from cam_tracker.core.dates import month_end
-from cam_tracker.core.text import SOURCE_LANGUAGE, is_translated, untranslated
+from cam_tracker.core.text import SOURCE_LANGUAGE, is_translated, local, untranslated
 from cam_tracker.files import workflow
 from cam_tracker.files.workflow import RESCHEDULE, WAIVE
 from cam_tracker.store import audit, models
@@ -389,6 +390,12 @@ class Report:
     @property
     def sessions_held(self) -> int:
         return sum(1 for s in self.sessions if s.held_on is not None)
+
+    def by_state(self, lang: str) -> list[tuple[str, int]]:
+        """Activities counted by the state label a reader sees, most first (the public
+        site's; the report counts by status only)."""
+        counts = Counter(local(a.state_label, lang) for a in self.activities)
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
 
 
 @dataclass(frozen=True)
