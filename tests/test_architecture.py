@@ -58,6 +58,9 @@ OWNERS = {
     "matplotlib": ("cam_tracker.reports.chart",),  # charts
     "weasyprint": ("cam_tracker.reports.render",),  # PDF
     "openpyxl": ("cam_tracker.reports.export",),  # workbooks
+    "docx": ("cam_tracker.reports.docx",),  # word-processor copies
+    "lxml": ("cam_tracker.reports.docx",),
+    "markdown_it": ("cam_tracker.reports.gather",),  # the secretariat's Markdown
     "csv": ("cam_tracker.reports.export",),  # CSV
     "markupsafe": ("cam_tracker.reports", "cam_tracker.core.i18n"),  # templates' safe text
     "jinja2": ("cam_tracker.core.i18n",),  # template environments

@@ -209,3 +209,40 @@ def test_new_store_is_created_at_head_with_append_only_history(cam: Cam, db_url:
     with engine.connect() as connection, pytest.raises(Exception, match="append-only"):
         connection.execute(text("UPDATE history SET note = 'rewritten'"))
     engine.dispose()
+
+
+def test_upgrade_to_0015_keeps_plans_and_makes_every_paragraph_a_task(
+    tmp_path: Path, empty_url: str
+) -> None:
+    """From the previous head (0014): a loaded plan keeps its rows, has no report
+    registration yet, and each paragraph is a task until the file says otherwise."""
+    engine = create_engine(empty_url)
+    with engine.begin() as connection:
+        command.upgrade(migrations._config(connection), "0014")
+        connection.execute(
+            text(
+                "INSERT INTO plan (name, title, body, period_start, period_end, general_assembly,"
+                " timezone, source, digest, loaded_at, publish_notes) VALUES ('p', '{}', '{}',"
+                " '2015-10', '2016-05', '{}', 'UTC', 'bundled:p', 'd', '2015-10-01', true)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO mandate (plan_id, key, symbol, title, position)"
+                " SELECT id, 'm', 'RES. 1', '{}', 0 FROM plan"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO paragraph (mandate_id, number, text, position)"
+                " SELECT id, '1', '{}', 0 FROM mandate"
+            )
+        )
+    before = _counts(empty_url)
+    assert store.upgrade(empty_url) == ("0014", migrations.HEAD)
+    assert _counts(empty_url) == before
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT report FROM plan")).scalar() is None
+        assert connection.execute(text("SELECT kind FROM paragraph")).scalar() == "task"
+    engine.dispose()
+    assert _differences(empty_url) == []

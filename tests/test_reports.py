@@ -32,7 +32,7 @@ from cam_tracker.core.text import languages
 from cam_tracker.reports import chart, gather
 
 AS_OF = "2016-05-31"
-SECTIONS = ["summary", "mandates", "calendar", "delays", "annex"]
+SECTIONS = ["introduction", "summary", "meetings", "mandates", "calendar", "delays", "annex"]
 
 
 @pytest.fixture(scope="module")
@@ -99,14 +99,16 @@ def test_html_report_agrees_with_the_store(played: Cam, lang: str) -> None:
     assert figures["withdrawn"] == sum(1 for a in listed if a["state"] == "withdrawn")
     assert sum(v for k, v in figures.items() if k != "total") == figures["total"]
 
-    by_state = {cells(row)[0]: number(cells(row)[1]) for row in table_rows(soup, "by-state")}
-    assert by_state == Counter(a["state_label"] for a in listed)
+    # One vocabulary: the activities table counts by the summary's situations, row for row.
+    situations = Counter(row["data-status"] for row in table_rows(soup, "activities"))
+    assert {k: v for k, v in figures.items() if k != "total" and v} == dict(situations)
+    assert soup.find("table", id="by-state") is None
 
     rows = {row["data-activity"]: cells(row) for row in table_rows(soup, "activities")}
     assert list(rows) == [a["key"] for a in listed]
     for activity in listed:
         assert rows[activity["key"]][0] == activity["number"]
-        assert rows[activity["key"]][2].startswith(activity["state_label"])
+        assert rows[activity["key"]][3] == activity["state_label"]
 
     sessions = table_rows(soup, "sessions")
     assert [row["data-session"] for row in sessions] == [key for key, _ in CALENDAR_DAYS]
@@ -140,16 +142,19 @@ def test_html_report_in_spanish_reads_as_spanish(played: Cam) -> None:
         assert phrase in page, phrase
     headings = [h.get_text(" ", strip=True) for h in soup.find_all("h2")]
     assert headings == [
-        "I. Resumen",
-        "II. Cumplimiento de los mandatos",
-        "III. Calendario de sesiones",
-        "IV. Actividades con retraso y aplazamientos",
+        "I. Introducción",
+        "II. Resumen",
+        "III. Sesiones celebradas",
+        "IV. Cumplimiento de los mandatos",
+        "V. Calendario de sesiones",
+        "VI. Actividades con retraso y aplazamientos",
         "Anexo. Registro cronológico de las actuaciones",
     ]
     draft = soup.find("div", id="activity-draft-resolution")
     assert isinstance(draft, Tag)
     assert "Aprobado por la comisión" in draft.get_text()
-    assert "Remitir al CIDI → Registrar la adopción por la Asamblea General" in draft.get_text()
+    # The workflow's path is not the Assembly's business: what comes next is a milestone.
+    assert "→" not in draft.get_text()
     for english in ("Progress report", "Summary", "Operative paragraph", "Held on", "Page"):
         assert english not in page, english
 
@@ -161,7 +166,15 @@ def test_unserved_mandate_paragraphs_are_named(played: Cam) -> None:
     named = [li.get_text(strip=True) for li in unserved.find_all("li")]
     assert "AG/RES. 2816 (XLIV-O/14), paragraph 20" in named
     assert "AG/RES. 2816 (XLIV-O/14), paragraph 22" in named
-    assert "AG/RES. 2738 (XLII-O/12), paragraph 2.a" in named
+    # A guideline is guidance, not a task left undone.
+    assert not any(n.startswith("AG/RES. 2738") for n in named)
+    for letter in "abcdefg":
+        guideline = soup.find(
+            "div", attrs={"data-mandate": "ag-res-2738", "data-paragraph": f"2.{letter}"}
+        )
+        assert isinstance(guideline, Tag) and guideline["data-kind"] == "guideline"
+        assert "serves this paragraph" not in guideline.get_text()
+        assert "guideline" in guideline.get_text()
     assert not any(n.endswith(("paragraph 3", "paragraph 18", "paragraph 21")) for n in named)
     for number_ in ("20", "22"):
         block = soup.find("div", attrs={"data-mandate": "ag-res-2816", "data-paragraph": number_})
@@ -178,7 +191,7 @@ def test_report_as_of_a_past_date_shows_the_world_then(played: Cam) -> None:
 
     def state(soup: BeautifulSoup, key: str) -> str:
         row = next(r for r in table_rows(soup, "activities") if r["data-activity"] == key)
-        return cells(row)[2]
+        return cells(row)[3]
 
     assert state(december, "draft-resolution").startswith("Being drafted")
     assert state(may, "draft-resolution").startswith("Approved by the committee")
@@ -202,11 +215,11 @@ def test_delays_are_listed_with_their_reasons(loaded: Cam) -> None:
     assert moves == [
         [
             "October 22, 2015",
-            f"5. {listed[8]['title']}",
+            "5",
             "Milestone “Present to the committee” moved from November 2015 to December 2015",
             "Quorum not reached",
         ],
-        ["October 23, 2015", f"3. {listed[6]['title']}", "Postponed", "Awaiting funds"],
+        ["October 23, 2015", "3", "Postponed", "Awaiting funds"],
     ]
     behind = {row["data-activity"] for row in table_rows(soup, "behind")}
     assert behind == {a["key"] for a in listed if a["behind"]}
@@ -231,14 +244,17 @@ def test_markdown_is_the_default_and_the_suffix_picks_the_format(
     played: Cam, tmp_path: Path
 ) -> None:
     markdown = played("report", "--as-of", AS_OF).output
-    assert markdown.startswith("Organization of American States (OAS)")
+    assert markdown.startswith("Original: English\n")
+    assert "\nOrganization of American States (OAS)  \n" in markdown
     for heading in (
         "# Progress report: Work Plan of the Committee on Migration Issues 2015–2016",
-        "## I. Summary",
-        "## II. Implementation of the mandates",
+        "## I. Introduction",
+        "## II. Summary",
+        "## III. Meetings held",
+        "## IV. Implementation of the mandates",
         "#### Operative paragraph 18",
-        "## III. Calendar of sessions",
-        "## IV. Activities behind plan and postponements",
+        "## V. Calendar of sessions",
+        "## VI. Activities behind plan and postponements",
         "## Annex. Log of recorded steps",
     ):
         assert f"\n{heading}\n" in markdown, heading
@@ -267,10 +283,12 @@ def test_pdf_report_in_english(played: Cam, tmp_path: Path) -> None:
     assert "Committee on Migration Issues (CAM)" in first
     whole = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     for heading in (
-        "I. Summary",
-        "II. Implementation of the mandates",
-        "III. Calendar of sessions",
-        "IV. Activities behind plan and postponements",
+        "I. Introduction",
+        "II. Summary",
+        "III. Meetings held",
+        "IV. Implementation of the mandates",
+        "V. Calendar of sessions",
+        "VI. Activities behind plan and postponements",
         "Annex. Log of recorded steps",
     ):
         assert heading in whole, heading
@@ -289,10 +307,12 @@ def test_pdf_report_in_spanish(played: Cam, tmp_path: Path) -> None:
     for heading in (
         "INFORME DE AVANCE",
         "Situación al 31 de mayo de 2016",
-        "I. Resumen",
-        "II. Cumplimiento de los mandatos",
-        "III. Calendario de sesiones",
-        "IV. Actividades con retraso y aplazamientos",
+        "I. Introducción",
+        "II. Resumen",
+        "III. Sesiones celebradas",
+        "IV. Cumplimiento de los mandatos",
+        "V. Calendario de sesiones",
+        "VI. Actividades con retraso y aplazamientos",
         "Anexo. Registro cronológico de las actuaciones",
     ):
         assert heading in whole, heading
@@ -359,7 +379,7 @@ def test_hostile_titles_come_out_escaped(cam: Cam, tmp_path: Path) -> None:
 
 def test_bad_requests_are_one_line_errors(played: Cam, tmp_path: Path) -> None:
     for args, message in (
-        (("-o", str(tmp_path / "report.docx")), "cannot tell the format from 'report.docx'"),
+        (("-o", str(tmp_path / "report.odt")), "cannot tell the format from 'report.odt'"),
         (("--as-of", "31/05/2016"), "--as-of: not a date: '31/05/2016'"),
         (("--plan", "nope"), "no plan 'nope' in the store"),
         (("-o", str(tmp_path / "missing" / "r.md")), "cannot write"),
@@ -368,7 +388,7 @@ def test_bad_requests_are_one_line_errors(played: Cam, tmp_path: Path) -> None:
         lines = result.output.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], result.output
     assert "Invalid value for '--lang'" in played("report", "--lang", "xx", expect=2).output
-    assert not (tmp_path / "report.docx").exists()
+    assert not (tmp_path / "report.odt").exists()
 
 
 def test_pdf_without_weasyprint_says_what_to_install(
@@ -399,7 +419,8 @@ def test_gather_reads_in_a_fixed_number_of_queries(played: Cam) -> None:
             event.remove(engine, "before_cursor_execute", count)
         assert report.as_of.isoformat() == day
         counts.append(len(statements))
-    assert counts[0] == counts[1] == counts[2] <= 12
+    # The snapshot's queries, and one for the officers and the names of who recorded steps.
+    assert counts[0] == counts[1] == counts[2] <= 13
 
 
 def _report(played: Cam) -> gather.Report:
@@ -481,10 +502,14 @@ def test_every_report_text_has_a_translation() -> None:
         str(root),
         method_map=[
             ("templates/report*.j2", "jinja2"),
+            ("templates/session*.j2", "jinja2"),
             *((f"cam_tracker/reports/{name}.py", "python") for name in ("gather", "render")),
             ("cam_tracker/reports/chart.py", "python"),
         ],
-        options_map={"templates/report*.j2": {"extensions": "jinja2.ext.i18n"}},
+        options_map={
+            "templates/report*.j2": {"extensions": "jinja2.ext.i18n"},
+            "templates/session*.j2": {"extensions": "jinja2.ext.i18n"},
+        },
     ):
         wanted.add((context, message if isinstance(message, str) else message[0]))
     assert len(wanted) > 60
@@ -514,3 +539,354 @@ def test_heavy_libraries_load_only_for_a_report(played: Cam) -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
     templates = data_dir("templates")
     assert (templates / "report.html.j2").is_file() and (templates / "report.md.j2").is_file()
+
+
+# --- the report as a document the Organization issues -------------------------------------
+
+SYMBOL = "CIDI/CAM/doc.5/16"
+INTRODUCTION = {
+    "en": "The committee **met** ten times in the period.\n\n"
+    "<script>alert(1)</script> [x](javascript:alert(1))\n\n- first point\n- second point\n",
+    "es": "La comisión se **reunió** diez veces en el período.\n\nSe presentan sus resultados.\n",
+}
+CONCLUSIONS = {
+    "en": "The committee recommends that the Assembly renew its mandate.\n",
+    "es": "La comisión recomienda a la Asamblea renovar su mandato.\n",
+}
+
+
+def issued(played: Cam, tmp_path: Path, lang: str, fmt: str, *extra: str) -> Any:
+    intro, conclusions = tmp_path / f"intro.{lang}.md", tmp_path / f"conclusions.{lang}.md"
+    intro.write_text(INTRODUCTION[lang], encoding="utf-8")
+    conclusions.write_text(CONCLUSIONS[lang], encoding="utf-8")
+    return played(
+        "report", "--as-of", AS_OF, "--lang", lang, "--format", fmt, "--symbol", SYMBOL,
+        "--issued", "2016-05-20", "--text", f"introduction={intro}",
+        "--text", f"conclusions={conclusions}", *extra,
+    )  # fmt: skip
+
+
+def english_texts_of_the_tool() -> set[str]:
+    """Every text the report templates write in English that Spanish says otherwise: its
+    fixed words (up to a placeholder), when they are two words or more."""
+    path = data_dir("locale") / "es" / "report.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale="es")
+    found = set()
+    for message in catalog:
+        if not message.id or not message.string or message.id == message.string:
+            continue
+        fixed = re.split(r"%\(\w+\)s", str(message.id))
+        found |= {part.strip(" .:;,“”()") for part in fixed if len(part.split()) >= 2}
+    return {text for text in found if len(text.split()) >= 2}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_issued_report_is_a_document_an_officer_can_register(
+    played: Cam, tmp_path: Path, lang: str
+) -> None:
+    soup = BeautifulSoup(issued(played, tmp_path, lang, "html").output, "html.parser")
+    block = soup.find("div", id="document-block")
+    assert isinstance(block, Tag)
+    text = " ".join(block.get_text(" ").split())
+    assert SYMBOL in text
+    assert {"en": "May 20, 2016", "es": "20 de mayo de 2016"}[lang] in text
+    assert {"en": "Original: English", "es": "Original: inglés"}[lang] in text
+    symbol = block.find("p", class_="doc-symbol")
+    assert isinstance(symbol, Tag) and symbol.find("span", class_="symbol") is not None
+    style = soup.find("style")
+    assert isinstance(style, Tag) and ".symbol { white-space: nowrap; }" in style.get_text()
+
+    # Officers by name, from the plan's people.
+    officers = [" ".join(li.get_text(" ").split()) for li in soup.select("ul.officers li")]
+    chair, vice = {"en": ("Chair", "Vice Chair"), "es": ("Presidencia", "Vicepresidencia")}[lang]
+    assert officers == [f"{chair}: Chair of the CAM", f"{vice}: Vice Chair of the CAM"]
+
+    # The secretariat's sections, rendered safely.
+    intro = soup.find("section", id="introduction")
+    conclusions = soup.find("section", id="conclusions")
+    assert isinstance(intro, Tag) and isinstance(conclusions, Tag)
+    assert intro.find("strong") is not None
+    assert CONCLUSIONS[lang].strip() in " ".join(conclusions.get_text(" ").split())
+    assert soup.find_all("script") == []
+    assert not soup.select('a[href^="javascript"]')
+
+    # Paragraphs numbered 1, 2, 3 … in the order printed; every reference names one of them.
+    numbers = [int(div["data-paragraph-number"]) for div in soup.select("div.np")]
+    assert numbers == list(range(1, len(numbers) + 1))
+    ids = {div["id"] for div in soup.select("div.np")}
+    page = " ".join(soup.get_text(" ").split())
+    see = {"en": r"see paragraph (\d+)", "es": r"véase el párrafo (\d+)"}[lang]
+    referred = {int(n) for n in re.findall(see, page)}
+    assert referred and all(f"para-{n}" in ids for n in referred)
+
+    # Every activity told once, in a numbered paragraph; elsewhere referred to by number.
+    told = [div["data-activity"] for div in soup.select("#mandates div.activity")]
+    assert len(told) == len(set(told)) == 11
+    assert all(div.find_parent("div", class_="np") for div in soup.select("div.activity"))
+    assert "See the activity above" not in page and "Steps remaining" not in page
+
+    # The meetings held, by date, with what each item reached.
+    meetings = soup.select("#meetings div.np p[data-session]")
+    assert [p["data-session"] for p in meetings] == [key for key, _ in CALENDAR_DAYS]
+    first = meetings[0].find_parent("div", class_="np")
+    assert isinstance(first, Tag)
+    items = [li["data-activity"] for li in first.select("li")]
+    assert items[:2] == ["vice-chair-election", "work-plan"]
+
+    # People by name in the annex, never an account.
+    recorders = {cells(row)[-1] for row in table_rows(soup, "log")}
+    assert recorders == {"Technical Secretariat of the CAM (SEDI)"}
+    assert "root" not in page.split()
+
+    # One summary: every table counts as it does.
+    figures = {
+        row["data-status"]: number(cells(row)[-1]) for row in table_rows(soup, "summary-figures")
+    }
+    rows = Counter(row["data-status"] for row in table_rows(soup, "activities"))
+    assert {k: v for k, v in figures.items() if k != "total" and v} == dict(rows)
+    assert figures["total"] == sum(rows.values()) == len(told)
+    if figures["behind"]:
+        behind = {row["data-activity"] for row in table_rows(soup, "behind")}
+        assert len(behind) == figures["behind"]
+    held = sum(1 for row in table_rows(soup, "sessions") if row["data-status"] == "held")
+    assert held == len(meetings)
+
+    if lang == "es":
+        body = soup.find("body")
+        assert isinstance(body, Tag)
+        # The mandates' own words, quoted, and people's names are the record's, not the tool's.
+        for quoted in body.find_all("blockquote") + body.select("ul.officers"):
+            quoted.decompose()
+        spanish = " ".join(body.get_text(" ").split())
+        english = sorted(t for t in english_texts_of_the_tool() if t in spanish)
+        assert english == [], english
+
+
+def test_guideline_paragraphs_are_guidance_in_every_format(played: Cam) -> None:
+    markdown = played("report", "--as-of", AS_OF).output
+    assert markdown.count("A guideline for the committee's work as a whole") == 7
+    assert "paragraph 2.a" not in markdown.split("### Mandate paragraphs")[1].split("##")[0]
+
+
+def test_report_registration_and_sections_come_from_the_plan_file(cam: Cam, tmp_path: Path) -> None:
+    source = data_dir("plans") / "cam-2015-2016.yaml"
+    folder = tmp_path / "plan"
+    (folder / "report").mkdir(parents=True)
+    (folder / "report" / "intro.en.md").write_text("Written for the plan.\n", encoding="utf-8")
+    (folder / "report" / "intro.es.md").write_text("Escrito para el plan.\n", encoding="utf-8")
+    plan = folder / "plan.yaml"
+    plan.write_text(
+        source.read_text(encoding="utf-8")
+        + "\nreport:\n  series: OEA/Ser.W\n  symbol: CIDI/CAM/doc.9/16\n  issued: 2016-05-25\n"
+        "  original: es\n  approved: 2016-05-18\n  sections:\n    introduction:\n"
+        "      en: report/intro.en.md\n      es: report/intro.es.md\n",
+        encoding="utf-8",
+    )
+    cam("plan", "load", str(plan))
+    markdown = cam("report").output
+    for text in (
+        "OEA/Ser.W",
+        "CIDI/CAM/doc.9/16",
+        "May 25, 2016",
+        "Original: Spanish",
+        "Agreed upon by the committee at its meeting of May 18, 2016",
+        "**1.** Written for the plan.",
+    ):
+        assert text in markdown, text
+    spanish = cam("report", "--lang", "es").output
+    assert "**1.** Escrito para el plan." in spanish and "Written" not in spanish
+    # The command line overrides the plan, for this report only.
+    again = cam("report", "--symbol", "CIDI/CAM/doc.10/16", "--issued", "2016-06-01").output
+    assert "CIDI/CAM/doc.10/16" in again and "June 1, 2016" in again
+    assert "CIDI/CAM/doc.9/16" in cam("report").output
+    # A section edited is a change of the plan: reloading takes it.
+    (folder / "report" / "intro.en.md").write_text("Rewritten.\n", encoding="utf-8")
+    assert "unchanged" not in cam("plan", "load", str(plan)).output
+    assert "**1.** Rewritten." in cam("report").output
+
+    (folder / "report" / "intro.es.md").unlink()
+    missing = cam("plan", "load", str(plan), expect=1).output
+    assert missing.startswith("Error: cannot read report section")
+    assert len(missing.splitlines()) == 1
+
+
+def test_report_text_option_is_checked(played: Cam, tmp_path: Path) -> None:
+    for args, message in (
+        (("--text", "preface=x.md"), "--text: unknown section 'preface'"),
+        (("--text", "introduction"), "use SECTION=FILE"),
+        (("--text", f"introduction={tmp_path / 'none.md'}"), "cannot read report section"),
+        (("--issued", "20/05/2016"), "not a date"),
+    ):
+        result = played("report", *args, expect=1)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], result.output
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_docx_report_has_the_structure_of_the_html(played: Cam, tmp_path: Path, lang: str) -> None:
+    from docx import Document
+
+    html = BeautifulSoup(issued(played, tmp_path, lang, "html").output, "html.parser")
+    target = tmp_path / f"report.{lang}.docx"
+    issued(played, tmp_path, lang, "docx", "-o", str(target))
+    document = Document(str(target))
+    paragraphs = document.paragraphs
+    headings = [p.text for p in paragraphs if p.style.name == "Heading 1"]
+    assert headings == [h.get_text(" ", strip=True) for h in html.find_all("h2")]
+    title = [p.text for p in paragraphs if p.style.name == "Title"]
+    assert title == [{"en": "Progress report", "es": "Informe de avance"}[lang]]
+    texts = [p.text for p in paragraphs]
+    assert SYMBOL in texts
+    numbered = [int(t.split(".")[0]) for t in texts if re.match(r"^\d+\.\t", t)]
+    assert numbered == [int(d["data-paragraph-number"]) for d in html.select("div.np")]
+    assert len(document.tables) == len(html.find_all("table"))
+    footer = document.sections[0].footer._element.xml
+    assert "PAGE" in footer and "NUMPAGES" in footer
+    assert SYMBOL in document.sections[0].header.paragraphs[0].text
+    fonts = {r.font.name for p in paragraphs for r in p.runs if r.font.name} | {
+        document.styles[n].font.name for n in ("Normal", "Heading 1", "Title")
+    }
+    assert fonts == {"Times New Roman"}
+
+
+def test_docx_needs_a_file(played: Cam) -> None:
+    result = played("report", "--format", "docx", expect=2)
+    assert "-o" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_pdf_pages_carry_numbers_and_running_header_from_weasyprint_and_chromium(
+    played: Cam, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    weasy = tmp_path / "report.pdf"
+    issued(played, tmp_path, "en", "pdf", "-o", str(weasy))
+    html = tmp_path / "report.html"
+    issued(played, tmp_path, "en", "html", "-o", str(html))
+    chromium = tmp_path / "chromium.pdf"
+    if not Path("/usr/bin/chromium").is_file():
+        pytest.skip("needs /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox"]
+        )
+        page = browser.new_page()
+        page.goto(html.as_uri())
+        page.pdf(path=str(chromium), prefer_css_page_size=True)
+        browser.close()
+    for printed in (weasy, chromium):
+        reader = PdfReader(printed)
+        total = len(reader.pages)
+        assert total > 3
+        for index, pdf_page in enumerate(reader.pages, start=1):
+            text = " ".join(pdf_page.extract_text().split())
+            assert f"Page {index} of {total}" in text, (printed.name, index)
+            if index > 1:
+                assert f"{SYMBOL} — Progress report — CAM" in text, (printed.name, index)
+            # No near-empty page but the last of a part.
+            if index < total - 1:
+                assert len(text) > 600, (printed.name, index, len(text))
+
+
+# --- the documents of a session -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_session_agenda_is_the_order_of_business_in_every_format(
+    played: Cam, tmp_path: Path, lang: str
+) -> None:
+    from docx import Document
+    from pypdf import PdfReader
+
+    shown = played.json("--lang", lang, "session", "show", "2015-11")
+    texts = [item["text"] for item in shown["agenda"]]
+    args = ("session", "agenda", "2015-11", "--lang", lang, "--symbol", "CIDI/CAM/OD.3/15")
+    opening, closing = {
+        "en": ("Adoption of the order of business", "Other business"),
+        "es": ("Aprobación del orden del día", "Otros asuntos"),
+    }[lang]
+    heading = {"en": "Draft order of business", "es": "Proyecto de orden del día"}[lang]
+
+    markdown = played(*args).output
+    assert markdown.startswith("CIDI/CAM/OD.3/15  \n")
+    numbered = re.findall(r"^(\d+)\. (.*)$", markdown, flags=re.MULTILINE)
+    assert [int(n) for n, _ in numbered] == list(range(1, len(texts) + 3))
+    assert numbered[0][1] == opening and numbered[-1][1] == closing
+    for (_, line), text in zip(numbered[1:-1], texts, strict=True):
+        assert line.startswith(text.replace("*", "\\*"))
+    assert f"# {heading}" in markdown
+
+    soup = BeautifulSoup(played(*args, "--format", "html").output, "html.parser")
+    items = soup.select("ol.agenda > li")
+    assert len(items) == len(texts) + 2
+    assert [li["data-activity"] for li in items[1:-1]] == [i["activity"] for i in shown["agenda"]]
+    assert soup.find("span", class_="symbol", string="CIDI/CAM/OD.3/15") is not None
+
+    pdf = tmp_path / f"agenda.{lang}.pdf"
+    played(*args, "-o", str(pdf))
+    whole = " ".join(" ".join(p.extract_text() for p in PdfReader(pdf).pages).split())
+    assert heading.upper() in whole and "CIDI/CAM/OD.3/15" in whole and opening in whole
+
+    docx = tmp_path / f"agenda.{lang}.docx"
+    played(*args, "-o", str(docx))
+    document = Document(str(docx))
+    listed = [p.text for p in document.paragraphs if p.style.name == "List Number"]
+    assert listed[0] == opening and listed[-1] == closing and len(listed) == len(texts) + 2
+    assert [p.text for p in document.paragraphs if p.style.name == "Title"] == [heading]
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_session_summary_tells_what_was_recorded_at_it(
+    played: Cam, tmp_path: Path, lang: str
+) -> None:
+    from docx import Document
+
+    history = [row for row in played.json("history") if row["session"] == "2015-11"]
+    args = ("session", "summary", "2015-11", "--lang", lang)
+    soup = BeautifulSoup(played(*args, "--format", "html").output, "html.parser")
+    items = soup.select("div.np")
+    assert [d["data-activity"] for d in items] == list(
+        dict.fromkeys(r["activity"] for r in history)
+    )
+    decisions = [li["data-event"] for li in soup.select("ul.decisions li")]
+    assert decisions == [r["event"] for r in history]
+    labels = played.json("--lang", lang, "list", "--as-of", "2015-11-30")
+    reached = {a["key"]: a["state_label"] for a in labels}
+    for div in items:
+        assert reached[div["data-activity"]] in div.get_text(" ")
+    if lang == "es":
+        body = soup.find("body")
+        assert isinstance(body, Tag)
+        spanish = " ".join(body.get_text(" ").split())
+        assert sorted(t for t in english_texts_of_the_tool() if t in spanish) == []
+    markdown = played(*args).output
+    assert [int(n) for n in re.findall(r"^\*\*(\d+)\.\*\*", markdown, re.MULTILINE)] == [
+        1, 2, 3, 4,
+    ]  # fmt: skip
+    target = tmp_path / "summary.docx"
+    played(*args, "-o", str(target))
+    headings = [p.text for p in Document(str(target)).paragraphs if p.style.name == "Heading 2"]
+    assert headings == [
+        f"{d['data-paragraph-number']}.\t{d.find('h3').get_text(' ', strip=True)}" for d in items
+    ]
+
+
+def test_session_documents_refuse_in_one_line(played: Cam) -> None:
+    for args, code, message in (
+        (("session", "summary", "2016-05", "--as-of", "x"), 2, "No such option"),
+        (("session", "agenda", "2099-01"), 1, "no session '2099-01'"),
+        (("session", "agenda", "2015-11", "--format", "pdf"), 2, "-o FILE"),
+        (("session", "agenda", "2015-11", "--issued", "soon"), 1, "not a date"),
+    ):
+        output = played(*args, expect=code).output
+        assert message in output and len(output.strip().splitlines()) == 1, output
+
+
+def test_summary_of_a_session_not_yet_held_is_refused(loaded: Cam) -> None:
+    output = loaded("session", "summary", "2015-11", expect=1).output
+    assert output.startswith("Error: session 2015-11 has not been held")
+    assert len(output.splitlines()) == 1
+    assert "Draft order of business" in loaded("session", "agenda", "2015-11").output

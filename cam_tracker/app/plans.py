@@ -54,6 +54,7 @@ from cam_tracker.files.plan import (
     _SessionSpec,
     bundled_plans,
     read_plan_kinds,
+    report_texts,
     resolve_source,
 )
 from cam_tracker.store import models
@@ -100,10 +101,16 @@ def load(
     """
     path = resolve_source(name_or_path)
     spec, kinds = read_plan_kinds(path)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    texts = report_texts(spec, path)
+    # The report's sections are part of what was loaded: editing one is a change to reload.
+    hashed = hashlib.sha256(path.read_bytes())
+    for section in sorted(texts):
+        for lang in sorted(texts[section]):
+            hashed.update(f"\0{section}\0{lang}\0{texts[section][lang]}".encode())
+    digest = hashed.hexdigest()
     bundled = bundled_plans().get(path.stem) == path
     source = f"bundled:{path.stem}" if bundled else str(path.resolve())
-    return _upsert(db, spec, source, digest, actor=actor, replace=replace, kinds=kinds)
+    return _upsert(db, spec, source, digest, actor=actor, replace=replace, kinds=kinds, texts=texts)
 
 
 def describe_source(source: str) -> str:
@@ -133,6 +140,7 @@ def _upsert(
     actor: str | None = None,
     replace: bool = False,
     kinds: workflow.Kinds | None = None,
+    texts: dict[str, dict[str, str]] | None = None,
 ) -> LoadReport:
     """Create or update the plan; `actor` is who loads it (default: `core.settings.actor_name`).
 
@@ -198,6 +206,7 @@ def _upsert(
     plan.general_assembly = spec.general_assembly
     plan.timezone = spec.timezone
     plan.publish_notes = spec.publish.notes
+    plan.report = _report(spec, texts or {})
     plan.source = source
     plan.digest = digest
     before["policy"] = plan.policy
@@ -232,6 +241,16 @@ def _upsert(
     report.documents_added, report.documents_updated = documents.load(db, plan, spec.documents, who)
     db.flush()
     return report
+
+
+def _report(spec: PlanSpec, texts: dict[str, dict[str, str]]) -> dict[str, Any] | None:
+    """The plan's `report:` as stored: its registration, dates as ISO text, and the
+    sections' Markdown (`texts`) in place of their file names."""
+    if spec.report is None:
+        return None
+    stored = spec.report.model_dump(mode="json", exclude_none=True, exclude={"sections"})
+    stored["sections"] = texts
+    return stored
 
 
 def _record_load(
@@ -513,6 +532,7 @@ def _upsert_mandates(db: Session, plan_id: int, spec: PlanSpec) -> dict[str, int
                 mandate_id=mandate.id, number=paragraph_spec.number, text={}
             )
             paragraph.text = paragraph_spec.text
+            paragraph.kind = paragraph_spec.kind
             paragraph.position = p_position
             db.add(paragraph)
             db.flush()

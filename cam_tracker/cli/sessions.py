@@ -6,10 +6,12 @@ import click
 
 from cam_tracker.cli.base import (
     actor_option,
+    binary_needs_file,
     cli,
     csv_option,
     emit_json,
     json_option,
+    language_choice,
     plural,
     who,
     workspace,
@@ -226,3 +228,49 @@ def session_set(
         before = change["from"] if change["from"] is not None else "–"
         after = change["to"] if change["to"] is not None else "(cleared)"
         click.echo(f"  {name}: {before} → {after}")
+
+
+def _session_document(kind: str, help_text: str) -> None:
+    """`cam session agenda|summary ID`: one of a session's documents, in any format."""
+
+    @session_group.command(kind, help=help_text)
+    @click.argument("session_id", metavar="ID", shell_complete=complete_sessions)
+    @click.option("--lang", type=language_choice(), help="Language of the document.")
+    @click.option("--format", "fmt", metavar="md|html|pdf|docx", help="Default: from -o, else md.")
+    @click.option("--symbol", metavar="SYMBOL", help="The document's symbol.")
+    @click.option("--issued", metavar="DATE", help="Date of issue, YYYY-MM-DD.")
+    @click.option(
+        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+    )
+    def command(
+        session_id: str,
+        lang: str | None,
+        fmt: str | None,
+        symbol: str | None,
+        issued: str | None,
+        output: Path | None,
+    ) -> None:
+        from cam_tracker.reports import render
+
+        fmt = render.format_for(output, fmt)
+        binary_needs_file(fmt, render.RENDERERS[fmt].binary, output)
+        paper = render.session_document(
+            workspace(), session_id, kind, lang=lang, fmt=fmt, symbol=symbol, issued=issued
+        )
+        if output is None:
+            click.echo(paper.content, nl=False)
+            return
+        render.write(output, paper.content)
+        click.echo(
+            f"{kind} of session {session_id} written to {output} ({paper.format}, {paper.lang})"
+        )
+
+
+_session_document(
+    "agenda",
+    "The draft order of business of session ID, with its symbol (Markdown, HTML, PDF or Word).",
+)
+_session_document(
+    "summary",
+    "The draft summary of the decisions recorded at session ID (Markdown, HTML, PDF or Word).",
+)

@@ -55,6 +55,11 @@ def translations(lang: str, domain: str) -> NullTranslations:
     return Translations(compiled, domain=domain)
 
 
+def language_called(code: str, lang: str) -> str:
+    """A language's name as `lang` writes it ("English", "inglés")."""
+    return str(Locale.parse(lang).languages.get(code, code))
+
+
 def day(value: dt.date | None, lang: str, style: str = "long") -> str:
     """A date as the language writes it ('November 3, 2015', '3 de noviembre de 2015')."""
     return "" if value is None else format_date(value, format=style, locale=lang)

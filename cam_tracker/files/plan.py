@@ -197,9 +197,24 @@ LongText = Annotated[
 ]
 
 
+# What a mandate paragraph is to the plan: a task (activities serve it) or guidance the
+# committee's work follows, which no activity is expected to serve.
+PARAGRAPH_KINDS = ("task", "guideline")
+
+
+def _paragraph_kind(value: str) -> str:
+    if value not in PARAGRAPH_KINDS:
+        raise ValueError(
+            f"unknown paragraph kind {quoted(value)}{did_you_mean(value, PARAGRAPH_KINDS)} "
+            f"(use {', '.join(PARAGRAPH_KINDS)})"
+        )
+    return value
+
+
 class _ParagraphSpec(_Strict):
     number: Annotated[str, AfterValidator(_line("number", MAX_NUMBER))]
     text: LongText
+    kind: Annotated[str, AfterValidator(_paragraph_kind)] = "task"
 
 
 class _MandateSpec(_Strict):
@@ -417,6 +432,42 @@ class _Publish(_Strict):
     notes: bool = True
 
 
+# The sections of the progress report the secretariat writes itself, in the order printed.
+REPORT_SECTIONS = ("introduction", "conclusions")
+
+
+def _report_section(value: str) -> str:
+    if value not in REPORT_SECTIONS:
+        raise ValueError(
+            f"unknown report section {quoted(value)}{did_you_mean(value, REPORT_SECTIONS)} "
+            f"(use {', '.join(REPORT_SECTIONS)})"
+        )
+    return value
+
+
+def _language(value: str) -> str:
+    if value not in languages():
+        raise ValueError(f"unknown language {quoted(value)} (use {', '.join(languages())})")
+    return value
+
+
+Language = Annotated[str, AfterValidator(_language)]
+
+
+class ReportSpec(_Strict):
+    """The progress report as a document the Organization issues: its registration
+    (series, symbol, date of issue, original language, the meeting that agreed upon it)
+    and the secretariat's own sections, a Markdown file per language (paths relative to
+    the plan file). The command line overrides each (`cam report --symbol …`)."""
+
+    series: Annotated[str, AfterValidator(_line("series", MAX_SYMBOL))] | None = None
+    symbol: Annotated[str, AfterValidator(_line("symbol", MAX_SYMBOL))] | None = None
+    issued: Day = None
+    original: Language | None = None
+    approved: Day = None
+    sections: dict[Annotated[str, AfterValidator(_report_section)], dict[Language, str]] = {}
+
+
 class PlanSpec(_Strict):
     """A validated work-plan file."""
 
@@ -442,6 +493,7 @@ class PlanSpec(_Strict):
     workflows: list[workflow.KindSpec] = []
     # How the kinds' labels name the plan's bodies: body -> form -> labels.
     bodies: workflow.Bodies = {}
+    report: ReportSpec | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -469,6 +521,36 @@ def resolve_source(name_or_path: str) -> Path:
         f"no bundled plan or file {name_or_path!r}{did_you_mean(name_or_path, bundled)}; "
         f"bundled: {', '.join(bundled)}"
     )
+
+
+MAX_SECTION = 100_000
+
+
+def report_texts(spec: PlanSpec, path: Path) -> dict[str, dict[str, str]]:
+    """The report sections the plan names, read: section -> language -> Markdown.
+
+    Read when the plan is loaded, so that the store alone can print the report (a shared
+    store's readers need not have the files); a missing or unreadable file is refused.
+    """
+    texts: dict[str, dict[str, str]] = {}
+    for section, files in (spec.report.sections if spec.report else {}).items():
+        for lang, name in files.items():
+            texts.setdefault(section, {})[lang] = read_section(path.parent / name)
+    return texts
+
+
+def read_section(path: Path) -> str:
+    """A report section's Markdown: UTF-8 text, at most `MAX_SECTION` characters."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise InvalidInput(f"cannot read report section {path}: {reason}") from None
+    if len(text) > MAX_SECTION:
+        raise InvalidInput(
+            f"report section {path} is longer than {MAX_SECTION} characters", fields=("text",)
+        )
+    return text
 
 
 def read_plan(path: Path) -> PlanSpec:

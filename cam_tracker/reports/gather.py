@@ -6,6 +6,7 @@ writes it as Markdown, self-contained HTML with a timeline chart, or PDF, in
 any language that has a `report` catalog. Templates are data: `templates/`.
 """
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
@@ -94,6 +95,17 @@ class Step:
     def is_transition(self) -> bool:
         return self.event not in (RESCHEDULE, WAIVE) and self.corrects is None
 
+    @property
+    def date_set(self) -> bool:
+        """A session known by its month given its first day in that month: not a move."""
+        moved = self.moved
+        return (
+            moved is not None
+            and moved.event_label is None
+            and len(moved.before) == 7
+            and moved.after.startswith(moved.before)
+        )
+
 
 @dataclass(frozen=True)
 class Planned:
@@ -175,10 +187,26 @@ class ParagraphReport:
     number: str
     text: Labels
     entries: list[tuple[ActivityReport, bool]]
+    # "guideline": guidance the committee's work follows, which no activity need serve.
+    kind: str = "task"
 
     @property
     def activities(self) -> list[ActivityReport]:
         return [activity for activity, _ in self.entries]
+
+    @property
+    def told(self) -> list[ActivityReport]:
+        """The activities told in full here (where each is first mentioned)."""
+        return [activity for activity, full in self.entries if full]
+
+    @property
+    def referred(self) -> list[ActivityReport]:
+        """The activities told under an earlier paragraph, referred to by number here."""
+        return [activity for activity, full in self.entries if not full]
+
+    @property
+    def guideline(self) -> bool:
+        return self.kind == "guideline"
 
     def quoted_in(self, lang: str) -> str:
         """The language the paragraph is quoted in: the reader's when the plan gives it."""
@@ -196,7 +224,8 @@ class MandateReport:
 
     @property
     def unserved(self) -> list[ParagraphReport]:
-        return [p for p in self.paragraphs if not p.activities]
+        """Tasks no activity serves (a guideline is not unserved)."""
+        return [p for p in self.paragraphs if not p.activities and not p.guideline]
 
 
 @dataclass(frozen=True)
@@ -243,6 +272,9 @@ class SessionReport:
 class Report:
     """Everything the progress report says, in no language in particular."""
 
+    # Its templates: `report.html.j2`, `report.md.j2` (`reports.render`).
+    template = "report"
+
     plan: str
     title: Labels
     body: Labels
@@ -267,11 +299,77 @@ class Report:
     publish_notes: bool = True
     # The last time anything of the plan changed: its last step, else its loading.
     changed_at: dt.datetime | None = None
+    registration: "Registration" = field(default_factory=lambda: Registration())
+    officers: list["Officer"] = field(default_factory=list)
+    # The sections the secretariat wrote: section -> language -> Markdown.
+    sections: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Who recorded each step, by name: the actor as the history stores it -> the person's name.
+    names: dict[str, str] = field(default_factory=dict)
 
     @property
     def delays(self) -> list[Step]:
-        """Postponements, moves, withdrawals and resumptions, oldest first."""
-        return [s for s in self.log if s.delay]
+        """Postponements, moves, withdrawals and resumptions, oldest first (a session's
+        first date is not one)."""
+        return [s for s in self.log if s.delay and not s.date_set]
+
+    def recorded_by(self, step: Step) -> str | None:
+        """Who recorded a step, by name; None when the record names no person of the store
+        (an operating-system account is never printed)."""
+        return self.names.get(step.actor)
+
+    @property
+    def meetings(self) -> list["Meeting"]:
+        """The sessions held by the report's date, in the order held, each with what it
+        did: for every item, the state the activity reached there and the documents."""
+        held = sorted(
+            (s for s in self.sessions if s.held_on is not None and s.held_on <= self.as_of),
+            key=lambda s: (s.held_on, s.key),
+        )
+        by_key = {a.key: a for a in self.activities}
+        meetings = []
+        for meeting in held:
+            steps: dict[str, list[Step]] = {}
+            for step in self.log:
+                if step.session_key == meeting.key and step.is_transition:
+                    steps.setdefault(step.activity, []).append(step)
+            order = [i.activity for i in meeting.agenda if i.event_label is not None]
+            order += [key for key in steps if key not in order]
+            items = []
+            for key in dict.fromkeys(order):
+                activity = by_key.get(key)
+                if activity is None:
+                    continue
+                taken = steps.get(key, [])
+                items.append(
+                    MeetingItem(
+                        activity=activity,
+                        reached=taken[-1].to_label if taken else None,
+                        documents=tuple(dict.fromkeys(s.document for s in taken if s.document)),
+                    )
+                )
+            meetings.append(Meeting(meeting, items))
+        return meetings
+
+    def layout(self, lang: str) -> "Layout":
+        """The report's numbered paragraphs in `lang`, in the order every format prints them:
+        introduction, officers, meetings held, activities (each where it is told in full),
+        conclusions and recommendations."""
+        numbering = _Counter()
+        introduction = _blocks(self.section("introduction", lang), numbering)
+        officers = numbering.next() if self.officers else None
+        meetings = [(numbering.next(), m) for m in self.meetings]
+        activity = {}
+        for mandate in self.mandates:
+            for paragraph in mandate.paragraphs:
+                for told in paragraph.told:
+                    activity[told.key] = numbering.next()
+        conclusions = _blocks(self.section("conclusions", lang), numbering)
+        return Layout(introduction, officers, meetings, activity, conclusions)
+
+    def section(self, name: str, lang: str) -> str:
+        """A section the secretariat wrote, in `lang` ("" when it wrote none in it: a
+        report never prints one language's text in another's)."""
+        return self.sections.get(name, {}).get(lang, "")
 
     @property
     def behind(self) -> list[ActivityReport]:
@@ -294,9 +392,158 @@ class Report:
         return sum(1 for s in self.sessions if s.held_on is not None)
 
     def by_state(self, lang: str) -> list[tuple[str, int]]:
-        """Activities counted by the state label a reader sees, most first."""
+        """Activities counted by the state label a reader sees, most first (the public
+        site's; the report counts by status only)."""
         counts = Counter(local(a.state_label, lang) for a in self.activities)
         return sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+
+
+@dataclass(frozen=True)
+class Registration:
+    """The report as a document of the Organization: its series and symbol, date of issue,
+    the language of the original, and the meeting at which the committee agreed upon it."""
+
+    series: str | None = None
+    symbol: str | None = None
+    issued: dt.date | None = None
+    original: str = SOURCE_LANGUAGE
+    approved: dt.date | None = None
+
+    def merged(self, **given: Any) -> "Registration":
+        """This registration with what the command line gives (None: the plan's stands)."""
+        return dataclasses.replace(self, **{k: v for k, v in given.items() if v is not None})
+
+
+@dataclass(frozen=True)
+class Officer:
+    """An officer of the body in the plan's period, as the record names them."""
+
+    role: str
+    name: str
+    title: str | None = None
+    country: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class MeetingItem:
+    """What one session did for one activity: the state reached (None: not taken up)."""
+
+    activity: ActivityReport
+    reached: Labels | None
+    documents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A session held, and what it did for each item."""
+
+    session: SessionReport
+    items: list[MeetingItem]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of a section the secretariat wrote: a heading, a numbered paragraph, or
+    an item of a list. `html` is its inline HTML (raw HTML escaped, unsafe links dropped);
+    `runs` its text as (text, bold, italic) for the formats that are not HTML."""
+
+    kind: str
+    html: str
+    runs: tuple[tuple[str, bool, bool], ...]
+    number: int | None = None
+    level: int = 0
+
+    @property
+    def text(self) -> str:
+        return "".join(text for text, _, _ in self.runs)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The numbered paragraphs of a report in one language (`Report.layout`)."""
+
+    introduction: list[Block]
+    officers: int | None
+    meetings: list[tuple[int, Meeting]]
+    activity: dict[str, int]
+    conclusions: list[Block]
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.value = 0
+
+    def next(self) -> int:
+        self.value += 1
+        return self.value
+
+
+def _blocks(markdown: str, numbering: _Counter) -> list[Block]:
+    """A section's Markdown as blocks; each paragraph not inside a list is numbered.
+
+    Parsed with markdown-it (CommonMark) with raw HTML off: tags a file holds are
+    printed as text, and links other than http(s), mailto and relative ones are not links.
+    """
+    if not markdown.strip():
+        return []
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False})
+    tokens = md.parse(markdown)
+    blocks = []
+    lists = 0
+    heading: int | None = None
+    for token in tokens:
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            lists += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            lists -= 1
+        elif token.type == "heading_open":
+            heading = int(token.tag[1:])
+        elif token.type == "heading_close":
+            heading = None
+        elif token.type in ("inline", "fence", "code_block"):
+            children = token.children or []
+            if token.type == "inline":
+                html = str(md.renderer.renderInline(children, md.options, {}))  # type: ignore[attr-defined]
+                runs = _runs(children)
+            else:
+                from markupsafe import escape
+
+                html = str(escape(token.content.strip()))
+                runs = ((token.content.strip(), False, False),)
+            if heading is not None:
+                blocks.append(Block("heading", html, runs, level=heading))
+            elif lists:
+                blocks.append(Block("item", html, runs, level=lists))
+            else:
+                blocks.append(Block("paragraph", html, runs, number=numbering.next()))
+    return blocks
+
+
+def _runs(children: list[Any]) -> tuple[tuple[str, bool, bool], ...]:
+    """Inline tokens as runs of text, each bold or italic or neither."""
+    runs: list[tuple[str, bool, bool]] = []
+    bold = italic = 0
+    for child in children:
+        kind = child.type
+        if kind == "strong_open":
+            bold += 1
+        elif kind == "strong_close":
+            bold -= 1
+        elif kind == "em_open":
+            italic += 1
+        elif kind == "em_close":
+            italic -= 1
+        elif kind in ("text", "code_inline", "html_inline"):
+            runs.append((child.content, bold > 0, italic > 0))
+        elif kind in ("softbreak", "hardbreak"):
+            runs.append((" ", False, False))
+        elif kind == "image":
+            runs.append((child.content, bold > 0, italic > 0))
+    return tuple(runs)
 
 
 def _labels(value: Any) -> Labels | None:
@@ -363,9 +610,59 @@ def _planned(view: MilestoneView, flow: workflow.Workflow, snap: Snapshot, late:
 
 
 def gather(db: Session, plan: models.Plan, as_of: dt.datetime | None = None) -> Report:
-    """Read a plan as it stood at `as_of` (default: now) into report data."""
+    """Read a plan as it stood at `as_of` (default: now) into report data: the snapshot,
+    then the plan's officers and the names of the people who recorded its steps."""
     snap = schedule.snapshot(db, plan, as_of, include_removed=True)
-    return from_snapshot(snap, record="{}@{}".format(*audit.head(db)))
+    report = from_snapshot(snap, record="{}@{}".format(*audit.head(db)))
+    report.officers, report.names = _people(db, plan)
+    return report
+
+
+# The roles that make a body's bureau, in the order a report names them.
+OFFICER_ROLES = ("chair", "vice_chair")
+
+
+def _people(db: Session, plan: models.Plan) -> tuple[list[Officer], dict[str, str]]:
+    """The plan's officers (its memberships of those roles, and the body's own), and every
+    person's name by the keys and logins the history may record them by: one query."""
+    from sqlmodel import and_, col, or_, select
+
+    officers = []
+    names: dict[str, str] = {}
+    for person, membership in db.exec(
+        select(models.Person, models.Membership)
+        .outerjoin(
+            models.Membership,
+            and_(
+                col(models.Membership.person_id) == col(models.Person.id),
+                col(models.Membership.role).in_(OFFICER_ROLES),
+                or_(
+                    col(models.Membership.plan_id) == plan.id,
+                    and_(
+                        col(models.Membership.plan_id).is_(None),
+                        col(models.Membership.body_id) == plan.body_id,
+                    ),
+                ),
+            ),
+        )
+        .order_by(col(models.Membership.id), col(models.Person.id))
+    ):
+        names[person.key] = person.name
+        if person.login:
+            names.setdefault(person.login, person.name)
+        if membership is not None:
+            officers.append(
+                Officer(
+                    role=membership.role,
+                    name=person.name,
+                    title=person.title,
+                    country=person.country,
+                    since=membership.since,
+                    until=membership.until,
+                )
+            )
+    officers.sort(key=lambda o: OFFICER_ROLES.index(o.role))
+    return officers, names
 
 
 def from_snapshot(snap: Snapshot, *, record: str = "") -> Report:
@@ -473,7 +770,9 @@ def from_snapshot(snap: Snapshot, *, record: str = "") -> Report:
             for activity in serving.get(paragraph.id or 0, []):
                 entries.append((activity, activity.key not in told))
                 told.add(activity.key)
-            paragraphs.append(ParagraphReport(paragraph.number, paragraph.text, entries))
+            paragraphs.append(
+                ParagraphReport(paragraph.number, paragraph.text, entries, paragraph.kind)
+            )
         mandates.append(MandateReport(mandate.key, mandate.symbol, mandate.title, paragraphs))
     calendar = []
     for meeting in snap.sessions:
@@ -520,6 +819,25 @@ def from_snapshot(snap: Snapshot, *, record: str = "") -> Report:
         timezone=plan.timezone,
         publish_notes=plan.publish_notes,
         changed_at=max((row.at for row in snap.history), default=None) or plan.loaded_at,
+        registration=_registration(plan.report),
+        sections=dict((plan.report or {}).get("sections") or {}),
+    )
+
+
+def _registration(stored: dict[str, Any] | None) -> Registration:
+    """The plan's `report:` registration as stored (`app.plans`), dates read back."""
+    stored = stored or {}
+
+    def day(name: str) -> dt.date | None:
+        value = stored.get(name)
+        return dt.date.fromisoformat(value) if value else None
+
+    return Registration(
+        series=stored.get("series"),
+        symbol=stored.get("symbol"),
+        issued=day("issued"),
+        original=stored.get("original") or SOURCE_LANGUAGE,
+        approved=day("approved"),
     )
 
 
@@ -570,3 +888,109 @@ def _document(symbol: str, document: models.Document | None) -> DocumentRef:
 
 def _state_labels(flow: workflow.Workflow, state: str) -> Labels:
     return flow.states[state].labels if state in flow.states else untranslated(state)
+
+
+# --- the documents of one session ---------------------------------------------------------
+
+PAPERS = ("agenda", "summary")
+
+
+@dataclass(frozen=True)
+class PaperItem:
+    """An item of a session's document: an activity on its agenda, the step the plan
+    expects of it there, the documents it has; in a summary, the steps taken at it."""
+
+    number: int
+    activity: ActivityReport | None
+    text: Labels
+    expected: Labels | None
+    documents: tuple[DocumentRef, ...] = ()
+    steps: tuple[Step, ...] = ()
+    reached: Labels | None = None
+
+
+@dataclass
+class SessionPaper:
+    """A document of one session (`kind`): its draft order of business (`agenda`) or the
+    draft summary of the decisions recorded at it (`summary`), read from the report's
+    data of the plan (`gather`), so that it says what the report says."""
+
+    kind: str
+    report: Report
+    session: SessionReport
+    items: list[PaperItem]
+    registration: Registration = field(default_factory=lambda: Registration())
+
+    # One template per format for both kinds (`session.html.j2`, `session.md.j2`).
+    template = "session"
+
+    @property
+    def publish_notes(self) -> bool:
+        return self.report.publish_notes
+
+
+def session_paper(
+    db: Session, plan: models.Plan, key: str, kind: str, as_of: dt.datetime | None = None
+) -> SessionPaper:
+    """The `kind` document of session `key`: its agenda, or the summary of what was
+    recorded at it (refused for a session not yet held)."""
+    from cam_tracker.app.lookup import find_session
+
+    find_session(db, plan, key)  # an unknown session is named, with what it may have meant
+    report = gather(db, plan, as_of)
+    meeting = next(s for s in report.sessions if s.key == key)
+    return (agenda if kind == "agenda" else summary)(report, meeting)
+
+
+def agenda(report: Report, meeting: SessionReport) -> SessionPaper:
+    """The draft order of business: the session's agenda items in order, each with the
+    step the plan expects and the documents its activity has so far."""
+    by_key = {a.key: a for a in report.activities}
+    items = []
+    for number, item in enumerate(meeting.agenda, start=1):
+        activity = by_key.get(item.activity)
+        items.append(
+            PaperItem(
+                number=number,
+                activity=activity,
+                text=item.text,
+                expected=item.event_label,
+                documents=tuple(activity.documents) if activity else (),
+            )
+        )
+    return SessionPaper("agenda", report, meeting, items)
+
+
+def summary(report: Report, meeting: SessionReport) -> SessionPaper:
+    """The draft summary of decisions: for each item the session took up, every step
+    recorded at it (state reached, postponement, move, waiver), with its documents."""
+    from cam_tracker.core.errors import InvalidInput
+
+    held = next((m for m in report.meetings if m.session.key == meeting.key), None)
+    if held is None:
+        raise InvalidInput(
+            f"session {meeting.key} has not been held (as of {report.as_of.isoformat()}): "
+            "there is no decision to summarize yet"
+        )
+    texts = {item.activity: item.text for item in meeting.agenda}
+    items = []
+    for number, item in enumerate(held.items, start=1):
+        activity = item.activity
+        steps = tuple(
+            s
+            for s in report.log
+            if s.session_key == meeting.key and s.activity == activity.key and not s.date_set
+        )
+        cited = {s.document for s in steps if s.document}
+        items.append(
+            PaperItem(
+                number=number,
+                activity=activity,
+                text=texts.get(activity.key, activity.title),
+                expected=None,
+                documents=tuple(d for d in activity.documents if d.symbol in cited),
+                steps=steps,
+                reached=item.reached,
+            )
+        )
+    return SessionPaper("summary", report, meeting, items)

@@ -45,6 +45,9 @@ class Plan(SQLModel, table=True):
     distribution: str | None = None
     # The plan's `publish: {notes: …}`: whether a published site shows the notes of steps.
     publish_notes: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
+    # The plan's `report:` as loaded (`files.plan.ReportSpec`): the report's registration
+    # (dates as ISO text) and its sections' Markdown, read from their files at load.
+    report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class Mandate(SQLModel, table=True):
@@ -69,6 +72,8 @@ class Paragraph(SQLModel, table=True):
     # The paragraph in each language the plan file gives (English always).
     text: Labels = Field(sa_column=Column(JSON, nullable=False))
     position: int = 0
+    # "task" (activities serve it) or "guideline" (guidance the committee's work follows).
+    kind: str = Field(default="task", sa_column_kwargs={"server_default": "task"})
 
 
 class Activity(SQLModel, table=True):

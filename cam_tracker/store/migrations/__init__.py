@@ -16,7 +16,7 @@ from sqlmodel import SQLModel
 
 from cam_tracker.store import models  # noqa: F401  (registers the tables)
 
-HEAD = "0014"
+HEAD = "0015"
 FIRST = "0001"
 
 # History is append-only in the database itself, not only in the code.
