@@ -162,3 +162,13 @@ def test_read_commands_import_neither_the_orm_nor_sqlalchemy(
     line = next(line for line in done.stderr.splitlines() if line.startswith("PROBE "))
     found = json.loads(line.removeprefix("PROBE "))
     assert found == {"code": 0, "loaded": [], "orm": False}, done.stderr
+
+
+def test_a_listing_is_written_row_by_row_as_one_document(loaded: Cam) -> None:
+    loaded("advance", "vice-chair-election", "postpone", "--note", "a\nnote")
+    for args in (("list", "--json"), ("history", "--json")):
+        text = loaded(*args).output
+        rows = json.loads(text)
+        assert rows
+        assert text == json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    assert loaded("list", "--json", "--month", "2030-01").output == "[]\n"
