@@ -151,11 +151,11 @@ sys.stderr.write("\\nPROBE " + json.dumps({"code": code, "loaded": loaded, "orm"
     ],
     ids=lambda args: " ".join(args),
 )
-def test_read_commands_import_neither_the_orm_nor_sqlalchemy(
+def test_read_commands_import_neither_the_orm_nor_the_schemas(
     loaded: Cam, args: tuple[str, ...]
 ) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CAM_DATABASE_URL": loaded.url}
-    probe = _PROBE % (("sqlmodel", "sqlalchemy", "alembic"),)
+    probe = _PROBE % (("sqlmodel", "sqlalchemy", "alembic", "pydantic", "yaml", "transitions"),)
     done = subprocess.run(
         [sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True, check=False
     )

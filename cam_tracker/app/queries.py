@@ -253,6 +253,11 @@ def history_row(
     }
 
 
+def done_by(actor: str, on_behalf_of: str | None) -> str:
+    """How a step's doer reads: "secretariat for chair" when one acted for another."""
+    return f"{actor} for {on_behalf_of}" if on_behalf_of else actor
+
+
 def history(snap: Snapshot, key: str | None = None, lang: str = "en") -> list[Row]:
     """The log of steps, oldest first; one activity's when `key` is given."""
     activities = {v.activity.id: v.activity for v in snap.activities}

@@ -69,7 +69,7 @@ def _next(milestone: Row | None) -> str | None:
 
 
 def _actor(row: Row) -> str:
-    from cam_tracker.app.authorization import done_by
+    from cam_tracker.app.queries import done_by
 
     who = done_by(str(row["actor"]), row.get("on_behalf_of"))
     role = row.get("actor_role")
