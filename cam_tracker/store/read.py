@@ -194,8 +194,32 @@ class Row:
         return made
 
 
+class _JSONColumn:
+    """A JSON column of a row class, decoded when first read: a listing of ten thousand
+    activities reads their titles, not their milestones' texts or their sessions'
+    programmes. The row holds the driver's value under `raw` until then."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.raw = RAW + name
+
+    def __get__(self, row: Row | None, owner: type[Row]) -> Any:
+        if row is None:
+            return self
+        value = _json_text(row.__dict__[self.raw])
+        row.__dict__[self.name] = value  # read from the row itself from now on
+        return value
+
+
+# The key a row keeps a JSON column's value under until it is decoded (`_JSONColumn`).
+RAW = "_raw_"
+
+
 def _row_class(name: str, table: str) -> type[Row]:
-    return type(name, (Row,), {"table": table, "__slots__": ()})
+    columns = {
+        column: _JSONColumn(column) for column, kind in TABLES[table].items() if kind == JSON
+    }
+    return type(name, (Row,), {"table": table, "__slots__": (), **columns})
 
 
 if TYPE_CHECKING:
@@ -319,10 +343,14 @@ class Reader:
         """Rows of one table as objects, each with the `extra` columns read beside it."""
         table: str = row_type.table  # type: ignore[attr-defined]
         columns = TABLES[table]
-        names = list(columns)
-        decoders = [(i, self._decoders[kind]) for i, kind in enumerate(columns.values())]
+        decoders = [
+            (i, self._decoders[kind])
+            for i, kind in enumerate(columns.values())
+            if kind != JSON  # decoded when read (`_JSONColumn`)
+        ]
         decoders = [(i, decode) for i, decode in decoders if decode is not None]
-        select = ", ".join([*(f"{alias}.{name}" for name in names), *extra])
+        select = ", ".join([*(f"{alias}.{name}" for name in columns), *extra])
+        names = [RAW + name if kind == JSON else name for name, kind in columns.items()]
         width = len(names)
         made: list[tuple[T, tuple[Any, ...]]] = []
         new = object.__new__
