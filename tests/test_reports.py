@@ -30,7 +30,6 @@ from cam_tracker.core import dates
 from cam_tracker.core.resources import data_dir
 from cam_tracker.core.text import languages
 from cam_tracker.reports import chart, gather
-from cam_tracker.store import read
 
 AS_OF = "2016-05-31"
 SECTIONS = ["summary", "mandates", "calendar", "delays", "annex"]
@@ -391,7 +390,6 @@ def test_gather_reads_in_a_fixed_number_of_queries(played: Cam) -> None:
             seen.append(args[2])
 
         event.listen(engine, "before_cursor_execute", count)
-        read.watchers.append(statements.append)  # the reads on the driver's connection
         try:
             with store.session(played.url) as db:
                 plan = current_plan(db, "cam-2015-2016")
@@ -399,7 +397,6 @@ def test_gather_reads_in_a_fixed_number_of_queries(played: Cam) -> None:
                 report = gather.gather(db, plan, moment)
         finally:
             event.remove(engine, "before_cursor_execute", count)
-            read.watchers.remove(statements.append)
         assert report.as_of.isoformat() == day
         counts.append(len(statements))
     assert counts[0] == counts[1] == counts[2] <= 12

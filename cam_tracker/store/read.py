@@ -311,12 +311,15 @@ class Reader:
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """The rows a statement returns, as the driver gives them."""
-        for watch in watchers:
-            watch(sql)
         bound = [self._bind(value) for value in params]
         if self.dialect == "postgresql":
             assert "%" not in sql, "a read statement with % cannot be sent to psycopg"
             sql = sql.replace("?", "%s")
+        return self._execute(sql, bound)
+
+    def _execute(self, sql: str, bound: list[Any]) -> list[tuple[Any, ...]]:
+        for watch in watchers:
+            watch(sql)
         cursor = self.connection.cursor()
         try:
             cursor.execute(sql, bound)
@@ -398,13 +401,23 @@ def in_(values: Sequence[Any]) -> str:
     return "(" + ", ".join("?" * len(values)) + ")" if values else "(NULL)"
 
 
+class _SessionReader(Reader):
+    """A reader on an ORM session's connection, within its transaction. Statements go as
+    they are written for the driver (`exec_driver_sql`: no ORM, no SQL compiled) through
+    the session's engine, so that a failure is the engine's error as for any statement of
+    the session (a caller that tells store failures from others still tells them), and the
+    engine's listeners see each statement."""
+
+    def _execute(self, sql: str, bound: list[Any]) -> list[tuple[Any, ...]]:
+        return list(self.connection.exec_driver_sql(sql, tuple(bound)))
+
+
 def reader_of(db: "Session | Reader") -> Reader:
     """A reader of what the session reads: its own connection, within its transaction."""
     if isinstance(db, Reader):
         return db
     connection = db.connection()
-    driver = connection.connection.driver_connection
-    return Reader(driver, connection.dialect.name)
+    return _SessionReader(connection, connection.dialect.name)
 
 
 def head() -> str:
