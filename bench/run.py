@@ -45,6 +45,8 @@ def count(*_args):
     global queries
     queries += 1
 event.listen(Engine, "before_cursor_execute", count)
+from cam_tracker.store import read  # reads on the driver's own connection count too
+read.watchers.append(count)
 sys.argv = ["cam", *sys.argv[1:]]
 from cam_tracker.cli import main
 try:

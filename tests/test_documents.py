@@ -21,7 +21,7 @@ from cam_tracker.core.text import one_line
 from cam_tracker.files.plan import bundled_plans
 from cam_tracker.reminders import digest
 from cam_tracker.reports import gather, render
-from cam_tracker.store import models
+from cam_tracker.store import models, read
 
 INSTALL = ("advance", "program-update", "install_working_group", "--session", "2015-10a")
 NEGOTIATE = ("advance", "program-update", "negotiate", "--session", "2015-11", "--on", "2015-11-18")
@@ -51,10 +51,13 @@ def counting(url: str) -> Iterator[list[str]]:
 
     engine = store.engine_for(url)
     event.listen(engine, "before_cursor_execute", count)
+    # Reads run on the driver's own connection (`store.read`): counted as they are sent.
+    read.watchers.append(statements.append)
     try:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+        read.watchers.remove(statements.append)
 
 
 def _dump(cam: Cam) -> str:

@@ -374,9 +374,9 @@ def test_a_server_that_never_answers_is_given_up_on(
 
     from cam_tracker import store
     from cam_tracker.cli import cli
-    from cam_tracker.store import engine
+    from cam_tracker.store import limits
 
-    monkeypatch.setattr(engine, "POSTGRES_CONNECT_SECONDS", 2)
+    monkeypatch.setattr(limits, "POSTGRES_CONNECT_SECONDS", 2)
     url = f"postgresql://clerk:s3cret@127.0.0.1:{silent_server}/cam"
     started = time.monotonic()
     result = CliRunner().invoke(cli, ["--db", url, "list"])

@@ -31,7 +31,7 @@ from cam_tracker.cli import cli, console, prepared_help
 from cam_tracker.core.settings import ReminderSettings
 from cam_tracker.reminders.due import due
 from cam_tracker.reports import gather
-from cam_tracker.store import audit, models
+from cam_tracker.store import audit, models, read
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("generate", ROOT / "bench" / "generate.py")
@@ -63,10 +63,13 @@ def counting(url: str) -> Iterator[list[str]]:
 
     engine = store.engine_for(url)
     event.listen(engine, "before_cursor_execute", count)
+    # Reads run on the driver's own connection (`store.read`): counted as they are sent.
+    read.watchers.append(statements.append)
     try:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+        read.watchers.remove(statements.append)
 
 
 def queries(url: str, action: Callable[[str], object]) -> int:

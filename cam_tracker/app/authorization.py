@@ -76,11 +76,6 @@ class Actor:
     on_behalf_of: str | None = None
 
 
-def done_by(actor: str, on_behalf_of: str | None) -> str:
-    """How a step's doer reads: "secretariat for chair" when one acted for another."""
-    return f"{actor} for {on_behalf_of}" if on_behalf_of else actor
-
-
 def identify(db: Session, name: str, plan: models.Plan | None = None) -> Actor:
     """Who acts: the person of the database login where there is one; else the person
     named (a registered one in a shared store; anyone, with every role, in a

@@ -194,39 +194,3 @@ def body_detail(db: Session, short: str, lang: str = "en") -> dict[str, Any]:
         ],
         "members": officers.get(None, []),
     }
-
-
-def continuation(db: Session, plan: models.Plan, key: str) -> dict[str, Any]:
-    """What an activity carries on (PLAN/KEY of the plan it follows) and what carries it on.
-
-    Each keeps its own history: a reader follows the link to see the rest.
-    """
-    from sqlalchemy.orm import aliased
-
-    activity = db.exec(
-        select(models.Activity)
-        .where(models.Activity.plan_id == plan.id)
-        .where(models.Activity.key == key)
-    ).first()
-    if activity is None:
-        return {"continues": None, "continued_by": []}
-    earlier = None
-    if activity.continues_id is not None:
-        row = db.exec(
-            select(models.Plan.name, models.Activity.key, models.Activity.state)
-            .join(models.Activity, col(models.Activity.plan_id) == col(models.Plan.id))
-            .where(models.Activity.id == activity.continues_id)
-        ).first()
-        if row is not None:
-            earlier = {"plan": row[0], "key": row[1], "state": row[2]}
-    later = aliased(models.Activity)
-    continued_by = [
-        {"plan": name, "key": later_key, "state": state}
-        for name, later_key, state in db.exec(
-            select(models.Plan.name, later.key, later.state)
-            .join(later, col(later.plan_id) == col(models.Plan.id))
-            .where(later.continues_id == activity.id)
-            .order_by(col(models.Plan.name))
-        )
-    ]
-    return {"continues": earlier, "continued_by": continued_by}

@@ -12,9 +12,12 @@ returns copies that no store session holds.
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cam_tracker.store import models
+from cam_tracker.store import read
+
+if TYPE_CHECKING:
+    from cam_tracker.store import models
 
 # What a correction may change on a step, and the column of the correction row that says it.
 FIELDS = {"at": "corrected_at", "note": "corrected_note", "document": "corrected_document"}
@@ -24,7 +27,7 @@ FIELDS = {"at": "corrected_at", "note": "corrected_note", "document": "corrected
 class Correction:
     """A correction row and what it changed on its step: field → (before, after)."""
 
-    row: models.History
+    row: "models.History"
     step_id: int
     changes: dict[str, tuple[Any, Any]]
 
@@ -37,18 +40,18 @@ class Corrected:
     copy carrying its corrected values, in the order steps happened.
     """
 
-    rows: list[models.History]
+    rows: "list[models.History]"
     corrections: dict[int, Correction] = field(default_factory=dict)
     corrected_by: dict[int, list[int]] = field(default_factory=dict)
 
 
-def values(row: models.History) -> dict[str, Any]:
+def values(row: "models.History") -> dict[str, Any]:
     """The values a correction row gives its step (None where the step keeps its own)."""
     given = {name: getattr(row, column) for name, column in FIELDS.items()}
     return {name: value for name, value in given.items() if value is not None}
 
 
-def apply(rows: Iterable[models.History]) -> Corrected:
+def apply(rows: "Iterable[models.History]") -> Corrected:
     """Apply each correction, in the order they were written, to the step it corrects.
 
     A correction whose step is not among `rows` is kept as a row and applies
@@ -68,11 +71,21 @@ def apply(rows: Iterable[models.History]) -> Corrected:
         result.corrections[row.id] = Correction(row, row.corrects_id, changes)
         result.corrected_by.setdefault(row.corrects_id, []).append(row.id)
         if step is not None:
-            corrected[row.corrects_id] = models.History(**{**step.model_dump(), **given})
+            corrected[row.corrects_id] = _copy(step, given)
     result.rows = [corrected.get(row.id or 0, row) for row in rows]
     if any(name == "at" for c in result.corrections.values() for name in c.changes):
         result.rows.sort(key=lambda row: (_utc(row.at), row.id or 0))
     return result
+
+
+def _copy(step: "models.History", given: dict[str, Any]) -> "models.History":
+    """The step with the values a correction gives it, in no store session: a row read
+    without the ORM (`store.read`) or a model, as the step was read."""
+    if isinstance(step, read.Row):
+        return step.copy(**given)
+    from cam_tracker.store import models
+
+    return models.History(**{**step.model_dump(), **given})
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

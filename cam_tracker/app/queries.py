@@ -10,10 +10,7 @@ the report and the reminders never disagree.
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from typing import TYPE_CHECKING, Any
 
 from cam_tracker.app import lookup
 from cam_tracker.app.corrections import Correction
@@ -22,7 +19,12 @@ from cam_tracker.core.dates import iso, parse_month, session_times
 from cam_tracker.core.errors import InvalidInput, NotFound, did_you_mean
 from cam_tracker.core.text import local
 from cam_tracker.files import workflow
-from cam_tracker.store import models
+from cam_tracker.store import read
+from cam_tracker.store.read import Reader, reader_of
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
 
 Row = dict[str, Any]
 
@@ -146,8 +148,8 @@ def list_activities(snap: Snapshot, filters: ActivityFilter, lang: str = "en") -
 
 
 def activity_listing(
-    db: Session,
-    plan: models.Plan | None,
+    db: "Session | Reader",
+    plan: read.Plan | None,
     as_of: dt.date | dt.datetime | None,
     filters: ActivityFilter,
     lang: str = "en",
@@ -181,7 +183,7 @@ def activity_listing(
     )
 
 
-def _mandate_matches(needle: str, mandate: models.Mandate, paragraph: models.Paragraph) -> bool:
+def _mandate_matches(needle: str, mandate: read.Mandate, paragraph: read.Paragraph) -> bool:
     haystacks = (
         mandate.symbol,
         mandate.key,
@@ -209,8 +211,8 @@ def _correction_brief(correction: Correction | None) -> Row | None:
 
 
 def history_row(
-    row: models.History,
-    activity: models.Activity,
+    row: read.History,
+    activity: read.Activity,
     session_key: str | None,
     lang: str = "en",
     snap: Snapshot | None = None,
@@ -251,6 +253,11 @@ def history_row(
     }
 
 
+def done_by(actor: str, on_behalf_of: str | None) -> str:
+    """How a step's doer reads: "secretariat for chair" when one acted for another."""
+    return f"{actor} for {on_behalf_of}" if on_behalf_of else actor
+
+
 def history(snap: Snapshot, key: str | None = None, lang: str = "en") -> list[Row]:
     """The log of steps, oldest first; one activity's when `key` is given."""
     activities = {v.activity.id: v.activity for v in snap.activities}
@@ -273,7 +280,7 @@ def history(snap: Snapshot, key: str | None = None, lang: str = "en") -> list[Ro
     ]
 
 
-def session_place(meeting: models.Meeting, zone: str, lang: str = "en") -> Row:
+def session_place(meeting: read.Meeting, zone: str, lang: str = "en") -> Row:
     """A session's time and place, each None where not known: its wall-clock start and end
     in the plan's zone, and the moments they are (when its day is known too)."""
     starts_at, ends_at = session_times(meeting.date, meeting.start_time, meeting.end_time, zone)
@@ -290,7 +297,7 @@ def session_place(meeting: models.Meeting, zone: str, lang: str = "en") -> Row:
     }
 
 
-def programme_rows(meeting: models.Meeting, lang: str = "en") -> list[Row]:
+def programme_rows(meeting: read.Meeting, lang: str = "en") -> list[Row]:
     """A session's programme, in order, its titles in the reader's language."""
     return [
         {
@@ -368,7 +375,7 @@ def activity_detail(snap: Snapshot, key: str, lang: str = "en") -> Row:
     return row
 
 
-def cited_document(symbol: str, document: models.Document | None, lang: str) -> Row:
+def cited_document(symbol: str, document: read.Document | None, lang: str) -> Row:
     """A document an activity's steps cite, as `cam show` lists it (unregistered: the symbol)."""
     return {
         "symbol": document.symbol if document is not None else symbol,
@@ -403,7 +410,7 @@ def session_detail(snap: Snapshot, key: str, lang: str = "en") -> Row:
 
 
 def _session_row(
-    snap: Snapshot, meeting: models.Meeting, lang: str, views: dict[int | None, ActivityView]
+    snap: Snapshot, meeting: read.Meeting, lang: str, views: dict[int | None, ActivityView]
 ) -> Row:
     """A session as the calendar shows it: when and where, its agenda, its programme."""
     agenda = []
@@ -436,17 +443,17 @@ def _session_row(
     }
 
 
-def plans(db: Session) -> list[Row]:
+def plans(db: "Session | Reader") -> list[Row]:
     """Bundled and loaded plans side by side."""
     from cam_tracker.files.plan import bundled_plans
 
-    loaded = {p.name: p for p in db.exec(select(models.Plan).order_by(col(models.Plan.loaded_at)))}
-    counts = dict(
-        db.exec(
-            select(models.Activity.plan_id, func.count())
-            .where(col(models.Activity.removed).is_(False))
-            .group_by(col(models.Activity.plan_id))
-        ).all()
+    reader = reader_of(db)
+    loaded = {p.name: p for p in reader.records(read.Plan, "FROM plan t ORDER BY t.loaded_at")}
+    counts: dict[int, int] = dict(
+        reader.rows(
+            "SELECT t.plan_id, COUNT(*) FROM activity t WHERE t.removed = ? GROUP BY t.plan_id",
+            [False],
+        )
     )
     bundled = bundled_plans()
     names = list(dict.fromkeys([*bundled, *loaded]))
@@ -466,7 +473,39 @@ def plans(db: Session) -> list[Row]:
     ]
 
 
-def workbook(db: Session, plan: models.Plan, lang: str = "en") -> dict[str, list[Row]]:
+def continuation(db: "Session | Reader", plan: read.Plan, key: str) -> dict[str, Any]:
+    """What an activity carries on (PLAN/KEY of the plan it follows) and what carries it on.
+
+    Each keeps its own history: a reader follows the link to see the rest.
+    """
+    reader = reader_of(db)
+    found = reader.rows(
+        "SELECT t.id, t.continues_id FROM activity t WHERE t.plan_id = ? AND t.key = ?",
+        [plan.id, key],
+    )
+    if not found:
+        return {"continues": None, "continued_by": []}
+    activity_id, continues_id = found[0]
+    earlier = None
+    if continues_id is not None:
+        for name, earlier_key, state in reader.rows(
+            "SELECT p.name, t.key, t.state FROM plan p JOIN activity t ON t.plan_id = p.id "
+            "WHERE t.id = ?",
+            [continues_id],
+        ):
+            earlier = {"plan": name, "key": earlier_key, "state": state}
+    continued_by = [
+        {"plan": name, "key": later_key, "state": state}
+        for name, later_key, state in reader.rows(
+            "SELECT p.name, t.key, t.state FROM plan p JOIN activity t ON t.plan_id = p.id "
+            "WHERE t.continues_id = ? ORDER BY p.name",
+            [activity_id],
+        )
+    ]
+    return {"continues": earlier, "continued_by": continued_by}
+
+
+def workbook(db: "Session", plan: read.Plan, lang: str = "en") -> dict[str, list[Row]]:
     """The rows of every listing of one plan, as its `--json` gives them, read from one
     snapshot so that the sheets of an export agree with each other."""
     from cam_tracker.app.people import listing
@@ -482,51 +521,52 @@ def workbook(db: Session, plan: models.Plan, lang: str = "en") -> dict[str, list
     }
 
 
-def _plan_for_keys(db: Session, plan_name: str | None) -> models.Plan | None:
+def _plan_for_keys(db: "Session | Reader", plan_name: str | None) -> read.Plan | None:
     """The plan whose keys are offered: the named one, else the current one, else none."""
-    query = select(models.Plan)
     if plan_name:
-        return db.exec(query.where(models.Plan.name == plan_name)).first()
-    return db.exec(query.order_by(col(models.Plan.loaded_at).desc()).limit(1)).first()
+        found = lookup.find_plans(reader_of(db), lookup.BY_NAME, [plan_name])
+    else:
+        found = lookup.find_plans(reader_of(db), lookup.LOADED_LAST, [])
+    return found[0] if found else None
 
 
-def _plan_keys(
-    model: type[models.Activity] | type[models.Meeting], plan_name: str | None, db: Session
-) -> list[str]:
+def _plan_keys(table: str, plan_name: str | None, db: "Session | Reader") -> list[str]:
     """The keys of a plan's activities or sessions still in its file, in plan order."""
     plan = _plan_for_keys(db, plan_name)
     if plan is None:
         return []
-    return list(
-        db.exec(
-            select(model.key)
-            .where(model.plan_id == plan.id, col(model.removed).is_(False))
-            .order_by(col(model.position))
+    return [
+        key
+        for (key,) in reader_of(db).rows(
+            f"SELECT t.key FROM {table} t WHERE t.plan_id = ? AND t.removed = ? "
+            "ORDER BY t.position",
+            [plan.id, False],
         )
-    )
+    ]
 
 
-def _activity_keys(db: Session, plan_name: str | None, activity: str | None) -> list[str]:
-    return _plan_keys(models.Activity, plan_name, db)
+def _activity_keys(
+    db: "Session | Reader", plan_name: str | None, activity: str | None
+) -> list[str]:
+    return _plan_keys("activity", plan_name, db)
 
 
-def _session_keys(db: Session, plan_name: str | None, activity: str | None) -> list[str]:
-    return _plan_keys(models.Meeting, plan_name, db)
+def _session_keys(db: "Session | Reader", plan_name: str | None, activity: str | None) -> list[str]:
+    return _plan_keys("session", plan_name, db)
 
 
-def _events(db: Session, plan_name: str | None, activity: str | None) -> list[str]:
+def _events(db: "Session | Reader", plan_name: str | None, activity: str | None) -> list[str]:
     """The events the activity may fire now (none when it is not known)."""
     plan = _plan_for_keys(db, plan_name)
     if plan is None or activity is None:
         return []
-    found = db.exec(
-        select(models.Activity.kind, models.Activity.state).where(
-            models.Activity.plan_id == plan.id, models.Activity.key == activity
-        )
-    ).first()
-    if found is None:
+    found = reader_of(db).rows(
+        "SELECT t.kind, t.state FROM activity t WHERE t.plan_id = ? AND t.key = ?",
+        [plan.id, activity],
+    )
+    if not found:
         return []
-    kind, state = found
+    kind, state = found[0]
     from cam_tracker.app.lookup import flow
 
     try:
@@ -536,14 +576,14 @@ def _events(db: Session, plan_name: str | None, activity: str | None) -> list[st
     return list(dict.fromkeys(step.event for step in steps))
 
 
-def _person_keys(db: Session, plan_name: str | None, activity: str | None) -> list[str]:
-    return list(db.exec(select(models.Person.key).order_by(col(models.Person.key))))
+def _person_keys(db: "Session | Reader", plan_name: str | None, activity: str | None) -> list[str]:
+    return [key for (key,) in reader_of(db).rows("SELECT t.key FROM person t ORDER BY t.key")]
 
 
-def _plan_names(db: Session, plan_name: str | None, activity: str | None) -> list[str]:
+def _plan_names(db: "Session | Reader", plan_name: str | None, activity: str | None) -> list[str]:
     from cam_tracker.files.plan import bundled_plans
 
-    loaded = db.exec(select(models.Plan.name).order_by(col(models.Plan.name)))
+    loaded = [name for (name,) in reader_of(db).rows("SELECT t.name FROM plan t ORDER BY t.name")]
     return list(dict.fromkeys([*loaded, *bundled_plans()]))
 
 
@@ -558,7 +598,7 @@ COMPLETIONS = {
 
 
 def completions(
-    db: Session, plan_name: str | None, what: str, activity: str | None = None
+    db: "Session | Reader", plan_name: str | None, what: str, activity: str | None = None
 ) -> list[str]:
     """The words a shell may complete for `what` (a key of `COMPLETIONS`); `activity` is
     the activity whose events are asked for. A plan that is not there completes nothing."""

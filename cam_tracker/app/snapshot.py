@@ -12,37 +12,50 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-
-from sqlalchemy import ColumnElement, func, or_
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+from typing import TYPE_CHECKING, Any
 
 from cam_tracker.app import corrections, lookup
 from cam_tracker.app.corrections import Correction
-from cam_tracker.core.dates import as_of_moment, held_as_of, local_day, month_end
+from cam_tracker.core.dates import as_of_moment, held_as_of, local_day, month_end, utcnow
 from cam_tracker.core.symbols import identity
 from cam_tracker.files import workflow
-from cam_tracker.store import models
+from cam_tracker.store import read
+from cam_tracker.store.read import Reader, in_, reader_of
 
-# The order milestones come due in: month, then the session's place, then the agenda's.
-MILESTONE_ORDER = (
-    col(models.Milestone.planned_month),
-    col(models.Meeting.position),
-    col(models.Milestone.position),
-)
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+# What a snapshot is read from: an ORM session (read within its transaction) or a reader.
+# The order milestones come due in: month, then the session's place, then the agenda's
+# (`t` the milestone, `m` its session). Writes order by the same columns (`MILESTONE_ORDER`).
+_MILESTONE_ORDER = (("t", "planned_month"), ("m", "position"), ("t", "position"))
+_MILESTONE_ORDER_SQL = ", ".join(f"{alias}.{column}" for alias, column in _MILESTONE_ORDER)
+
+
+def __getattr__(name: str) -> Any:
+    """`MILESTONE_ORDER`: the same order as ORM columns, for the writes that use the ORM (the
+    ORM is imported only then)."""
+    if name != "MILESTONE_ORDER":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from sqlmodel import col
+
+    from cam_tracker.store import models
+
+    tables = {"t": models.Milestone, "m": models.Meeting}
+    return tuple(col(getattr(tables[alias], column)) for alias, column in _MILESTONE_ORDER)
 
 
 @dataclass
 class MilestoneView:
     """An agenda item with its planned and actual dates."""
 
-    milestone: models.Milestone
-    session: models.Meeting
-    activity: models.Activity
-    done: models.History | None
+    milestone: read.Milestone
+    session: read.Meeting
+    activity: read.Activity
+    done: read.History | None
     today: dt.date
     # The row that waived it by the snapshot's moment (event `waive`, the reason its note).
-    waived: models.History | None = None
+    waived: read.History | None = None
 
     @property
     def due(self) -> dt.date:
@@ -63,12 +76,12 @@ class MilestoneView:
 class ActivityView:
     """One activity as it stood at the snapshot's moment."""
 
-    activity: models.Activity
+    activity: read.Activity
     state: str
     milestones: list[MilestoneView] = field(default_factory=list)
-    history: list[models.History] = field(default_factory=list)
-    paragraphs: list[models.Paragraph] = field(default_factory=list)
-    responsible: list[models.Person] = field(default_factory=list)
+    history: list[read.History] = field(default_factory=list)
+    paragraphs: list[read.Paragraph] = field(default_factory=list)
+    responsible: list[read.Person] = field(default_factory=list)
     # The plan's kinds, from the definitions stored with it (`lookup.kinds`).
     kinds: workflow.Kinds | None = field(default=None, repr=False)
     _statuses: dict[dt.date, str] = field(default_factory=dict, repr=False)
@@ -138,19 +151,19 @@ class Revision:
 class Snapshot:
     """A plan read from the store, as it stood at `as_of`."""
 
-    plan: models.Plan
+    plan: read.Plan
     as_of: dt.datetime
     activities: list[ActivityView]
-    sessions: list[models.Meeting]
+    sessions: list[read.Meeting]
     milestones: list[MilestoneView]
-    mandates: list[models.Mandate]
-    paragraphs: dict[int, list[models.Paragraph]]
-    history: list[models.History]
+    mandates: list[read.Mandate]
+    paragraphs: dict[int, list[read.Paragraph]]
+    history: list[read.History]
     # The corrections in `history` (by the correction row's id), and each corrected step's.
     corrections: dict[int, Correction] = field(default_factory=dict)
     corrected_by: dict[int, list[int]] = field(default_factory=dict)
     # The plan's register of documents, by `core.symbols.identity` (read with the history).
-    documents: dict[str, models.Document] = field(default_factory=dict)
+    documents: dict[str, read.Document] = field(default_factory=dict)
     # Each session's recorded changes (moves, time and place set, held), by key: how many
     # and when the latest was recorded. A calendar's SEQUENCE and LAST-MODIFIED come from
     # these, so they only grow and no counter is stored. None: not read (`with_revisions`),
@@ -174,13 +187,13 @@ class Snapshot:
     def activity(self, key: str) -> ActivityView | None:
         return next((a for a in self.activities if a.activity.key == key), None)
 
-    def agenda(self, meeting: models.Meeting) -> list[MilestoneView]:
+    def agenda(self, meeting: read.Meeting) -> list[MilestoneView]:
         return [m for m in self.milestones if m.session.id == meeting.id]
 
-    def cited(self, view: ActivityView) -> list[tuple[str, models.Document | None]]:
+    def cited(self, view: ActivityView) -> list[tuple[str, read.Document | None]]:
         """The documents an activity's steps cite (as corrected), in the order first cited,
         each with its register entry (None: a symbol cited but never registered)."""
-        found: dict[str, tuple[str, models.Document | None]] = {}
+        found: dict[str, tuple[str, read.Document | None]] = {}
         for row in view.history:
             if row.corrects_id is None and row.document:
                 key = identity(row.document)
@@ -188,14 +201,14 @@ class Snapshot:
                     found[key] = (row.document, self.documents.get(key))
         return list(found.values())
 
-    def session_held(self, meeting: models.Meeting) -> dt.date | None:
+    def session_held(self, meeting: read.Meeting) -> dt.date | None:
         """The day the session was held, if it was by the snapshot's day (else None)."""
         return held_as_of(meeting.held_on, self.today)
 
 
 def snapshot(
-    db: Session,
-    plan: models.Plan,
+    db: "Session | Reader",
+    plan: read.Plan,
     as_of: dt.datetime | None = None,
     *,
     with_history: bool = True,
@@ -203,10 +216,13 @@ def snapshot(
     with_revisions: bool = False,
 ) -> Snapshot:
     """Read a plan whole; with `as_of`, history after that moment is ignored. Its sessions'
-    revisions are read only `with_revisions` (what a calendar needs)."""
+    revisions are read only `with_revisions` (what a calendar needs).
+
+    Read as SQL on the driver's rows (`store.read`), from an ORM session (within its
+    transaction) or a reader: the rows are the models' attributes, in no session."""
     with _no_collection():
         snaps = _read(
-            db,
+            reader_of(db),
             [plan],
             as_of,
             with_history=with_history,
@@ -217,8 +233,8 @@ def snapshot(
 
 
 def snapshots(
-    db: Session,
-    plans: list[models.Plan],
+    db: "Session | Reader",
+    plans: list[read.Plan],
     as_of: dt.date | dt.datetime | None = None,
     *,
     with_history: bool = True,
@@ -229,22 +245,22 @@ def snapshots(
 
     A date `as_of` is the end of that day in each plan's time zone.
     """
-    groups: dict[dt.datetime | None, list[models.Plan]] = defaultdict(list)
+    groups: dict[dt.datetime | None, list[read.Plan]] = defaultdict(list)
     for plan in plans:
         groups[as_of_moment(plan.timezone, as_of)].append(plan)
-    read: dict[int | None, Snapshot] = {}
+    found: dict[int | None, Snapshot] = {}
     with _no_collection():
         for moment, group in groups.items():
             for snap in _read(
-                db,
+                reader_of(db),
                 group,
                 moment,
                 with_history=with_history,
                 include_removed=include_removed,
                 with_revisions=with_revisions,
             ):
-                read[snap.plan.id] = snap
-    return [read[plan.id] for plan in plans]
+                found[snap.plan.id] = snap
+    return [found[plan.id] for plan in plans]
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -269,8 +285,8 @@ def _no_collection() -> Iterator[None]:
 
 
 def _read(
-    db: Session,
-    plans: list[models.Plan],
+    db: Reader,
+    plans: list[read.Plan],
     as_of: dt.datetime | None,
     *,
     with_history: bool,
@@ -285,46 +301,38 @@ def _read(
     (`corrections.apply`), whenever they were written, and counts by its
     corrected day; only steps that change a state decide one.
     """
-    moment = as_of or models.utcnow()
+    moment = as_of or utcnow()
     ids = [plan.id for plan in plans]
-    activity_query = select(models.Activity).where(col(models.Activity.plan_id).in_(ids))
-    if not include_removed:
-        activity_query = activity_query.where(col(models.Activity.removed).is_(False))
-    activities = list(
-        db.exec(
-            activity_query.order_by(
-                col(models.Activity.plan_id), col(models.Activity.position), col(models.Activity.id)
-            )
-        )
+    among = in_(ids)
+    removed = "" if include_removed else " AND t.removed = ?"
+    activities = db.records(
+        read.Activity,
+        f"FROM activity t WHERE t.plan_id IN {among}{removed} ORDER BY t.plan_id, t.position, t.id",
+        [*ids, *([] if include_removed else [False])],
     )
     by_id = {a.id: a for a in activities}
-    sessions = list(
-        db.exec(
-            select(models.Meeting)
-            .where(col(models.Meeting.plan_id).in_(ids))
-            .where(col(models.Meeting.removed).is_(False))
-            .order_by(col(models.Meeting.month), col(models.Meeting.position))
-        )
+    sessions = db.records(
+        read.Meeting,
+        f"FROM session t WHERE t.plan_id IN {among} AND t.removed = ? ORDER BY t.month, t.position",
+        [*ids, False],
     )
     session_by_id = {s.id: s for s in sessions}
-    milestones = list(
-        db.exec(
-            select(models.Milestone)
-            .join(models.Meeting, col(models.Meeting.id) == col(models.Milestone.session_id))
-            .where(col(models.Meeting.plan_id).in_(ids))
-            .order_by(*MILESTONE_ORDER)
-        )
+    milestones = db.records(
+        read.Milestone,
+        f"FROM milestone t JOIN session m ON m.id = t.session_id WHERE m.plan_id IN {among} "
+        f"ORDER BY {_MILESTONE_ORDER_SQL}",
+        ids,
     )
-    history: list[tuple[models.History, int]] = []
+    history: list[tuple[read.History, int]] = []
     if with_history:
         history = [
-            (row, plan_id)
-            for row, plan_id in db.exec(
-                select(models.History, models.Activity.plan_id)
-                .join(models.Activity, col(models.Activity.id) == col(models.History.activity_id))
-                .where(col(models.Activity.plan_id).in_(ids))
-                .where(_by(moment))
-                .order_by(col(models.History.at), col(models.History.id))
+            (row, extra[0])
+            for row, extra in db.records_with(
+                read.History,
+                ["a.plan_id"],
+                f"FROM history t JOIN activity a ON a.id = t.activity_id "
+                f"WHERE a.plan_id IN {among} AND {_BY} ORDER BY t.at, t.id",
+                [*ids, moment, moment],
             )
         ]
     kinds = {plan.id: lookup.kinds(plan) for plan in plans}
@@ -337,8 +345,8 @@ def _read(
         for a in activities
     }
     plan_of = {row.id: plan_id for row, plan_id in history}
-    read = corrections.apply(row for row, _plan_id in history)
-    history = [(row, plan_of[row.id]) for row in read.rows if row.at <= moment]
+    corrected = corrections.apply(row for row, _plan_id in history)
+    history = [(row, plan_of[row.id]) for row in corrected.rows if row.at <= moment]
     history_by_id = {row.id: row for row, _plan_id in history}
     for row, _plan_id in history:
         view = views.get(row.activity_id)
@@ -347,27 +355,22 @@ def _read(
             if as_of is not None and row.from_state != row.to_state:
                 view.state = row.to_state
     if not with_history:
-        # The steps that fulfilled milestones, and the corrections of those steps.
-        done = (
-            select(models.History)
-            .join(
-                models.Milestone,
-                or_(
-                    col(models.Milestone.done_history_id) == col(models.History.id),
-                    col(models.Milestone.done_history_id) == col(models.History.corrects_id),
-                    col(models.Milestone.waived_history_id) == col(models.History.id),
-                ),
-            )
-            .join(models.Meeting, col(models.Meeting.id) == col(models.Milestone.session_id))
-            .where(col(models.Meeting.plan_id).in_(ids))
-        )
         if as_of is not None:
             for activity_id, state in _states_at(db, ids, moment).items():
                 if activity_id in views:
                     views[activity_id].state = state
-        read = corrections.apply(db.exec(done))
+        # The steps that fulfilled milestones, and the corrections of those steps.
+        corrected = corrections.apply(
+            db.records(
+                read.History,
+                "FROM history t JOIN milestone ms ON (ms.done_history_id = t.id "
+                "OR ms.done_history_id = t.corrects_id OR ms.waived_history_id = t.id) "
+                f"JOIN session m ON m.id = ms.session_id WHERE m.plan_id IN {among}",
+                ids,
+            )
+        )
         history_by_id = {
-            row.id: row for row in read.rows if row.corrects_id is None and row.at <= moment
+            row.id: row for row in corrected.rows if row.corrects_id is None and row.at <= moment
         }
     today = {plan.id: local_day(moment, plan.timezone) for plan in plans}
     milestone_views: dict[int | None, list[MilestoneView]] = defaultdict(list)
@@ -388,37 +391,35 @@ def _read(
         )
         milestone_views[meeting.plan_id].append(view_m)
         views[activity.id].milestones.append(view_m)
-    mandates: dict[int | None, list[models.Mandate]] = defaultdict(list)
-    for mandate in db.exec(
-        select(models.Mandate)
-        .where(col(models.Mandate.plan_id).in_(ids))
-        .order_by(col(models.Mandate.position))
+    mandates: dict[int | None, list[read.Mandate]] = defaultdict(list)
+    for mandate in db.records(
+        read.Mandate, f"FROM mandate t WHERE t.plan_id IN {among} ORDER BY t.position", ids
     ):
         mandates[mandate.plan_id].append(mandate)
-    paragraphs: dict[int, list[models.Paragraph]] = defaultdict(list)
-    paragraph_by_id: dict[int, models.Paragraph] = {}
-    for paragraph in db.exec(
-        select(models.Paragraph)
-        .join(models.Mandate, col(models.Mandate.id) == col(models.Paragraph.mandate_id))
-        .where(col(models.Mandate.plan_id).in_(ids))
-        .order_by(col(models.Paragraph.position))
+    paragraphs: dict[int, list[read.Paragraph]] = defaultdict(list)
+    paragraph_by_id: dict[int, read.Paragraph] = {}
+    for paragraph in db.records(
+        read.Paragraph,
+        f"FROM paragraph t JOIN mandate m ON m.id = t.mandate_id WHERE m.plan_id IN {among} "
+        "ORDER BY t.position",
+        ids,
     ):
         paragraphs[paragraph.mandate_id].append(paragraph)
         assert paragraph.id is not None
         paragraph_by_id[paragraph.id] = paragraph
-    for activity_id, paragraph_id in db.exec(
-        select(models.ActivityParagraph.activity_id, models.ActivityParagraph.paragraph_id)
-        .join(models.Activity, col(models.Activity.id) == col(models.ActivityParagraph.activity_id))
-        .where(col(models.Activity.plan_id).in_(ids))
+    for activity_id, paragraph_id in db.rows(
+        "SELECT t.activity_id, t.paragraph_id FROM activityparagraph t "
+        f"JOIN activity a ON a.id = t.activity_id WHERE a.plan_id IN {among}",
+        ids,
     ):
         if activity_id in views and paragraph_id in paragraph_by_id:
             views[activity_id].paragraphs.append(paragraph_by_id[paragraph_id])
-    for person, activity_id in db.exec(
-        select(models.Person, models.Responsibility.activity_id)
-        .join(models.Responsibility, col(models.Responsibility.person_id) == col(models.Person.id))
-        .join(models.Activity, col(models.Activity.id) == col(models.Responsibility.activity_id))
-        .where(col(models.Activity.plan_id).in_(ids))
-        .order_by(col(models.Person.key))
+    for person, (activity_id,) in db.records_with(
+        read.Person,
+        ["r.activity_id"],
+        "FROM person t JOIN responsibility r ON r.person_id = t.id "
+        f"JOIN activity a ON a.id = r.activity_id WHERE a.plan_id IN {among} ORDER BY t.key",
+        ids,
     ):
         if activity_id in views:
             views[activity_id].responsible.append(person)
@@ -426,36 +427,30 @@ def _read(
     for view in views.values():
         view.paragraphs.sort(key=lambda p: (p.mandate_id, p.position))
         by_plan[view.activity.plan_id].append(view)
-    sessions_of: dict[int | None, list[models.Meeting]] = defaultdict(list)
+    sessions_of: dict[int | None, list[read.Meeting]] = defaultdict(list)
     for meeting in sessions:
         sessions_of[meeting.plan_id].append(meeting)
-    history_of: dict[int | None, list[models.History]] = defaultdict(list)
+    history_of: dict[int | None, list[read.History]] = defaultdict(list)
     for row, plan_id in history:
         history_of[plan_id].append(row)
-    documents_of: dict[int | None, dict[str, models.Document]] = defaultdict(dict)
+    documents_of: dict[int | None, dict[str, read.Document]] = defaultdict(dict)
     revisions_of: dict[int | None, dict[str, Revision]] = {}
     if with_history:  # what the steps cite: read with them
-        for document in db.exec(
-            select(models.Document)
-            .where(col(models.Document.plan_id).in_(ids))
-            .order_by(col(models.Document.id))
+        for document in db.records(
+            read.Document, f"FROM document t WHERE t.plan_id IN {among} ORDER BY t.id", ids
         ):
             documents_of[document.plan_id].setdefault(identity(document.symbol), document)
     if with_revisions:
         for plan in plans:
             revisions_of[plan.id] = {}
-        for changed_plan, key, count, latest in db.exec(
-            select(
-                models.Change.plan_id,
-                models.Change.subject_key,
-                func.count(),
-                func.max(models.Change.recorded_at),
-            )
-            .where(models.Change.subject == models.SESSION)
-            .where(col(models.Change.plan_id).in_(ids))
-            .group_by(col(models.Change.plan_id), col(models.Change.subject_key))
+        for changed_plan, key, count, latest in db.rows(
+            "SELECT t.plan_id, t.subject_key, COUNT(*), MAX(t.recorded_at) FROM record_change t "
+            f"WHERE t.subject = ? AND t.plan_id IN {among} GROUP BY t.plan_id, t.subject_key",
+            [SESSION, *ids],
         ):
-            revisions_of[changed_plan][key] = Revision(int(count), _aware(latest))
+            latest_moment = db.moment(latest)
+            assert latest_moment is not None
+            revisions_of[changed_plan][key] = Revision(int(count), latest_moment)
     return [
         Snapshot(
             plan=plan,
@@ -466,8 +461,8 @@ def _read(
             mandates=mandates[plan.id],
             paragraphs={m.id or 0: paragraphs[m.id or 0] for m in mandates[plan.id]},
             history=history_of[plan.id],
-            corrections=read.corrections,
-            corrected_by=read.corrected_by,
+            corrections=corrected.corrections,
+            corrected_by=corrected.corrected_by,
             documents=documents_of[plan.id],
             revisions=revisions_of.get(plan.id),
         )
@@ -475,60 +470,39 @@ def _read(
     ]
 
 
-def _by(moment: dt.datetime) -> ColumnElement[bool]:
-    """The history rows to read for a moment: the steps that happened by then (by their day
-    as corrected), and every correction (a correction fixes the record of the past whenever
-    it was written; the log shows it from then on)."""
-    corrected_by_then = select(models.History.corrects_id).where(
-        col(models.History.corrected_at) <= moment
-    )
-    return or_(
-        col(models.History.at) <= moment,
-        col(models.History.corrects_id).is_not(None),
-        col(models.History.id).in_(corrected_by_then),
-    )
+# What a `Change` row about a session says it is about (`store.models.SESSION`).
+SESSION = "session"
+
+# The history rows to read for a moment (two parameters: the moment, twice): the steps that
+# happened by then (by their day as corrected), and every correction (a correction fixes the
+# record of the past whenever it was written; the log shows it from then on).
+_BY = (
+    "(t.at <= ? OR t.corrects_id IS NOT NULL "
+    "OR t.id IN (SELECT c.corrects_id FROM history c WHERE c.corrected_at <= ?))"
+)
+
+# When step `h` happened, as its latest correction of the day says (else as written).
+_EFFECTIVE_AT = (
+    "COALESCE((SELECT l.corrected_at FROM history l WHERE l.corrects_id = h.id "
+    "AND l.corrected_at IS NOT NULL ORDER BY l.id DESC LIMIT 1), h.at)"
+)
 
 
-def _effective_at() -> ColumnElement[dt.datetime]:
-    """When a step happened, as its latest correction of the day says (else as written)."""
-    latest = aliased(models.History)
-    return func.coalesce(
-        select(latest.corrected_at)
-        .where(col(latest.corrects_id) == col(models.History.id))
-        .where(col(latest.corrected_at).is_not(None))
-        .order_by(col(latest.id).desc())
-        .limit(1)
-        .scalar_subquery(),
-        col(models.History.at),
-    )
-
-
-def _states_at(db: Session, plan_ids: list[int | None], moment: dt.datetime) -> dict[int, str]:
+def _states_at(db: Reader, plan_ids: list[int | None], moment: dt.datetime) -> dict[int, str]:
     """Each activity's state at `moment`: where its last step before then led.
 
     A row that changes no state (a move, a correction) is written when it is
     decided, possibly after steps dated earlier: it never decides a state.
     """
-    effective_at = _effective_at()
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=col(models.History.activity_id),
-            order_by=(effective_at.desc(), col(models.History.id).desc()),
-        )
-        .label("rank")
-    )
-    ranked = (
-        select(models.History.activity_id, models.History.to_state, rank)
-        .join(models.Activity, col(models.Activity.id) == col(models.History.activity_id))
-        .where(col(models.Activity.plan_id).in_(plan_ids))
-        .where(effective_at <= moment)
-        .where(col(models.History.from_state) != col(models.History.to_state))
-        .subquery()
-    )
     return {
         activity_id: state
-        for activity_id, state in db.exec(
-            select(ranked.c.activity_id, ranked.c.to_state).where(ranked.c.rank == 1)
+        for activity_id, state in db.rows(
+            "SELECT r.activity_id, r.to_state FROM (SELECT h.activity_id AS activity_id, "
+            "h.to_state AS to_state, ROW_NUMBER() OVER (PARTITION BY h.activity_id "
+            f"ORDER BY {_EFFECTIVE_AT} DESC, h.id DESC) AS step_rank "
+            "FROM history h JOIN activity a ON a.id = h.activity_id "
+            f"WHERE a.plan_id IN {in_(plan_ids)} AND {_EFFECTIVE_AT} <= ? "
+            "AND h.from_state != h.to_state) r WHERE r.step_rank = 1",
+            [*plan_ids, moment],
         )
     }

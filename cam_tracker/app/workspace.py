@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from cam_tracker.store import Backup, models
     from cam_tracker.store.access import Granted
     from cam_tracker.store.audit import AuditResult, Kind
+    from cam_tracker.store.read import Reader
 
 
 def workflow_kinds(db: "Session | None" = None) -> dict[str, "Kind"]:
@@ -78,8 +79,22 @@ class Workspace:
         with store.session(self.database_url, create=create) as db:
             yield db
 
+    @contextmanager
+    def reading(self) -> Iterator["Reader"]:
+        """One read of the store, without the ORM (`store.read`): what every command that
+        only reads uses. Like `session`, it never makes a store."""
+        from cam_tracker.store.read import reading
+
+        with reading(self.database_url) as db:
+            yield db
+
     def close(self) -> None:
-        """Release the store at the end of a command: its commits all in the store file."""
+        """Release the store at the end of a command: its commits all in the store file.
+        A command that only read (`reading`) opened no engine: nothing to release."""
+        import sys
+
+        if "cam_tracker.store.engine" not in sys.modules:
+            return
         from cam_tracker import store
 
         store.release_all()
@@ -91,7 +106,7 @@ class Workspace:
         return current_plan(self.database_url)
 
     def plan(
-        self, db: "Session", name: str | None = None, *, activity: str | None = None
+        self, db: "Session | Reader", name: str | None = None, *, activity: str | None = None
     ) -> "models.Plan":
         """The plan named here or in the workspace, else the current one (`cam plan use`),
         else the one loaded last. Acting on `activity` with no plan chosen at all while
@@ -156,7 +171,7 @@ class Workspace:
 
     def snapshot(
         self,
-        db: "Session",
+        db: "Session | Reader",
         as_of: str | None = None,
         *,
         plan_name: str | None = None,
@@ -267,7 +282,7 @@ class Workspace:
         filters = queries.ActivityFilter(
             state=state, kind=kind, month=month, mandate=mandate, overdue=overdue
         )
-        with self.session() as db:
+        with self.reading() as db:
             plan = None if all_plans else self.plan(db)
             listing = queries.activity_listing(
                 db,
@@ -278,7 +293,7 @@ class Workspace:
             )
             return replace(listing, title=self._titled(db, listing.title, plan))
 
-    def _titled(self, db: "Session", title: str, plan: "models.Plan | None") -> str:
+    def _titled(self, db: "Session | Reader", title: str, plan: "models.Plan | None") -> str:
         """A listing's title saying which plan it is, and why that one where several could be."""
         from cam_tracker.app.lookup import all_plans
 
@@ -293,12 +308,11 @@ class Workspace:
     def activity(self, key: str, *, as_of: str | None = None) -> "Row":
         """Everything about one activity: mandates, milestones, allowed events, history."""
         from cam_tracker.app import queries
-        from cam_tracker.app.bodies import continuation
 
-        with self.session() as db:
+        with self.reading() as db:
             snap = self.snapshot(db, as_of, activity=key)
             detail = queries.activity_detail(snap, key, self.lang)
-            return {**detail, **continuation(db, snap.plan, key)}
+            return {**detail, **queries.continuation(db, snap.plan, key)}
 
     def history(self, key: str | None = None, *, everything: bool = False) -> list["Row"]:
         """The log of steps, oldest first; one activity's with `key`.
@@ -307,13 +321,15 @@ class Workspace:
         (`record: step`) and the other changes to its record and to the
         store's people (`record: change`, `app.authorization.change_rows`)."""
         from cam_tracker.app import queries
+
+        if not everything:
+            with self.reading() as reader:
+                return queries.history(self.snapshot(reader, activity=key), key, self.lang)
         from cam_tracker.app.authorization import change_rows
 
         with self.session() as db:
             snap = self.snapshot(db, activity=key)
             steps = queries.history(snap, key, self.lang)
-            if not everything:
-                return steps
             rows = [{"record": "step", **row} for row in steps]
             rows += change_rows(db, snap.plan)
             return sorted(rows, key=lambda row: int(row["id"]))
@@ -426,7 +442,7 @@ class Workspace:
         """Sessions by month with their agenda and each item's state."""
         from cam_tracker.app import queries
 
-        with self.session() as db:
+        with self.reading() as db:
             return queries.calendar(self.snapshot(db), month, self.lang)
 
     def record_session(
@@ -474,7 +490,7 @@ class Workspace:
         """One session: when and where, its programme and its agenda with each item's state."""
         from cam_tracker.app import queries
 
-        with self.session() as db:
+        with self.reading() as db:
             return queries.session_detail(self.snapshot(db), key, self.lang)
 
     def add_person(
@@ -735,6 +751,13 @@ def store_failure(exc: BaseException) -> str | None:
     Front ends never import the ORM: they ask here whether an unexpected
     error came from the store, and show the one line this returns.
     """
+    import sys
+
+    from cam_tracker.store.read import driver_failure_line
+
+    found = driver_failure_line(exc)
+    if found is not None or "cam_tracker.store.engine" not in sys.modules:
+        return found  # an error of the ORM's needs the ORM loaded
     from cam_tracker import store
 
     return store.failure_line(exc)

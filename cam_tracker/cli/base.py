@@ -284,7 +284,19 @@ def emit_json(data: Any) -> None:
         rows = data if isinstance(data, list) else [data]
         click.echo(csv_text(context.meta[_CSV_TABLE], rows), nl=False)
         return
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    if not isinstance(data, list) or not data:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    # A listing is written row by row, as `json.dumps(rows, indent=2)` would write it whole:
+    # ten thousand rows never make one string. A row's text has no line breaks but its
+    # indentation (JSON escapes those of its strings), so each line is indented once more.
+    encode = json.JSONEncoder(ensure_ascii=False, indent=2).encode
+    click.echo("[")
+    last = len(data) - 1
+    for index, row in enumerate(data):
+        text = "  " + encode(row).replace("\n", "\n  ")
+        click.echo(text + "," if index < last else text)
+    click.echo("]")
 
 
 def json_option(func: F) -> F:

@@ -70,7 +70,7 @@ def _next(milestone: Row | None) -> str | None:
 
 
 def _actor(row: Row) -> str:
-    from cam_tracker.app.authorization import done_by
+    from cam_tracker.app.queries import done_by
 
     who = done_by(str(row["actor"]), row.get("on_behalf_of"))
     role = row.get("actor_role")
@@ -115,12 +115,19 @@ def width_of(text: str) -> int:
 
 
 def _widths(columns: list[str], rows: Sequence[Sequence[str]]) -> list[int]:
-    """Each column's widest text, its header included (column by column: one pass each)."""
+    """Each column's widest text, its header included (column by column: one pass each;
+    a column of ASCII texts is measured by their lengths, with no call per cell)."""
     by_column = zip(*rows, strict=True) if rows else ([] for _ in columns)
     return [
-        max(cell_len(column), *map(width_of, texts), 0)
+        max(cell_len(column), _widest(texts))
         for column, texts in zip(columns, by_column, strict=True)
     ]
+
+
+def _widest(texts: Sequence[str]) -> int:
+    if all(map(str.isascii, texts)):
+        return max(map(len, texts), default=0)
+    return max(map(width_of, texts), default=0)
 
 
 def shorten(text: str, width: int) -> str:
@@ -293,9 +300,28 @@ def _print_table(
             styled[key] = capture.get()
         return styled[key]
 
+    # A column of plain ASCII strings is padded by one format per row (no call per cell);
+    # the others cell by cell, as `padded` says.
+    by_column = list(zip(*rows, strict=True))
+    slow = [
+        index
+        for index, cells in enumerate(by_column)
+        if not all(isinstance(cell, str) and cell.isascii() for cell in cells)
+    ]
+    row_format = (
+        " "
+        + "   ".join(
+            "{}" if index in slow else f"{{:<{column_width}}}"
+            for index, column_width in enumerate(widths)
+        )
+        + " "
+    )
     lines = [head]
     for row, plain_row in zip(rows, plains, strict=True):
-        lines.append(" " + "   ".join(map(padded, row, plain_row, widths)) + " ")
+        values: list[str] = list(plain_row)
+        for index in slow:
+            values[index] = padded(row[index], plain_row[index], widths[index])
+        lines.append(row_format.format(*values))
     lines.append(bottom)
     console.file.write("\n".join(lines) + "\n")
 

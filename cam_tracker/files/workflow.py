@@ -12,15 +12,20 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol, TypeVar
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from cam_tracker.core.errors import InvalidDefinition, NotFound, TransitionRefused, did_you_mean
 from cam_tracker.core.resources import data_dir
 from cam_tracker.core.settings import workflows_dir
-from cam_tracker.core.text import as_labels, local, quoted
-from cam_tracker.files.yamlfile import Document, Loc, Problem, read_yaml
+from cam_tracker.core.text import local, quoted
+from cam_tracker.files.located import Document, Loc, Problem
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from cam_tracker.files.workflow_spec import Bodies as Bodies
+    from cam_tracker.files.workflow_spec import CommonSpec, WorkflowSpec
+    from cam_tracker.files.workflow_spec import KindSpec as KindSpec
 
 ROLES = ("chair", "vice_chair", "secretariat", "delegate", "coordinator")
 REQUIREMENTS = ("session", "document", "note")
@@ -59,96 +64,9 @@ _RESERVED_EVENTS = {
     WAIVE,
 }
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 Requirement = Literal["session", "document", "note"]
 Role = Literal["chair", "vice_chair", "secretariat", "delegate", "coordinator"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-_Label = Annotated[dict[str, str], BeforeValidator(as_labels)]
-
-
-class _StateSpec(_Strict):
-    name: str
-    label: _Label
-    final: bool = False
-    # Only for the shared states of common.yaml: what an activity in it counts as.
-    status: Literal["postponed", "withdrawn"] | None = None
-
-
-def _one_or_many(value: Any) -> Any:
-    return [value] if isinstance(value, str) else value
-
-
-def _check_event_name(value: str) -> str:
-    if not value.isidentifier() or value.startswith("_"):
-        raise ValueError(f"{quoted(value)} is not a valid event name (letters, digits, _)")
-    if value in _RESERVED_EVENTS or value.startswith(("to_", "may_")):
-        raise ValueError(f"{quoted(value)} is reserved and cannot be an event name")
-    return value
-
-
-class _TransitionSpec(_Strict):
-    trigger: str
-    source: Annotated[list[str], BeforeValidator(_one_or_many)]
-    dest: str
-    label: _Label
-    requires: list[Requirement] = []
-    roles: list[Role] = []
-    # Former names of the event: history and stores that recorded one keep working.
-    aliases: list[str] = []
-
-    @field_validator("trigger")
-    @classmethod
-    def _event_name(cls, value: str) -> str:
-        return _check_event_name(value)
-
-    @field_validator("aliases")
-    @classmethod
-    def _alias_names(cls, value: list[str]) -> list[str]:
-        return [_check_event_name(name) for name in value]
-
-    def sources(self) -> list[str]:
-        return list(self.source)
-
-
-def _body_names(value: Any) -> Any:
-    if isinstance(value, dict):
-        for name, forms in value.items():
-            if not isinstance(name, str) or not _NAME.fullmatch(name):
-                raise ValueError(f"{quoted(name)} is not a body name (letters, digits, _)")
-            if isinstance(forms, dict):
-                for form in forms:
-                    if not isinstance(form, str) or not _NAME.fullmatch(form):
-                        raise ValueError(f"{quoted(form)} is not a form name (letters, digits, _)")
-    return value
-
-
-# A plan's bodies, or a kind's defaults: body -> form -> labels (`{refer_to.to}` in a label).
-Bodies = Annotated[dict[str, dict[str, _Label]], BeforeValidator(_body_names)]
-
-
-class _WorkflowSpec(_Strict):
-    kind: str
-    label: _Label
-    initial: str
-    states: list[_StateSpec]
-    transitions: list[_TransitionSpec]
-    # The bodies its labels name (`{refer_to.to}`), each form with the words it takes when
-    # a plan names none: a plan's `bodies:` fills them with its own council and assembly.
-    bodies: Bodies = {}
-
-
-# What a plan file writes under `workflows:` (one entry a kind, as in a workflow file).
-KindSpec = _WorkflowSpec
-
-
-class _CommonSpec(_Strict):
-    states: list[_StateSpec]
-    transitions: list[_TransitionSpec]
 
 
 @dataclass(frozen=True)
@@ -191,7 +109,7 @@ class _Token:
 
 @dataclass
 class Workflow:
-    """A validated workflow kind and its state machine (built once)."""
+    """A validated workflow kind and its state machine (built once, when first used)."""
 
     kind: str
     labels: dict[str, str]
@@ -199,7 +117,15 @@ class Workflow:
     states: dict[str, State]
     steps: list[Step]
     special_states: tuple[str, ...] = ()
-    _machine: Any = field(default=None, repr=False)
+    # What its state machine is built from (`transitions.Machine`), when an event first
+    # fires: a listing, which fires none, never builds one.
+    _machine_spec: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def _machine(self) -> Any:
+        from transitions import Machine
+
+        return Machine(model=None, **self._machine_spec)
 
     def label(self, lang: str = "en") -> str:
         return local(self.labels, lang)
@@ -367,9 +293,9 @@ class _Within:
 
 
 def _build(
-    spec: _WorkflowSpec,
+    spec: "WorkflowSpec | _Stored",
     document: _Told,
-    common: _CommonSpec,
+    common: "CommonSpec | _Stored",
     common_document: _Told,
     bodies: Mapping[str, Mapping[str, Mapping[str, str]]] | None = None,
 ) -> Workflow:
@@ -514,16 +440,13 @@ def _build(
         ]
         raise InvalidDefinition("\n".join(told))
 
-    from transitions import Machine
-
-    machine = Machine(
-        model=None,
-        states=list(states),
-        initial=spec.initial,
-        transitions=machine_transitions,
-        auto_transitions=False,
-        send_event=True,
-    )
+    machine = {
+        "states": list(states),
+        "initial": spec.initial,
+        "transitions": machine_transitions,
+        "auto_transitions": False,
+        "send_event": True,
+    }
     return Workflow(
         kind=spec.kind,
         labels=kind_labels,
@@ -531,19 +454,23 @@ def _build(
         states=states,
         steps=steps,
         special_states=special_names,
-        _machine=machine,
+        _machine_spec=machine,
     )
 
 
 def _parse(model: type[M], path: Path) -> tuple[M, Document]:
+    from cam_tracker.files.yamlfile import read_yaml
+
     document = read_yaml(path)
     return document.validate(model), document
 
 
 def load_workflow(path: Path, common_path: Path | None = None) -> Workflow:
     """Load, validate and build one workflow file (with the shared steps)."""
-    common, common_document = _parse(_CommonSpec, common_path or path.parent / COMMON_FILE)
-    spec, document = _parse(_WorkflowSpec, path)
+    from cam_tracker.files.workflow_spec import CommonSpec, WorkflowSpec
+
+    common, common_document = _parse(CommonSpec, common_path or path.parent / COMMON_FILE)
+    spec, document = _parse(WorkflowSpec, path)
     if spec.kind != path.stem:
         raise document.invalid(
             [Problem(("kind",), f"{quoted(spec.kind)} does not match the file name")]
@@ -573,9 +500,11 @@ def _bundled() -> dict[str, Workflow]:
 
 
 @lru_cache(maxsize=1)
-def _bundled_common() -> tuple["_CommonSpec", Document]:
+def _bundled_common() -> tuple["CommonSpec", Document]:
     """The shared steps (`common.yaml`), parsed once per process."""
-    return _parse(_CommonSpec, data_dir("workflows").resolve() / COMMON_FILE)
+    from cam_tracker.files.workflow_spec import CommonSpec
+
+    return _parse(CommonSpec, data_dir("workflows").resolve() / COMMON_FILE)
 
 
 @lru_cache(maxsize=1)
@@ -642,7 +571,7 @@ _STORED_VERSION = 1
 
 @dataclass(frozen=True)
 class _Entry:
-    spec: _WorkflowSpec
+    spec: "WorkflowSpec"
     document: _Told
     origin: str
     source: str
@@ -650,6 +579,8 @@ class _Entry:
 
 def _folder(directory: Path, origin: str) -> list[_Entry]:
     """The kinds of a folder of workflow files (its `common.yaml` only where it is bundled)."""
+    from cam_tracker.files.workflow_spec import WorkflowSpec
+
     entries = []
     for path in sorted(directory.glob("*.yaml")):
         if path.name == COMMON_FILE:
@@ -659,7 +590,7 @@ def _folder(directory: Path, origin: str) -> list[_Entry]:
                     "define a kind instead"
                 )
             continue
-        spec, document = _parse(_WorkflowSpec, path)
+        spec, document = _parse(WorkflowSpec, path)
         if spec.kind != path.stem:
             raise document.invalid(
                 [Problem(("kind",), f"{quoted(spec.kind)} does not match the file name")]
@@ -670,14 +601,14 @@ def _folder(directory: Path, origin: str) -> list[_Entry]:
 
 def _clean_bodies(value: Any) -> dict[str, dict[str, dict[str, str]]]:
     """A plan's `bodies:` as validated (a malformed one is the plan schema's to tell)."""
+    from pydantic import ValidationError
+
+    from cam_tracker.files.workflow_spec import BodiesSpec
+
     try:
-        return _BodiesSpec.model_validate({"bodies": value or {}}).bodies
+        return BodiesSpec.model_validate({"bodies": value or {}}).bodies
     except ValidationError:
         return {}
-
-
-class _BodiesSpec(_Strict):
-    bodies: Bodies = {}
 
 
 def _digest(data: dict[str, Any]) -> str:
@@ -694,6 +625,10 @@ def plan_kinds(
     A broken workflow file is refused as the error of that file; the problems of the
     plan's `bodies:` are returned, to be told with the plan's other problems.
     """
+    from pydantic import ValidationError
+
+    from cam_tracker.files.workflow_spec import WorkflowSpec
+
     data = document.data if document is not None and isinstance(document.data, dict) else {}
     common, common_document = _bundled_common()
     entries: dict[str, _Entry] = {e.spec.kind: e for e in _bundled_entries()}
@@ -707,7 +642,7 @@ def plan_kinds(
     if document is not None and isinstance(inline, list):
         for index, raw in enumerate(inline):
             try:
-                spec = _WorkflowSpec.model_validate(raw)
+                spec = WorkflowSpec.model_validate(raw)
             except ValidationError:
                 continue  # the plan's schema tells it, with the plan's other problems
             where = _Within(document, ("workflows", index))
@@ -760,8 +695,27 @@ _STORED: dict[str, Kinds] = {}
 _STORED_LIMIT = 64
 
 
+class _Stored:
+    """A definition as stored with a plan: validated by its schema (`files.workflow_spec`)
+    when the plan was loaded and stored as the schema wrote it out, every field there. Read
+    back, its keys are the attributes the schema's objects have; no schema is needed."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        for key, value in data.items():
+            if key in ("states", "transitions"):
+                value = [_Stored(item) for item in value]
+            self.__dict__[key] = value
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(f"a stored definition has no {name!r}")
+
+    def sources(self) -> list[str]:
+        return list(self.__dict__["source"])
+
+
 def stored_kinds(stored: Mapping[str, Any]) -> Kinds:
-    """A plan's kinds from the definitions stored with it (no file is read)."""
+    """A plan's kinds from the definitions stored with it (no file is read, no schema
+    imported: they were validated when the plan was loaded)."""
     digest = str(stored.get("digest", ""))
     found = _STORED.get(digest)
     if found is not None:
@@ -772,10 +726,10 @@ def stored_kinds(stored: Mapping[str, Any]) -> Kinds:
             "this release reads version 1; reload the plan"
         )
     place = Document(Path("(stored with the plan)"), dict(stored))
-    common = _CommonSpec.model_validate(stored["common"])
-    bodies = _clean_bodies(stored.get("bodies"))
+    common = _Stored(stored["common"])
+    bodies = dict(stored.get("bodies") or {})  # as `_clean_bodies` left them
     flows = {
-        kind: _build(_WorkflowSpec.model_validate(raw), place, common, place, bodies)
+        kind: _build(_Stored(raw), place, common, place, bodies)
         for kind, raw in dict(stored["kinds"]).items()
     }
     kinds = Kinds(
@@ -788,6 +742,16 @@ def stored_kinds(stored: Mapping[str, Any]) -> Kinds:
         _STORED.pop(next(iter(_STORED)))
     _STORED[digest] = kinds
     return kinds
+
+
+def __getattr__(name: str) -> Any:
+    """`KindSpec` and `Bodies`, the schemas of what a plan file writes of its kinds, imported
+    when a plan file is read (`files.workflow_spec`)."""
+    if name not in ("KindSpec", "Bodies"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from cam_tracker.files import workflow_spec
+
+    return getattr(workflow_spec, name)
 
 
 def installed() -> Kinds:

@@ -1,35 +1,41 @@
 """The store: models, engines and sessions, the history chain, audit, transfer, migrations.
 
-The only package that builds engines or knows SQLite from PostgreSQL.
+The only package that builds engines or knows SQLite from PostgreSQL. Its
+names below are imported when first used: a command that only reads
+(`store.read`) never imports the ORM.
 """
 
-from cam_tracker.store.engine import (
-    Backup,
-    NoStore,
-    ReadOnlyStore,
-    backup,
-    checkpoint,
-    dispose,
-    dispose_all,
-    engine_for,
-    failure_line,
-    is_postgres,
-    release_all,
-    reset,
-    safe_url,
-    session,
-    upgrade,
-)
-from cam_tracker.store.history import (
-    GENESIS,
-    append_change,
-    append_history,
-    chain_rows,
-    history_hash,
-    lock_for_write,
-    set_state,
-    transaction_cache,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cam_tracker.store.engine import (
+        Backup,
+        NoStore,
+        ReadOnlyStore,
+        backup,
+        checkpoint,
+        dispose,
+        dispose_all,
+        engine_for,
+        failure_line,
+        is_postgres,
+        release_all,
+        reset,
+        safe_url,
+        session,
+        upgrade,
+    )
+    from cam_tracker.store.history import (
+        GENESIS,
+        append_change,
+        append_history,
+        chain_rows,
+        history_hash,
+        lock_for_write,
+        set_state,
+        transaction_cache,
+    )
 
 __all__ = [
     "GENESIS",
@@ -56,3 +62,31 @@ __all__ = [
     "transaction_cache",
     "upgrade",
 ]
+
+_ENGINE = {
+    "Backup",
+    "NoStore",
+    "ReadOnlyStore",
+    "backup",
+    "checkpoint",
+    "dispose",
+    "dispose_all",
+    "engine_for",
+    "failure_line",
+    "is_postgres",
+    "release_all",
+    "reset",
+    "safe_url",
+    "session",
+    "upgrade",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A name of `__all__`, from its module (`engine` or `history`), imported now."""
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(
+        f"cam_tracker.store.{'engine' if name in _ENGINE else 'history'}"
+    )
+    return getattr(module, name)

@@ -42,14 +42,13 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlche
 from sqlmodel import Session, SQLModel, create_engine
 
 from cam_tracker.core.errors import ConfigError, NotFound
-
-SQLITE_BUSY_SECONDS = 60
-# A PostgreSQL server that accepts connections and never answers must not hang a
-# command: connecting gives up after this long, and so does any one statement
-# (a lock held elsewhere included). A URL that sets its own `connect_timeout` or
-# `options` keeps them.
-POSTGRES_CONNECT_SECONDS = 10
-POSTGRES_STATEMENT_SECONDS = 60
+from cam_tracker.store.limits import (
+    POSTGRES_CONNECT_SECONDS as POSTGRES_CONNECT_SECONDS,
+)
+from cam_tracker.store.limits import (
+    POSTGRES_STATEMENT_SECONDS as POSTGRES_STATEMENT_SECONDS,
+)
+from cam_tracker.store.limits import SQLITE_BUSY_SECONDS, postgres_options
 
 READ_WRITE, READ_ONLY, IMMUTABLE = "rw", "ro", "immutable"
 
@@ -109,13 +108,9 @@ def _open(url: str, *, create: bool) -> _Store:
 def connect_arguments(parsed: URL) -> dict[str, Any]:
     """What a connection to a PostgreSQL server is opened with: time limits, unless the URL
     sets its own (`connect_timeout`, `options`)."""
-    arguments: dict[str, Any] = {}
-    if parsed.get_backend_name() == "postgresql":
-        if "connect_timeout" not in parsed.query:
-            arguments["connect_timeout"] = POSTGRES_CONNECT_SECONDS
-        if "options" not in parsed.query:
-            arguments["options"] = f"-c statement_timeout={POSTGRES_STATEMENT_SECONDS * 1000}"
-    return arguments
+    if parsed.get_backend_name() != "postgresql":
+        return {}
+    return postgres_options(parsed.query)
 
 
 def _build(url: str, *, create: bool) -> _Store:
