@@ -62,6 +62,7 @@ TABLES: dict[str, dict[str, str]] = {
         "follows": TEXT,
         "distribution": TEXT,
         "publish_notes": BOOL,
+        "report": JSON,
     },
     "mandate": {
         "id": INT,
@@ -71,7 +72,14 @@ TABLES: dict[str, dict[str, str]] = {
         "title": JSON,
         "position": INT,
     },
-    "paragraph": {"id": INT, "mandate_id": INT, "number": TEXT, "text": JSON, "position": INT},
+    "paragraph": {
+        "id": INT,
+        "mandate_id": INT,
+        "number": TEXT,
+        "text": JSON,
+        "position": INT,
+        "kind": TEXT,
+    },
     "activity": {
         "id": INT,
         "plan_id": INT,
@@ -99,6 +107,7 @@ TABLES: dict[str, dict[str, str]] = {
         "title": TEXT,
         "country": TEXT,
         "removed": BOOL,
+        "digest": TEXT,
     },
     "session": {
         "id": INT,
