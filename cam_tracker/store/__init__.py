@@ -22,22 +22,28 @@ from cam_tracker.store.engine import (
 )
 from cam_tracker.store.history import (
     GENESIS,
+    Move,
     append_change,
     append_history,
+    append_steps,
     chain_rows,
     history_hash,
     lock_for_write,
     set_state,
+    set_states,
+    step_hash,
     transaction_cache,
 )
 
 __all__ = [
     "GENESIS",
     "Backup",
+    "Move",
     "NoStore",
     "ReadOnlyStore",
     "append_change",
     "append_history",
+    "append_steps",
     "backup",
     "chain_rows",
     "checkpoint",
@@ -53,6 +59,8 @@ __all__ = [
     "safe_url",
     "session",
     "set_state",
+    "set_states",
+    "step_hash",
     "transaction_cache",
     "upgrade",
 ]
