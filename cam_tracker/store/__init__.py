@@ -27,12 +27,14 @@ from cam_tracker.store.history import (
     append_history,
     append_steps,
     chain_rows,
+    chain_values,
     history_hash,
     lock_for_write,
     set_state,
     set_states,
     step_hash,
     transaction_cache,
+    values_hash,
 )
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "append_steps",
     "backup",
     "chain_rows",
+    "chain_values",
     "checkpoint",
     "dispose",
     "dispose_all",
@@ -63,4 +66,5 @@ __all__ = [
     "step_hash",
     "transaction_cache",
     "upgrade",
+    "values_hash",
 ]

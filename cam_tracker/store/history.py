@@ -330,6 +330,37 @@ def chain_rows(db: Session, batch: int = BATCH) -> Iterator[ChainRow]:
     return heapq.merge(table(models.History), table(models.Change), key=lambda row: row.id or 0)
 
 
+def chain_values(db: Session, batch: int = BATCH) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Every row of the chain in its order, as (table, values): what `chain_rows` gives,
+    read as the driver's rows, without building an object per row (an audit of a
+    large store reads them all)."""
+    connection = db.connection()
+
+    def table(model: type[ChainRow]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        columns = model.__table__  # type: ignore[union-attr]
+        name = str(model.__tablename__)
+        last_id = 0
+        while True:
+            query = columns.select().where(columns.c.id > last_id).order_by(columns.c.id)
+            rows = connection.execute(query.limit(batch)).mappings().all()
+            if not rows:
+                return
+            for row in rows:
+                yield name, cast(Mapping[str, Any], row)
+            last_id = rows[-1]["id"]
+
+    return heapq.merge(
+        table(models.History), table(models.Change), key=lambda pair: int(pair[1]["id"])
+    )
+
+
+def values_hash(table: str, values: Mapping[str, Any]) -> str:
+    """The hash of a chain row given as (table, values), as `chain_values` gives it."""
+    if table == models.Change.__tablename__:
+        return change_hash(values)
+    return step_hash(values)
+
+
 def set_state(
     db: Session, activity: models.Activity, new_state: str, resume_state: str | None
 ) -> None:
