@@ -269,10 +269,12 @@ class Checked:
 def check_steps(
     db: Session, plan: models.Plan, steps: list[Step], actor: str, *, keep_going: bool
 ) -> tuple[list[Checked], dict[int, CamError]]:
-    """Check every step against the state the steps before it leave; write nothing.
+    """Check every step against the state the steps before it leave; write no step.
 
     The store is read in a fixed number of queries whatever the number of
-    steps (only a step that cites a document reads the register). With
+    steps (only a step that cites a document reads the register; one cited
+    for the first time under a register kept on first use is registered
+    then, in the caller's transaction, which a refusal rolls back). With
     `keep_going`, a refused step is left out and its error kept by its index
     (the steps after it see the state without it); else the first refusal is
     raised, naming the step when there are several.
@@ -287,11 +289,11 @@ def check_steps(
     refusals: dict[int, CamError] = {}
     for index, step in enumerate(steps):
         try:
-            who = identify(db, actor, plan)
             activity = activities.get(step.key) or find_activity(db, plan, step.key)
             meeting = None
             if step.session_key is not None:
                 meeting = meetings.get(step.session_key) or find_session(db, plan, step.session_key)
+            who = identify(db, actor, plan)  # read once, then kept for the transaction
             state, resume = states[activity.id]
             one = _check_step(db, plan, step, activity, meeting, who, state, resume)
             last = last_steps.get(activity.id or 0)
