@@ -176,7 +176,7 @@ def generate(
             total += 2
             index += 1
         store.lock_for_write(db)
-        prev, next_id = store.GENESIS, 1
+        next_id = 1  # the number of the step to come, counted from 1
         rows: list[dict[str, Any]] = []
         states: list[dict[str, Any]] = []
         steps: dict[int, list[tuple[str, int]]] = {}
@@ -195,26 +195,22 @@ def generate(
                     register.append(
                         {"plan_id": activity.plan_id, "symbol": symbol, "title": {"en": symbol}}
                     )
-                row = models.History(
-                    id=next_id,
-                    activity_id=activity.id or 0,
-                    event=event,
-                    from_state=source,
-                    to_state=dest,
-                    actor="generator",
-                    actor_role="*",
-                    at=min(at, now),
-                    note=f"step {offset + 1}",
-                    document=symbol,
-                    session_id=rng.choice(sessions_by_plan[activity.plan_id]),
-                    recorded_at=min(at, now),
-                    prev_hash=prev,
-                    hash="",
+                rows.append(
+                    {
+                        "activity_id": activity.id or 0,
+                        "event": event,
+                        "from_state": source,
+                        "to_state": dest,
+                        "actor": "generator",
+                        "actor_role": "*",
+                        "at": min(at, now),
+                        "note": f"step {offset + 1}",
+                        "document": symbol,
+                        "session_id": rng.choice(sessions_by_plan[activity.plan_id]),
+                        "recorded_at": min(at, now),
+                    }
                 )
-                row.hash = store.history_hash(row)
-                prev = row.hash
-                rows.append(row.model_dump())
-                steps.setdefault(activity.id or 0, []).append((event, next_id))
+                steps.setdefault(activity.id or 0, []).append((event, len(rows) - 1))
                 next_id += 1
             if path:
                 states.append(
@@ -225,33 +221,34 @@ def generate(
                         "version": 1 + len(path),
                     }
                 )
+        # The steps go at the end of the chain the plans' loads began, as a batch of
+        # steps goes: ids and hashes from the chain's head, the head moved once.
+        written = store.append_steps(db, rows)
+        steps = {
+            activity_id: [(event, written[index]["id"]) for event, index in taken]
+            for activity_id, taken in steps.items()
+        }
         connection = db.connection()
-        for start_row in range(0, len(rows), 5000):
-            connection.execute(insert(models.History), rows[start_row : start_row + 5000])
-        for entry in states:
-            connection.execute(
-                update(models.Activity)
-                .where(col(models.Activity.id) == entry["id"])
-                .values(
-                    state=entry["state"], resume_state=entry["resume"], version=entry["version"]
-                )
-            )
+        connection.execute(
+            update(models.Activity)
+            .where(col(models.Activity.id) == bindparam("activity"))
+            .values(
+                state=bindparam("state"),
+                resume_state=bindparam("resume"),
+                version=bindparam("new_version"),
+            ),
+            [
+                {"activity": e["id"], "state": e["state"], "resume": e["resume"],
+                 "new_version": e["version"]}
+                for e in states
+            ],
+        )  # fmt: skip
         if register:
             connection.execute(
                 insert(models.Document),
                 [models.Document(**entry).model_dump(exclude={"id"}) for entry in register],
             )
         fulfilled = _fulfil(db, steps)
-        connection.execute(
-            update(models.ChainHead)
-            .where(col(models.ChainHead.id) == 1)
-            .values(last_hash=prev, length=len(rows))
-        )
-        if store.is_postgres(db):
-            connection.exec_driver_sql(
-                "SELECT setval(pg_get_serial_sequence('history', 'id'), "
-                "(SELECT MAX(id) FROM history))"
-            )
     return {
         "plans": committees * years,
         "activities": len(activities),

@@ -155,6 +155,15 @@ def test_the_larger_store_is_larger(stores: dict[str, str]) -> None:
     assert all(big >= 5 * little for little, big in zip(small, large, strict=True))
 
 
+def test_a_generated_store_verifies(stores: dict[str, str]) -> None:
+    """The generator's steps go at the end of the chain its plans' loads began."""
+    for url in stores.values():
+        with store.session(url) as db:
+            verdict = audit.verify(db)
+            assert verdict.ok, verdict.problem
+            assert verdict.rows == audit.head(db)[1] > 0
+
+
 def test_list_across_plans(stores: dict[str, str]) -> None:
     cam = Cam(stores["large"])
     rows = cam.json("list", "--all-plans")

@@ -248,7 +248,7 @@ def test_a_stale_version_is_a_conflict_and_nothing_is_written(
             .values(version=models.Activity.version + 1)
         )
     before = counts(url)
-    monkeypatch.setattr(tracker, "find_activity", lambda db, current, key: stale)
+    monkeypatch.setattr(tracker, "_activities", lambda db, current, keys: {stale.key: stale})
     with pytest.raises(Conflict, match="changed meanwhile"):
         advance(
             url, "program-update", "install_working_group", session_key="2015-10a", on="2015-10-21"
@@ -274,7 +274,7 @@ def test_a_conflict_names_who_moved_the_activity(url: str, monkeypatch: pytest.M
         session_key="2015-10a",
         on="2015-10-21",
     )
-    monkeypatch.setattr(tracker, "find_activity", lambda db, current, key: stale)
+    monkeypatch.setattr(tracker, "_activities", lambda db, current, keys: {stale.key: stale})
     with pytest.raises(Conflict) as conflict:
         advance(url, "program-update", "postpone", note="late", on="2015-10-22")
     message = str(conflict.value)

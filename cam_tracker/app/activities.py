@@ -29,6 +29,7 @@ from cam_tracker.core.dates import (
     utcnow,
 )
 from cam_tracker.core.errors import (
+    CamError,
     InvalidInput,
     MissingValue,
     NotFound,
@@ -45,10 +46,26 @@ from cam_tracker.store import models
 _CORRECTION = aliased(models.History)
 
 
-# An activity's last step (not a move, not a correction) and the day its latest correction
-# gives it: corrections keep a step between its neighbours, so the last step stays last.
-_LAST_STEP = (
+# Each activity's last step (not a move, not a correction), found by the index of its
+# steps, and the day its latest correction gives it: corrections keep a step between its
+# neighbours, so the last step stays last.
+_LAST_STEP_ID = (
+    select(models.History.id)
+    .where(col(models.History.activity_id) == col(models.Activity.id))
+    .where(col(models.History.event) != workflow.RESCHEDULE)
+    .where(col(models.History.corrects_id).is_(None))
+    .order_by(col(models.History.at).desc(), col(models.History.id).desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_LAST_IDS = (
+    select(col(models.Activity.id).label("activity_id"), _LAST_STEP_ID.label("step_id"))
+    .where(col(models.Activity.id).in_(bindparam("activities", expanding=True)))
+    .subquery()
+)
+_LAST_STEPS = (
     select(
+        _LAST_IDS.c.activity_id,
         models.History.at,
         select(_CORRECTION.corrected_at)
         .where(col(_CORRECTION.corrects_id) == col(models.History.id))
@@ -57,18 +74,21 @@ _LAST_STEP = (
         .limit(1)
         .scalar_subquery(),
     )
-    .where(col(models.History.activity_id) == bindparam("activity"))
-    .where(col(models.History.event) != workflow.RESCHEDULE)
-    .where(col(models.History.corrects_id).is_(None))
-    .order_by(col(models.History.at).desc(), col(models.History.id).desc())
-    .limit(1)
+    .select_from(_LAST_IDS)
+    .join(models.History, col(models.History.id) == _LAST_IDS.c.step_id)
 )
 
 
+# Every open milestone of these activities for these events, in the order they fall due.
 _OPEN_MILESTONES = (
-    select(models.Milestone.id, models.Milestone.session_id)
+    select(
+        models.Milestone.id,
+        models.Milestone.session_id,
+        models.Milestone.activity_id,
+        models.Milestone.event,
+    )
     .join(models.Meeting, col(models.Meeting.id) == col(models.Milestone.session_id))
-    .where(col(models.Milestone.activity_id) == bindparam("activity"))
+    .where(col(models.Milestone.activity_id).in_(bindparam("activities", expanding=True)))
     .where(col(models.Milestone.event).in_(bindparam("events", expanding=True)))
     .where(col(models.Milestone.done_history_id).is_(None))
     .where(col(models.Milestone.waived_history_id).is_(None))
@@ -164,6 +184,34 @@ class Advanced:
     day: dt.date
 
 
+@dataclass(frozen=True)
+class Step:
+    """One step of a batch, as a person gives it (`advance` takes one, `advance_many` many).
+
+    `fallback_note` is the note recorded when the step needs one and `note`
+    gives none (an agenda item's text, when a session is recorded as planned).
+    """
+
+    key: str
+    event: str
+    note: str | None = None
+    document: str | None = None
+    session_key: str | None = None
+    on: dt.date | dt.datetime | None = None
+    fallback_note: str | None = None
+
+
+@dataclass
+class Stepped:
+    """What one step of a batch wrote: its history row's values and the milestone it fulfilled."""
+
+    step: Step
+    activity: models.Activity
+    values: dict[str, Any]
+    milestone_id: int | None
+    day: dt.date
+
+
 def advance(
     db: Session,
     plan: models.Plan,
@@ -177,80 +225,281 @@ def advance(
     on: dt.date | dt.datetime | None = None,
 ) -> Advanced:
     """Fire one event on an activity; its state and history row land together."""
+    [done] = advance_many(
+        db,
+        plan,
+        [Step(key, event, note=note, document=document, session_key=session_key, on=on)],
+        actor=actor,
+    )
+    milestone = None
+    if done.milestone_id is not None:
+        milestone = db.get(models.Milestone, done.milestone_id)
+    row = models.History.model_validate(done.values)
+    return Advanced(activity=done.activity, row=row, milestone=milestone, day=done.day)
+
+
+def advance_many(db: Session, plan: models.Plan, steps: list[Step], *, actor: str) -> list[Stepped]:
+    """Fire many events, in their order, in the caller's transaction: all of them or none.
+
+    Every step is checked (the activity, the event allowed from the state the
+    steps before it left, the role, what it requires, its day) before
+    anything is written; the first refused is named (`step 3 (KEY EVENT):
+    …`) and nothing of the batch is written. Then the states, the history
+    rows with the chain's head, and the milestones fulfilled are written in
+    one statement each: the chain is the one `advance` would build step by step.
+    """
+    checked, refusals = check_steps(db, plan, steps, actor, keep_going=False)
+    assert not refusals
+    return write_steps(db, checked)
+
+
+@dataclass
+class Checked:
+    """A step checked: what it will write."""
+
+    step: Step
+    activity: models.Activity
+    flow: workflow.Workflow
+    values: dict[str, Any]
+    meeting: models.Meeting | None
+    resume_state: str | None
+    day: dt.date
+
+
+def check_steps(
+    db: Session, plan: models.Plan, steps: list[Step], actor: str, *, keep_going: bool
+) -> tuple[list[Checked], dict[int, CamError]]:
+    """Check every step against the state the steps before it leave; write no step.
+
+    The store is read in a fixed number of queries whatever the number of
+    steps (only a step that cites a document reads the register; one cited
+    for the first time under a register kept on first use is registered
+    then, in the caller's transaction, which a refusal rolls back). With
+    `keep_going`, a refused step is left out and its error kept by its index
+    (the steps after it see the state without it); else the first refusal is
+    raised, naming the step when there are several.
+    """
     store.lock_for_write(db)
-    activity = find_activity(db, plan, key)
+    activities = _activities(db, plan, {step.key for step in steps})
+    meetings = _meetings(db, plan, {s.session_key for s in steps if s.session_key is not None})
+    last_steps = _last_steps(db, [a.id for a in activities.values() if a.id is not None])
+    # Each activity's state and resume state as the steps checked so far leave them.
+    states = {a.id: (a.state, a.resume_state) for a in activities.values()}
+    checked: list[Checked] = []
+    refusals: dict[int, CamError] = {}
+    for index, step in enumerate(steps):
+        try:
+            activity = activities.get(step.key) or find_activity(db, plan, step.key)
+            meeting = None
+            if step.session_key is not None:
+                meeting = meetings.get(step.session_key) or find_session(db, plan, step.session_key)
+            who = identify(db, actor, plan)  # read once, then kept for the transaction
+            state, resume = states[activity.id]
+            one = _check_step(db, plan, step, activity, meeting, who, state, resume)
+            last = last_steps.get(activity.id or 0)
+            at: dt.datetime = one.values["at"]
+            if last is not None and at < last:
+                raise InvalidInput(
+                    f"{at.date()} is before the last recorded step of {step.key} ({last.date()})",
+                    fields=("on",),
+                )
+        except CamError as error:
+            if keep_going:
+                refusals[index] = error
+                continue
+            if len(steps) > 1:
+                raise type(error)(
+                    f"step {index + 1} ({step.key} {step.event}): {error}", fields=error.fields
+                ) from None
+            raise
+        states[activity.id] = (one.values["to_state"], one.resume_state)
+        last_steps[activity.id or 0] = at
+        checked.append(one)
+    return checked, refusals
+
+
+def _check_step(
+    db: Session,
+    plan: models.Plan,
+    given: Step,
+    activity: models.Activity,
+    meeting: models.Meeting | None,
+    who: Actor,
+    state: str,
+    resume: str | None,
+) -> Checked:
+    """One step checked against the state `state` (resume state `resume`): its values."""
+    key = given.key
     if activity.removed:
         raise TransitionRefused(f"{key} is no longer in the plan file; reload the plan first")
     flow = lookup.flow(plan, activity.kind)
     # A former name of the event (an alias) is recorded under its name today.
-    event = flow.canonical(event)
-    note = clean_text(note, "note", MAX_NOTE)
-    document = clean_line(document, "document", MAX_SYMBOL)
-    meeting = find_session(db, plan, session_key) if session_key else None
-    step = _allowed_step(flow, activity.state, event)
-    who = identify(db, actor, plan)
+    event = flow.canonical(given.event)
+    note = clean_text(given.note, "note", MAX_NOTE)
+    document = clean_line(given.document, "document", MAX_SYMBOL)
+    step = _allowed_step(flow, state, event)
     authorize(who, step, key, plan_policy(plan))
     document = documents.cite(db, plan, who, document)
+    if note is None and given.fallback_note and "note" in step.requires:
+        note = clean_text(given.fallback_note, "note", MAX_NOTE)
     missing = [
         need
-        for need, given in (("session", meeting), ("document", document), ("note", note))
-        if need in step.requires and not given
+        for need, value in (("session", meeting), ("document", document), ("note", note))
+        if need in step.requires and not value
     ]
     if missing:
         raise TransitionRefused(
             f"{event!r} on {key} needs a {' and a '.join(missing)}", fields=missing
         )
-    at = step_time(plan, on, meeting)
+    at = step_time(plan, given.on, meeting)
     if meeting is not None:
-        session_day(plan, meeting, on)
-    last = _last_step(db, activity)
-    if last is not None and at < last:
-        raise InvalidInput(
-            f"{at.date()} is before the last recorded step of {key} ({last.date()})", fields=("on",)
-        )
-    from_state = activity.state
-    new_state = flow.fire(from_state, event, activity.resume_state)
-    resume_state = activity.resume_state
+        session_day(plan, meeting, given.on)
+    new_state = flow.fire(state, event, resume)
     halted = flow.special_states
-    if new_state in halted and from_state not in halted:
-        resume_state = from_state
+    if new_state in halted and state not in halted:
+        resume = state
     elif new_state not in halted:
-        resume_state = None
-    store.set_state(db, activity, new_state, resume_state)
+        resume = None
     assert activity.id is not None
-    row = store.append_history(
+    values = {
+        "activity_id": activity.id,
+        "event": event,
+        "from_state": state,
+        "to_state": new_state,
+        "actor": who.name,
+        "actor_role": who.role,
+        "on_behalf_of": who.on_behalf_of,
+        "at": at,
+        "note": note,
+        "document": document,
+        "session_id": meeting.id if meeting else None,
+    }
+    return Checked(given, activity, flow, values, meeting, resume, local_day(at, plan.timezone))
+
+
+def write_steps(db: Session, checked: list[Checked]) -> list[Stepped]:
+    """Write checked steps: the states, the history rows and chain head, the milestones.
+
+    One statement each whatever the number of steps: an activity moved by
+    several steps is updated once, its version raised by one per step.
+    """
+    if not checked:
+        return []
+    final: dict[int, Checked] = {}
+    counts: dict[int, int] = {}
+    for one in checked:
+        activity_id = one.values["activity_id"]
+        final[activity_id] = one
+        counts[activity_id] = counts.get(activity_id, 0) + 1
+    store.set_states(
         db,
-        models.History(
-            activity_id=activity.id,
-            event=event,
-            from_state=from_state,
-            to_state=new_state,
-            actor=who.name,
-            actor_role=who.role,
-            on_behalf_of=who.on_behalf_of,
-            at=at,
-            note=note,
-            document=document,
-            session_id=meeting.id if meeting else None,
-            prev_hash="",
-            hash="",
-        ),
+        [
+            store.Move(one.activity, one.values["to_state"], one.resume_state, counts[id_])
+            for id_, one in final.items()
+        ],
     )
-    store.transaction_cache(db)[_LAST_STEP, activity.id] = at
-    milestone = _mark_milestone(db, activity, flow.names(event), meeting, row)
-    return Advanced(
-        activity=activity, row=row, milestone=milestone, day=local_day(at, plan.timezone)
-    )
-
-
-def _last_step(db: Session, activity: models.Activity) -> dt.datetime | None:
-    """When the activity's last step happened, as corrected (read once per transaction)."""
+    rows = store.append_steps(db, [one.values for one in checked])
     cache = store.transaction_cache(db)
-    if (_LAST_STEP, activity.id) not in cache:
-        found = db.connection().execute(_LAST_STEP, {"activity": activity.id}).first()
-        cache[_LAST_STEP, activity.id] = (found[1] or found[0]) if found else None
-    last: dt.datetime | None = cache[_LAST_STEP, activity.id]
+    for id_, one in final.items():
+        cache[_LAST_STEPS, id_] = one.values["at"]
+    fulfilled = _mark_milestones(db, checked, rows)
+    return [
+        Stepped(one.step, one.activity, row, milestone, one.day)
+        for one, row, milestone in zip(checked, rows, fulfilled, strict=True)
+    ]
+
+
+_ACTIVITIES = (
+    select(models.Activity)
+    .where(col(models.Activity.plan_id) == bindparam("plan"))
+    .where(col(models.Activity.key).in_(bindparam("keys", expanding=True)))
+)
+
+
+def _activities(db: Session, plan: models.Plan, keys: set[str]) -> dict[str, models.Activity]:
+    """The plan's activities of these keys, in one query (kept for the transaction as
+    `lookup.find_activity` keeps them); a key not found is left out."""
+    cache = store.transaction_cache(db)
+    found: dict[str, models.Activity] = {
+        key: cache[models.Activity, plan.id, key]
+        for key in keys
+        if (models.Activity, plan.id, key) in cache
+    }
+    wanted = sorted(keys - set(found))
+    if wanted:
+        for activity in db.exec(_ACTIVITIES, params={"plan": plan.id, "keys": wanted}):
+            found[activity.key] = cache[models.Activity, plan.id, activity.key] = activity
+    return found
+
+
+def _meetings(db: Session, plan: models.Plan, keys: set[str]) -> dict[str, models.Meeting]:
+    """The plan's sessions of these keys, in one query; a key not found is left out."""
+    if not keys:
+        return {}
+    query = (
+        select(models.Meeting)
+        .where(models.Meeting.plan_id == plan.id)
+        .where(col(models.Meeting.key).in_(sorted(keys)))
+    )
+    return {meeting.key: meeting for meeting in db.exec(query)}
+
+
+def _last_steps(db: Session, activity_ids: list[int]) -> dict[int, dt.datetime | None]:
+    """When each activity's last step happened, as corrected (read once per transaction)."""
+    cache = store.transaction_cache(db)
+    last: dict[int, dt.datetime | None] = {
+        activity_id: cache[_LAST_STEPS, activity_id]
+        for activity_id in activity_ids
+        if (_LAST_STEPS, activity_id) in cache
+    }
+    wanted = [activity_id for activity_id in activity_ids if activity_id not in last]
+    if wanted:
+        for activity_id, at, corrected_at in db.connection().execute(
+            _LAST_STEPS, {"activities": wanted}
+        ):
+            last[activity_id] = corrected_at or at
+        for activity_id in wanted:
+            cache[_LAST_STEPS, activity_id] = last.setdefault(activity_id, None)
     return last
+
+
+def _mark_milestones(
+    db: Session, checked: list[Checked], rows: list[dict[str, Any]]
+) -> list[int | None]:
+    """Each step fulfils the first open milestone of its event (by any of its names) that
+    no step before it fulfilled, its session's first: read and written once for the batch."""
+    db.flush()  # a milestone added or moved in this transaction counts
+    activity_ids = sorted({one.values["activity_id"] for one in checked})
+    events = sorted({name for one in checked for name in one.flow.names(one.values["event"])})
+    open_ones: dict[int, list[tuple[int, str, int]]] = {}
+    for milestone, session_id, activity_id, event in db.connection().execute(
+        _OPEN_MILESTONES, {"activities": activity_ids, "events": events}
+    ):
+        open_ones.setdefault(activity_id, []).append((milestone, event, session_id))
+    chosen: list[int | None] = []
+    for one in checked:
+        names = one.flow.names(one.values["event"])
+        waiting = open_ones.get(one.values["activity_id"], [])
+        candidates = [c for c in waiting if c[1] in names]
+        if not candidates:
+            chosen.append(None)
+            continue
+        meeting_id = one.meeting.id if one.meeting is not None else None
+        pick = next((c for c in candidates if meeting_id and c[2] == meeting_id), candidates[0])
+        waiting.remove(pick)
+        chosen.append(pick[0])
+    marks = [
+        {"milestone": milestone, "done_history_id": row["id"]}
+        for milestone, row in zip(chosen, rows, strict=True)
+        if milestone is not None
+    ]
+    if marks:
+        db.connection().execute(_FULFIL, marks)
+        for mark in marks:
+            held = db.identity_map.get(db.identity_key(models.Milestone, mark["milestone"]))
+            if held is not None:
+                set_committed_value(held, "done_history_id", mark["done_history_id"])
+    return chosen
 
 
 def _allowed_step(flow: workflow.Workflow, state: str, event: str) -> workflow.Step:
@@ -267,33 +516,6 @@ def _allowed_step(flow: workflow.Workflow, state: str, event: str) -> workflow.S
     raise TransitionRefused(
         f"{event!r} is not allowed from {state!r}; allowed now: {', '.join(names) or 'none'}"
     )
-
-
-def _mark_milestone(
-    db: Session,
-    activity: models.Activity,
-    events: tuple[str, ...],
-    meeting: models.Meeting | None,
-    row: models.History,
-) -> models.Milestone | None:
-    """The first open milestone this event (by any of its names) fulfils, the given
-    session's first."""
-    db.flush()  # a milestone added or moved in this transaction counts
-    connection = db.connection()
-    candidates = connection.execute(
-        _OPEN_MILESTONES, {"activity": activity.id, "events": list(events)}
-    ).all()
-    if not candidates:
-        return None
-    chosen = next(
-        (m for m, session_id in candidates if meeting and session_id == meeting.id),
-        candidates[0][0],
-    )
-    connection.execute(_FULFIL, {"milestone": chosen, "done_history_id": row.id})
-    milestone = db.get(models.Milestone, chosen)
-    assert milestone is not None
-    set_committed_value(milestone, "done_history_id", row.id)
-    return milestone
 
 
 @dataclass
@@ -554,7 +776,7 @@ def correct(
         corrected_document=changes["document"][1] if "document" in changes else None,
     )
     if "at" in changes:
-        store.transaction_cache(db).pop((_LAST_STEP, activity.id), None)
+        store.transaction_cache(db).pop((_LAST_STEPS, activity.id), None)
     step = models.History(**{**current.model_dump(), **corrections.values(row)})
     return Corrected(step=step, row=row, changes=changes, activity=activity)
 

@@ -18,6 +18,7 @@ single-user: its actor holds every role (`*`).
 """
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -209,7 +210,12 @@ Policy = dict[str, tuple[str, ...]]
 
 def plan_policy(plan: models.Plan | None) -> Policy:
     """A plan's policy: its file's `policy:` section over the bundled default."""
-    given = (plan.policy if plan is not None else None) or {}
+    return _over_default(plan.policy if plan is not None else None)
+
+
+def _over_default(given: Mapping[str, Any] | None) -> Policy:
+    """A plan file's `policy:` section over the bundled default."""
+    given = given or {}
     return {kind: tuple(given.get(kind) or roles) for kind, roles in default_policy().items()}
 
 
@@ -221,7 +227,8 @@ def store_policy(db: Session) -> Policy:
     is loaded), so that no plan file loosens what another one keeps.
     """
     policies = [
-        plan_policy(plan) for plan in db.exec(select(models.Plan).order_by(col(models.Plan.id)))
+        _over_default(given)
+        for given in db.exec(select(models.Plan.policy).order_by(col(models.Plan.id)))
     ]
     if not policies:
         return plan_policy(None)

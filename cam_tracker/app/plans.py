@@ -607,25 +607,34 @@ def _upsert_activities(
             activity.removed = False
         activity.position = position
         db.add(activity)
-        db.flush()
-        assert activity.id is not None
-        _replace_links(
-            db,
-            activity.id,
-            {paragraphs[ref] for ref in activity_spec.serves},
-        )
-        wanted = {people[person_key] for person_key in activity_spec.responsible}
-        current_people: set[int] = set()
-        for link in db.exec(
-            select(models.Responsibility).where(models.Responsibility.activity_id == activity.id)
-        ):
-            if link.person_id in wanted:
-                current_people.add(link.person_id)
-            else:
-                db.delete(link)
-        for person_id in wanted - current_people:
-            db.add(models.Responsibility(activity_id=activity.id, person_id=person_id))
         kept[activity.key] = activity
+    db.flush()  # the new activities' ids, in one statement
+    ids = [activity.id for activity in kept.values()]
+    links: dict[int, dict[int, models.ActivityParagraph]] = defaultdict(dict)
+    for link in db.exec(
+        select(models.ActivityParagraph).where(col(models.ActivityParagraph.activity_id).in_(ids))
+    ):
+        links[link.activity_id][link.paragraph_id] = link
+    responsible: dict[int, dict[int, models.Responsibility]] = defaultdict(dict)
+    for duty in db.exec(
+        select(models.Responsibility).where(col(models.Responsibility.activity_id).in_(ids))
+    ):
+        responsible[duty.activity_id][duty.person_id] = duty
+    for activity_spec in spec.activities:
+        activity_id = kept[activity_spec.key].id
+        assert activity_id is not None
+        serves = {paragraphs[ref] for ref in activity_spec.serves}
+        for paragraph_id, link in links[activity_id].items():
+            if paragraph_id not in serves:
+                db.delete(link)
+        for paragraph_id in serves - set(links[activity_id]):
+            db.add(models.ActivityParagraph(activity_id=activity_id, paragraph_id=paragraph_id))
+        wanted = {people[person_key] for person_key in activity_spec.responsible}
+        for person_id, duty in responsible[activity_id].items():
+            if person_id not in wanted:
+                db.delete(duty)
+        for person_id in wanted - set(responsible[activity_id]):
+            db.add(models.Responsibility(activity_id=activity_id, person_id=person_id))
     for missing in existing.values():
         if not missing.removed:
             missing.removed = True
@@ -705,22 +714,6 @@ def _change_kind(db: Session, activity: models.Activity, flow: workflow.Workflow
             f"activity {activity.key} has history in states {', '.join(missing)} "
             f"that kind {flow.kind!r} does not have"
         )
-
-
-def _replace_links(db: Session, activity_id: int, paragraph_ids: set[int]) -> None:
-    current = {
-        link.paragraph_id: link
-        for link in db.exec(
-            select(models.ActivityParagraph).where(
-                models.ActivityParagraph.activity_id == activity_id
-            )
-        )
-    }
-    for paragraph_id, link in current.items():
-        if paragraph_id not in paragraph_ids:
-            db.delete(link)
-    for paragraph_id in paragraph_ids - set(current):
-        db.add(models.ActivityParagraph(activity_id=activity_id, paragraph_id=paragraph_id))
 
 
 @dataclass
@@ -1129,7 +1122,6 @@ def _upsert_agendas(
             match.position = position
             position += 1
             db.add(match)
-            db.flush()
         extras = [m for m in kept_moved if m.session_id == meeting.id]
         extras += [m for m in free.values() if m.session_id == meeting.id]
         for extra in sorted(extras, key=lambda m: m.id or 0):

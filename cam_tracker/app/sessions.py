@@ -22,23 +22,22 @@ reminder still goes out until the session starts.
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from cam_tracker import store
-from cam_tracker.app import lookup
 from cam_tracker.app.activities import (
-    advance,
+    Step,
+    check_steps,
     log_reschedule,
     required_reason,
     session_day,
     step_time,
+    write_steps,
 )
 from cam_tracker.app.authorization import identify, permit, plan_policy, record
 from cam_tracker.app.lookup import find_session
 from cam_tracker.core.dates import check_time_range, month_of, parse_clock
 from cam_tracker.core.errors import (
-    CamError,
     InvalidInput,
     NotFound,
     TransitionRefused,
@@ -204,7 +203,8 @@ def record_session(
     meeting.date = day
     db.add(meeting)
     db.flush()
-    outcomes = []
+    outcomes: list[ItemOutcome] = []
+    to_advance: list[tuple[int, Step]] = []  # (index in outcomes, step)
     for milestone, activity in items:
         if milestone.event is None:
             outcomes.append(ItemOutcome(activity.key, None, "noted"))
@@ -217,47 +217,37 @@ def record_session(
         elif not as_planned:
             outcomes.append(ItemOutcome(activity.key, milestone.event, "skipped"))
         else:
-            outcomes.append(_advance_item(db, plan, meeting, milestone, activity, actor, day))
+            step = Step(
+                activity.key,
+                milestone.event,
+                session_key=meeting.key,
+                on=day,
+                fallback_note="; ".join(milestone.text.values()) or None,
+            )
+            to_advance.append((len(outcomes), step))
+            outcomes.append(ItemOutcome(activity.key, milestone.event, "advanced"))
+    _advance_items(db, plan, actor, to_advance, outcomes)
     return outcomes
 
 
-def _advance_item(
+def _advance_items(
     db: Session,
     plan: models.Plan,
-    meeting: models.Meeting,
-    milestone: models.Milestone,
-    activity: models.Activity,
     actor: str,
-    day: dt.date,
-) -> ItemOutcome:
-    assert milestone.event is not None
-    flow = lookup.flow(plan, activity.kind)
-    step_requires = next(
-        (
-            s.requires
-            for s in flow.allowed(activity.state)
-            if s.event == flow.canonical(milestone.event)
-        ),
-        (),
-    )
-    note = "; ".join(milestone.text.values()) if "note" in step_requires else None
-    savepoint = db.begin_nested()
-    try:
-        advance(
-            db,
-            plan,
-            activity.key,
-            milestone.event,
-            actor=actor,
-            session_key=meeting.key,
-            on=day,
-            note=note,
-        )
-    except (CamError, SQLAlchemyError) as exc:
-        savepoint.rollback()
-        return ItemOutcome(activity.key, milestone.event, "refused", str(exc))
-    savepoint.commit()
-    return ItemOutcome(activity.key, milestone.event, "advanced", activity.state)
+    items: list[tuple[int, Step]],
+    outcomes: list[ItemOutcome],
+) -> None:
+    """Advance the agenda items in one batch: each checked first, in the agenda's order; an
+    item refused is said and left out (the items after it see the state without it); the
+    others are written together, with their history rows and the chain's head."""
+    checked, refusals = check_steps(db, plan, [step for _, step in items], actor, keep_going=True)
+    written = iter(write_steps(db, checked))
+    for number, (index, _step) in enumerate(items):
+        if number in refusals:
+            outcomes[index].status = "refused"
+            outcomes[index].detail = str(refusals[number])
+        else:
+            outcomes[index].detail = next(written).values["to_state"]
 
 
 # The action of a `Change` row that sets a session's time or place.

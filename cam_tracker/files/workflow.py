@@ -219,10 +219,20 @@ class Workflow:
                 f"{event!r} is not allowed from state {state!r}; "
                 f"allowed now: {', '.join(allowed) or 'none (final state)'}"
             )
+        fired = self._fired.get((state, event, resume_to))
+        if fired is not None:
+            return fired
         token = _Token(state=state, resume_to=resume_to)
         if not self._machine.events[event].trigger(token):
             raise TransitionRefused(f"{event!r} cannot fire from {state!r}: no state to return to")
+        self._fired[state, event, resume_to] = token.state
         return token.state
+
+    @cached_property
+    def _fired(self) -> dict[tuple[str, str, str | None], str]:
+        """Where the machine took each (state, event, resume state) it ran: the machine is
+        built once and does not change, so a batch of steps runs it once per kind of move."""
+        return {}
 
     def mermaid(self, lang: str = "en") -> str:
         """A Mermaid state diagram of the workflow."""

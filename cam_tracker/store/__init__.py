@@ -28,24 +28,33 @@ if TYPE_CHECKING:
     )
     from cam_tracker.store.history import (
         GENESIS,
+        Move,
         append_change,
         append_history,
+        append_steps,
         chain_rows,
+        chain_values,
         history_hash,
         lock_for_write,
         set_state,
+        set_states,
+        step_hash,
         transaction_cache,
+        values_hash,
     )
 
 __all__ = [
     "GENESIS",
     "Backup",
+    "Move",
     "NoStore",
     "ReadOnlyStore",
     "append_change",
     "append_history",
+    "append_steps",
     "backup",
     "chain_rows",
+    "chain_values",
     "checkpoint",
     "dispose",
     "dispose_all",
@@ -59,8 +68,11 @@ __all__ = [
     "safe_url",
     "session",
     "set_state",
+    "set_states",
+    "step_hash",
     "transaction_cache",
     "upgrade",
+    "values_hash",
 ]
 
 _ENGINE = {

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from cam_tracker.store import GENESIS, chain_rows, history_hash, models
+from cam_tracker.store import GENESIS, chain_values, models, values_hash
 from cam_tracker.store.migrations import TRIGGERS
 
 # Events of the tool's own rows in an activity's history: they move no state.
@@ -126,32 +126,32 @@ def _walk(db: Session, against: tuple[str, int] | None) -> int:
     expected = GENESIS
     seen: dict[str, int] = {}
     count = 0
-    for row in chain_rows(db):
-        assert row.id is not None
+    for table, row in chain_values(db):
+        row_id, prev_hash, hash_ = row["id"], row["prev_hash"], row["hash"]
         count += 1
-        where = Where(row.__tablename__, row.id)  # type: ignore[arg-type]
-        if row.prev_hash != expected:
-            if row.prev_hash in seen:
+        where = Where(table, row_id)
+        if prev_hash != expected:
+            if prev_hash in seen:
                 raise _Broken(
-                    f"history row {row.id}: the rows between {seen[row.prev_hash]} and "
-                    f"{row.id} were deleted or reordered",
+                    f"history row {row_id}: the rows between {seen[prev_hash]} and "
+                    f"{row_id} were deleted or reordered",
                     where,
                 )
             raise _Broken(
-                f"history row {row.id} does not follow the row before it: "
+                f"history row {row_id} does not follow the row before it: "
                 "inserted out of band, or its predecessor was deleted",
                 where,
             )
-        if history_hash(row) != row.hash:
-            raise _Broken(f"history row {row.id} was edited after it was written", where)
-        if against is not None and count == against[1] and row.hash != against[0]:
+        if values_hash(table, row) != hash_:
+            raise _Broken(f"history row {row_id} was edited after it was written", where)
+        if against is not None and count == against[1] and hash_ != against[0]:
             raise _Broken(
                 f"the first {count} rows no longer hash to the published head "
                 f"{against[0]}@{against[1]}: the history was rewritten",
                 where,
             )
-        seen[row.hash] = row.id
-        expected = row.hash
+        seen[hash_] = row_id
+        expected = hash_
     if against is not None and count < against[1]:
         raise _Broken(
             f"the history has {count} rows, fewer than the {against[1]} of the published head "

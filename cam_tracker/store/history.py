@@ -44,37 +44,74 @@ def history_hash(row: ChainRow) -> str:
     """
     if isinstance(row, models.Change):
         return change_hash(row.model_dump())
+    return step_hash({name: getattr(row, name) for name in _STEP_FIELDS})
+
+
+# What a step's hash may cover (by its chain version), in the order of the columns.
+_STEP_FIELDS = (
+    "id",
+    "activity_id",
+    "event",
+    "from_state",
+    "to_state",
+    "actor",
+    "actor_role",
+    "on_behalf_of",
+    "at",
+    "note",
+    "document",
+    "session_id",
+    "moved_event",
+    "moved_from",
+    "moved_to",
+    "corrects_id",
+    "corrected_at",
+    "corrected_note",
+    "corrected_document",
+    "chain_version",
+    "prev_hash",
+)
+
+
+def step_hash(values: Mapping[str, Any]) -> str:
+    """The hash of a step (a `History` row) from its values as a mapping.
+
+    The one rule for a row object and for the rows a batch writes as plain
+    values (`append_steps`), so that both chain alike.
+    """
+    version = values["chain_version"]
     content = {
-        "id": row.id,
-        "activity_id": row.activity_id,
-        "event": row.event,
-        "from_state": row.from_state,
-        "to_state": row.to_state,
-        "actor": row.actor,
-        **({"actor_role": row.actor_role} if row.actor_role is not None else {}),
-        "at": _utc_iso(row.at),
-        "note": row.note,
-        "document": row.document,
-        "session_id": row.session_id,
-        "prev_hash": row.prev_hash,
+        "id": values["id"],
+        "activity_id": values["activity_id"],
+        "event": values["event"],
+        "from_state": values["from_state"],
+        "to_state": values["to_state"],
+        "actor": values["actor"],
+        **({"actor_role": values["actor_role"]} if values["actor_role"] is not None else {}),
+        "at": _utc_iso(values["at"]),
+        "note": values["note"],
+        "document": values["document"],
+        "session_id": values["session_id"],
+        "prev_hash": values["prev_hash"],
     }
-    if row.chain_version >= 2:
+    if version >= 2:
         content.update(
-            chain_version=row.chain_version,
-            moved_event=row.moved_event,
-            moved_from=row.moved_from,
-            moved_to=row.moved_to,
+            chain_version=version,
+            moved_event=values["moved_event"],
+            moved_from=values["moved_from"],
+            moved_to=values["moved_to"],
         )
-    if row.chain_version >= 3:
+    if version >= 3:
+        corrected_at = values["corrected_at"]
         content.update(
-            corrects_id=row.corrects_id,
-            corrected_at=_utc_iso(row.corrected_at) if row.corrected_at is not None else None,
-            corrected_note=row.corrected_note,
-            corrected_document=row.corrected_document,
+            corrects_id=values["corrects_id"],
+            corrected_at=_utc_iso(corrected_at) if corrected_at is not None else None,
+            corrected_note=values["corrected_note"],
+            corrected_document=values["corrected_document"],
         )
-    if row.chain_version >= 4:
-        content.update(on_behalf_of=row.on_behalf_of)
-    if row.chain_version >= 5:
+    if version >= 4:
+        content.update(on_behalf_of=values["on_behalf_of"])
+    if version >= 5:
         content.update(table="history")
     return _digest(content)
 
@@ -203,6 +240,49 @@ def _next_history_id(db: Session, chain: _Chain) -> int:
     return chain.next_id - 1
 
 
+def _next_history_ids(db: Session, chain: _Chain, count: int) -> list[int]:
+    """The ids the next `count` chain rows get, ascending, in one query at most."""
+    if not is_postgres(db):
+        first = _next_history_id(db, chain)
+        chain.next_id = first + count
+        return list(range(first, first + count))
+    query = text(
+        "SELECT nextval(pg_get_serial_sequence('history', 'id')) FROM generate_series(1, :n)"
+    )
+    return sorted(int(value) for value in db.connection().execute(query, {"n": count}).scalars())
+
+
+# Every column of a step, with the value a step leaves it at when it says nothing.
+_STEP_DEFAULTS: dict[str, Any] = dict.fromkeys(models.History.model_fields)
+
+
+def append_steps(db: Session, steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Append many steps at the end of the chain, in their order: one insert, the head once.
+
+    Each step is a mapping of `History` columns (those left out take their
+    defaults); the returned rows carry their ids and hashes, chained in
+    Python exactly as `append_history` chains one row at a time. The caller
+    validated every step before: this only writes.
+    """
+    if not steps:
+        return []
+    chain = _chain(db)
+    ids = _next_history_ids(db, chain, len(steps))
+    prev, now = chain.last_hash, models.utcnow()
+    rows = []
+    for step, row_id in zip(steps, ids, strict=True):
+        row = {**_STEP_DEFAULTS, "recorded_at": now, **step}
+        row.update(id=row_id, chain_version=models.CHAIN_VERSION, prev_hash=prev)
+        row["hash"] = prev = step_hash(row)
+        rows.append(row)
+    connection = db.connection()
+    connection.execute(_APPEND, rows)
+    length = chain.length + len(rows)
+    connection.execute(_MOVE_HEAD, {"last_hash": prev, "length": length})
+    chain.last_hash, chain.length = prev, length
+    return rows
+
+
 def append_history(db: Session, row: models.History) -> models.History:
     """Append a history row at the end of the chain (inside the caller's transaction)."""
     chain = _chain(db)
@@ -250,6 +330,37 @@ def chain_rows(db: Session, batch: int = BATCH) -> Iterator[ChainRow]:
     return heapq.merge(table(models.History), table(models.Change), key=lambda row: row.id or 0)
 
 
+def chain_values(db: Session, batch: int = BATCH) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Every row of the chain in its order, as (table, values): what `chain_rows` gives,
+    read as the driver's rows, without building an object per row (an audit of a
+    large store reads them all)."""
+    connection = db.connection()
+
+    def table(model: type[ChainRow]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        columns = model.__table__  # type: ignore[union-attr]
+        name = str(model.__tablename__)
+        last_id = 0
+        while True:
+            query = columns.select().where(columns.c.id > last_id).order_by(columns.c.id)
+            rows = connection.execute(query.limit(batch)).mappings().all()
+            if not rows:
+                return
+            for row in rows:
+                yield name, cast(Mapping[str, Any], row)
+            last_id = rows[-1]["id"]
+
+    return heapq.merge(
+        table(models.History), table(models.Change), key=lambda pair: int(pair[1]["id"])
+    )
+
+
+def values_hash(table: str, values: Mapping[str, Any]) -> str:
+    """The hash of a chain row given as (table, values), as `chain_values` gives it."""
+    if table == models.Change.__tablename__:
+        return change_hash(values)
+    return step_hash(values)
+
+
 def set_state(
     db: Session, activity: models.Activity, new_state: str, resume_state: str | None
 ) -> None:
@@ -268,6 +379,56 @@ def set_state(
         raise Conflict(_conflict_message(db, activity))
     for key, value in values.items():
         set_committed_value(activity, key, value)
+
+
+@dataclass(frozen=True)
+class Move:
+    """An activity's state after a batch of steps, and how many steps took it there."""
+
+    activity: models.Activity
+    state: str
+    resume_state: str | None
+    steps: int
+
+
+def set_states(db: Session, moves: list[Move]) -> None:
+    """Move many activities, each only if nobody moved it since it was read: one statement.
+
+    An activity's version goes up by one per step, as it does one step at a
+    time. On a conflict nothing is kept: the caller's transaction rolls back.
+    """
+    if not moves:
+        return
+    now = models.utcnow()
+    values = [
+        {
+            "activity_id": move.activity.id,
+            "expected": move.activity.version,
+            "state": move.state,
+            "resume_state": move.resume_state,
+            "version": move.activity.version + move.steps,
+            "updated_at": now,
+        }
+        for move in moves
+    ]
+    result = db.connection().execute(_SET_STATE, values)
+    if result.rowcount != len(moves):
+        current = {
+            activity_id: version
+            for activity_id, version in db.connection().execute(
+                select(models.Activity.id, models.Activity.version).where(
+                    col(models.Activity.id).in_([move.activity.id for move in moves])
+                )
+            )
+        }
+        changed = next(
+            (m for m in moves if current.get(m.activity.id or 0) != m.activity.version + m.steps),
+            moves[0],
+        )
+        raise Conflict(_conflict_message(db, changed.activity))
+    for move, value in zip(moves, values, strict=True):
+        for key in ("state", "resume_state", "version", "updated_at"):
+            set_committed_value(move.activity, key, value[key])
 
 
 def _conflict_message(db: Session, activity: models.Activity) -> str:
