@@ -248,6 +248,23 @@ def generate(
                 insert(models.Document),
                 [models.Document(**entry).model_dump(exclude={"id"}) for entry in register],
             )
+            # Each entry of the register is registered in the chain, as `cam doc add` does:
+            # the audit reads the register against these rows.
+            for entry in register:
+                facts = {
+                    "symbol": entry["symbol"],
+                    "title": entry["title"],
+                    "date": None,
+                    "languages": [],
+                    "url": None,
+                    "status": None,
+                }
+                store.append_change(db, models.Change(
+                    subject=models.DOCUMENT, subject_key=entry["symbol"],
+                    plan_id=entry["plan_id"], action="registered",
+                    changes={name: [None, value] for name, value in facts.items()},
+                    actor="generator", actor_role="*", at=now, prev_hash="", hash="",
+                ))  # fmt: skip
         fulfilled = _fulfil(db, steps)
     return {
         "plans": committees * years,
