@@ -279,3 +279,14 @@ def test_completion_through_the_console_script(loaded: Cam) -> None:
     )
     assert (answer.returncode, answer.stderr) == (0, "")
     assert answer.stdout.splitlines() == ["plain,install_working_group"]
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_the_calendar_never_splits_an_activity_key_or_an_event(loaded: Cam, width: int) -> None:
+    """Keys and events are typed back on the command line: each stays whole on one line."""
+    text = loaded("calendar", env={"COLUMNS": str(width)}).output
+    assert max(len(line.rstrip()) for line in text.splitlines()) <= width
+    words = {word for line in text.splitlines() for word in line.split()}
+    for session in loaded.json("calendar"):
+        for item in session["agenda"]:
+            assert {item["activity"], item["event"] or item["activity"]} <= words, item

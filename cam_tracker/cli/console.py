@@ -495,7 +495,7 @@ def calendar(rows: list[Row]) -> None:
             "Item",
             "State",
             "Done",
-            nowrap=("Activity",),
+            nowrap=("Activity", "Expected"),
         )
         for item in session["agenda"]:
             table.add_row(
