@@ -1,5 +1,8 @@
 """`cam doc …`: the plan's register of documents, and which steps cite each one."""
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import click
 
 from cam_tracker.cli.base import (
@@ -12,8 +15,35 @@ from cam_tracker.cli.base import (
     workspace,
 )
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 # What `cam doc set --clear` may remove: all but the symbol and the English title.
 CLEARABLE = ("date", "url", "lang", "status", "title-es", "title-fr", "title-pt")
+
+
+def entry_options(command: F) -> F:
+    """What an entry of the register says besides its symbol and English title: the same
+    options, in the same words, to register a document and to correct it."""
+    for option in reversed(
+        [
+            click.option("--title-es", "title_es", metavar="TITLE", help="The title in Spanish."),
+            click.option("--title-fr", "title_fr", metavar="TITLE", help="The title in French."),
+            click.option(
+                "--title-pt", "title_pt", metavar="TITLE", help="The title in Portuguese."
+            ),
+            click.option("--date", metavar="YYYY-MM-DD", help="The document's date."),
+            click.option("--url", metavar="URL", help="Where it is published (http or https)."),
+            click.option(
+                "--lang",
+                "languages",
+                metavar="en,es,…",
+                help="The languages it exists in, by commas.",
+            ),
+            click.option("--status", metavar="draft|revised|final", help="How far along it is."),
+        ]
+    ):
+        command = option(command)
+    return command
 
 
 @cli.group("doc")
@@ -24,15 +54,7 @@ def doc_group() -> None:
 @doc_group.command("add")
 @click.argument("symbol")
 @click.option("--title", required=True, help="The title in English, one line.")
-@click.option("--title-es", "title_es", metavar="TITLE", help="The title in Spanish.")
-@click.option("--title-fr", "title_fr", metavar="TITLE", help="The title in French.")
-@click.option("--title-pt", "title_pt", metavar="TITLE", help="The title in Portuguese.")
-@click.option("--date", metavar="YYYY-MM-DD", help="The document's date.")
-@click.option("--url", metavar="URL", help="Where it is published (http or https).")
-@click.option(
-    "--lang", "languages", metavar="en,es,…", help="The languages it exists in, by commas."
-)
-@click.option("--status", metavar="draft|revised|final", help="How far along it is.")
+@entry_options
 @actor_option
 def doc_add(
     symbol: str,
@@ -69,13 +91,7 @@ def doc_add(
 @doc_group.command("set")
 @click.argument("symbol")
 @click.option("--title", help="The title in English, one line.")
-@click.option("--title-es", "title_es", metavar="TITLE", help="The title in Spanish.")
-@click.option("--title-fr", "title_fr", metavar="TITLE", help="The title in French.")
-@click.option("--title-pt", "title_pt", metavar="TITLE", help="The title in Portuguese.")
-@click.option("--date", metavar="YYYY-MM-DD", help="The document's date.")
-@click.option("--url", metavar="URL", help="Where it is published (http or https).")
-@click.option("--lang", "languages", metavar="en,es,…", help="The languages it exists in.")
-@click.option("--status", metavar="draft|revised|final", help="How far along it is.")
+@entry_options
 @click.option(
     "--clear",
     "cleared",

@@ -20,13 +20,11 @@ row, no email.
 
 import datetime as dt
 from dataclasses import dataclass
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from cam_tracker.app.following import (
@@ -40,12 +38,13 @@ from cam_tracker.app.following import (
 )
 from cam_tracker.app.snapshot import Snapshot
 from cam_tracker.core import i18n
-from cam_tracker.core.dates import day_start, local_day, utc
+from cam_tracker.core.dates import day_start, local_day
 from cam_tracker.core.resources import data_dir
 from cam_tracker.core.text import one_line, untranslated
 from cam_tracker.files.workflow import RESCHEDULE, WAIVE
-from cam_tracker.reminders.digest import DOMAIN, Reader, salutation
+from cam_tracker.reminders.digest import DOMAIN, Reader, message_to, salutation
 from cam_tracker.reminders.due import Problem, failure_text
+from cam_tracker.reminders.outbox import insert_once
 from cam_tracker.store import models
 from cam_tracker.store.models import CHANGES
 
@@ -193,15 +192,8 @@ def queue(db: Session, dues: list[DueChanges], now: dt.datetime) -> list[models.
             after_id=item.after,
             upto_id=item.upto,
         )
-        savepoint = db.begin_nested()
-        db.add(row)
-        try:
-            db.flush()
-        except IntegrityError:  # another run queued it first
-            savepoint.rollback()
-            continue
-        savepoint.commit()
-        rows.append(row)
+        if insert_once(db, row):
+            rows.append(row)
     return rows
 
 
@@ -369,20 +361,17 @@ def compose(
     reply_to: str | None = None,
 ) -> EmailMessage:
     """The email: text and HTML alternatives; replies go to the plan's secretariat."""
-    message = EmailMessage()
-    message["Subject"] = subject(digest, lang)
-    message["From"] = Address(display_name=one_line(digest.body_short), addr_spec=sender)
-    message["To"] = Address(display_name=one_line(reader.name), addr_spec=address)
-    message["Date"] = format_datetime(utc(date))
-    message["Message-ID"] = message_id
-    if reply_to:
-        message["Reply-To"] = Address(
-            display_name=one_line(digest.body_short), addr_spec=one_line(reply_to)
-        )
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(render(digest, reader, lang, html=False), cte="quoted-printable")
-    message.add_alternative(
-        render(digest, reader, lang, html=True), subtype="html", cte="quoted-printable"
+    message = message_to(
+        reader,
+        address,
+        subject=subject(digest, lang),
+        committee=digest.body_short,
+        sender=sender,
+        message_id=message_id,
+        date=date,
+        reply_to=reply_to,
+        text=render(digest, reader, lang, html=False),
+        html=render(digest, reader, lang, html=True),
     )
     message["Content-Language"] = lang
     return message

@@ -328,6 +328,38 @@ def subject(digest: Digest, lang: str) -> str:
     return one_line(text)
 
 
+def message_to(
+    reader: Reader,
+    address: str,
+    *,
+    subject: str,
+    committee: str,
+    sender: str,
+    message_id: str,
+    date: dt.datetime,
+    reply_to: str | None,
+    text: str,
+    html: str,
+) -> EmailMessage:
+    """An email the committee sends one reader: text and HTML alternatives, marked as sent
+    by a program (so no auto-reply answers it), replies going to `reply_to` (the plan's
+    secretariat), never to the sending address."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = Address(display_name=one_line(committee), addr_spec=sender)
+    message["To"] = Address(display_name=one_line(reader.name), addr_spec=address)
+    message["Date"] = format_datetime(utc(date))
+    message["Message-ID"] = message_id
+    if reply_to:
+        message["Reply-To"] = Address(
+            display_name=one_line(committee), addr_spec=one_line(reply_to)
+        )
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text, cte="quoted-printable")
+    message.add_alternative(html, subtype="html", cte="quoted-printable")
+    return message
+
+
 def compose(
     digest: Digest,
     reader: Reader,
@@ -345,20 +377,17 @@ def compose(
     Replies go to the plan's secretariat (`reply_to`), never to the sending robot. The
     attachment's MIME type names the iCalendar METHOD the file holds (`ics.METHOD`) and its
     charset, so clients offer it as an event and keep its accents."""
-    message = EmailMessage()
-    message["Subject"] = subject(digest, lang)
-    message["From"] = Address(display_name=one_line(digest.body_short), addr_spec=sender)
-    message["To"] = Address(display_name=one_line(reader.name), addr_spec=address)
-    message["Date"] = format_datetime(utc(date))
-    message["Message-ID"] = message_id
-    if reply_to:
-        message["Reply-To"] = Address(
-            display_name=one_line(digest.body_short), addr_spec=one_line(reply_to)
-        )
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(render(digest, reader, lang, html=False), cte="quoted-printable")
-    message.add_alternative(
-        render(digest, reader, lang, html=True), subtype="html", cte="quoted-printable"
+    message = message_to(
+        reader,
+        address,
+        subject=subject(digest, lang),
+        committee=digest.body_short,
+        sender=sender,
+        message_id=message_id,
+        date=date,
+        reply_to=reply_to,
+        text=render(digest, reader, lang, html=False),
+        html=render(digest, reader, lang, html=True),
     )
     message.add_attachment(
         calendar,

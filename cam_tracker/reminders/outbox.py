@@ -86,6 +86,21 @@ LEASE = dt.timedelta(minutes=10)
 MAX_BACKOFF = dt.timedelta(hours=6)
 
 
+def insert_once(db: Session, row: models.Outbox) -> bool:
+    """Queue `row`, unless another run queued the same one first: the table's unique key
+    decides (in a savepoint, so the caller's transaction goes on), so two runs that race
+    each send it once."""
+    savepoint = db.begin_nested()
+    db.add(row)
+    try:
+        db.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        return False
+    savepoint.commit()
+    return True
+
+
 def queue(db: Session, dues: list[Due], now: dt.datetime) -> list[models.Outbox]:
     """Insert an outbox row for each new digest with an address; older pending ones collapse."""
     rows = []
@@ -102,15 +117,8 @@ def queue(db: Session, dues: list[Due], now: dt.datetime) -> list[models.Outbox]
             queued_at=now,
             next_attempt_at=now,
         )
-        savepoint = db.begin_nested()
-        db.add(row)
-        try:
-            db.flush()
-        except IntegrityError:  # another run queued it first
-            savepoint.rollback()
-            continue
-        savepoint.commit()
-        rows.append(row)
+        if insert_once(db, row):
+            rows.append(row)
         db.exec(
             _claimable(update(models.Outbox), now)
             .where(models.Outbox.session_id == row.session_id)
