@@ -50,6 +50,22 @@ from cam_tracker.files import workflow
 from cam_tracker.files.workflow import ROLES
 from cam_tracker.files.yamlfile import Loc, Problem, read_yaml
 
+
+def one_of(what: str, choices: tuple[str, ...]) -> Callable[[str], str]:
+    """A field's check against its fixed choices: an unknown value is named, with the
+    nearest choice and the whole list, in the one wording every such field shares."""
+
+    def check(value: str) -> str:
+        if value not in choices:
+            raise ValueError(
+                f"unknown {what} {quoted(value)}{did_you_mean(value, choices)} "
+                f"(use {', '.join(choices)})"
+            )
+        return value
+
+    return check
+
+
 KEY_PATTERN = rf"^[a-z0-9][a-z0-9._-]{{0,{MAX_KEY - 1}}}$"
 
 
@@ -202,13 +218,7 @@ LongText = Annotated[
 PARAGRAPH_KINDS = ("task", "guideline")
 
 
-def _paragraph_kind(value: str) -> str:
-    if value not in PARAGRAPH_KINDS:
-        raise ValueError(
-            f"unknown paragraph kind {quoted(value)}{did_you_mean(value, PARAGRAPH_KINDS)} "
-            f"(use {', '.join(PARAGRAPH_KINDS)})"
-        )
-    return value
+_paragraph_kind = one_of("paragraph kind", PARAGRAPH_KINDS)
 
 
 class _ParagraphSpec(_Strict):
@@ -247,12 +257,7 @@ class _RemindersSpec(_Strict):
     @field_validator("distribution")
     @classmethod
     def _distribution(cls, value: str) -> str:
-        if value not in DISTRIBUTIONS:
-            raise ValueError(
-                f"unknown distribution {quoted(value)}{did_you_mean(value, DISTRIBUTIONS)} "
-                f"(use {', '.join(DISTRIBUTIONS)})"
-            )
-        return value
+        return one_of("distribution", DISTRIBUTIONS)(value)
 
 
 def _clock(value: Any) -> Any:
@@ -261,13 +266,7 @@ def _clock(value: Any) -> Any:
     return dates.parse_clock(value)
 
 
-def _modality(value: str) -> str:
-    if value not in MODALITIES:
-        raise ValueError(
-            f"unknown modality {quoted(value)}{did_you_mean(value, MODALITIES)} "
-            f"(use {', '.join(MODALITIES)})"
-        )
-    return value
+_modality = one_of("modality", MODALITIES)
 
 
 Clock = Annotated[str, BeforeValidator(_refusal(_clock))]
@@ -436,13 +435,7 @@ class _Publish(_Strict):
 REPORT_SECTIONS = ("introduction", "conclusions")
 
 
-def _report_section(value: str) -> str:
-    if value not in REPORT_SECTIONS:
-        raise ValueError(
-            f"unknown report section {quoted(value)}{did_you_mean(value, REPORT_SECTIONS)} "
-            f"(use {', '.join(REPORT_SECTIONS)})"
-        )
-    return value
+_report_section = one_of("report section", REPORT_SECTIONS)
 
 
 def _language(value: str) -> str:
