@@ -192,6 +192,21 @@ def test_completion_offers_the_activities_keys(loaded: Cam) -> None:
     assert complete(loaded.url, "history", "s") == ["sicremi"]
 
 
+def test_completion_offers_the_keys_of_the_plan_a_command_would_act_on(loaded: Cam) -> None:
+    """Named with --plan, else made current with `cam plan use`, else loaded last."""
+    other = Path(__file__).parent / "data" / "ceam-2008-2009.yaml"
+    loaded("plan", "load", str(other))
+    ceam = [row["key"] for row in loaded.json("list")]
+    assert ceam and ceam != KEYS
+    assert complete(loaded.url, "show", "") == ceam  # the plan loaded last
+    assert complete(loaded.url, "--plan", "cam-2015-2016", "show", "") == KEYS
+    loaded("plan", "use", "cam-2015-2016")
+    assert complete(loaded.url, "show", "") == KEYS  # the current plan
+    assert complete(loaded.url, "session", "record", "") == [
+        session["id"] for session in loaded.json("calendar")
+    ]
+
+
 def test_completion_offers_the_events_the_activity_may_fire_now(loaded: Cam) -> None:
     def allowed(key: str) -> list[str]:
         events = [step["event"] for step in loaded.json("show", key)["allowed_events"]]

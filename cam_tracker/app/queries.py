@@ -522,7 +522,8 @@ def workbook(db: "Session", plan: read.Plan, lang: str = "en") -> dict[str, list
 
 
 def _plan_for_keys(db: "Session | Reader", plan_name: str | None) -> read.Plan | None:
-    """The plan whose keys are offered: the named one, else the current one, else none."""
+    """The plan whose keys are offered: the one named (or made current by `cam plan use`,
+    `Workspace.completions`), else the one loaded last, else none."""
     if plan_name:
         found = lookup.find_plans(reader_of(db), lookup.BY_NAME, [plan_name])
     else:

@@ -732,14 +732,17 @@ class Workspace:
     # --- the shell -------------------------------------------------------------------
 
     def completions(self, what: str, activity: str | None = None) -> list[str]:
-        """The keys a shell offers for a word (`queries.COMPLETIONS`): read, never written;
-        without a store, only the bundled plans' names."""
+        """The keys a shell offers for a word (`queries.COMPLETIONS`), of the plan the
+        command would act on: read, never written; without a store, only the bundled
+        plans' names."""
         from cam_tracker import store
         from cam_tracker.app import queries
 
         try:
             with self.session() as db:
-                return queries.completions(db, self.plan_name, what, activity)
+                # The plan a command would act on: named, else current (`cam plan use`).
+                chosen = self.plan_name or self.current_plan_name()
+                return queries.completions(db, chosen, what, activity)
         except store.NoStore:
             with store.session("sqlite://") as db:  # an empty store, in memory
                 return queries.completions(db, None, what, activity)
