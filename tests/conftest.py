@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from cam_tracker import store
 from cam_tracker.cli import cli
+from cam_tracker.store import read
 
 BACKEND = os.environ.get("CAM_TEST_DATABASE", "sqlite")
 POSTGRES_SERVER = os.environ.get(
@@ -395,3 +396,23 @@ def staffed(loaded: Cam, monkeypatch: pytest.MonkeyPatch) -> Cam:
     loaded("people", "add", "chair", "--update", "--email", CHAIR)
     loaded("people", "add", "vice-chair", "--update", "--email", VICE, "--lang", "es")
     return loaded
+
+
+@contextmanager
+def counting(url: str) -> Iterator[list[str]]:
+    """The SQL statements run on one store inside the block: those the engine sends, and the
+    reads sent on the driver's own connection (`store.read`), so no query goes uncounted."""
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = store.engine_for(url)
+    event.listen(engine, "before_cursor_execute", count)
+    # Reads run on the driver's own connection (`store.read`): counted as they are sent.
+    read.watchers.append(statements.append)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        read.watchers.remove(statements.append)

@@ -4,7 +4,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func
+from conftest import counting
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from cam_tracker import store
@@ -127,19 +128,10 @@ def test_a_batch_fulfils_milestones_and_verifies(url: str) -> None:
 
 
 def _statements(url: str, steps: list[Step]) -> int:
-    counted: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        counted.append(statement)
-
-    engine = store.engine_for(url)
     with store.session(url) as db:
         plan = lookup.current_plan(db)
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with counting(url) as counted:
             advance_many(db, plan, steps, actor="tester")
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
     return len(counted)
 
 
@@ -167,17 +159,8 @@ def test_recording_a_session_as_planned_advances_its_items_in_one_batch(url: str
             )
         assert {o.status for o in outcomes} <= {"advanced", "noted"}
 
-    counted: list[str] = []
-    engine = store.engine_for(url)
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        counted.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counting(url) as counted:
         record(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     appends = [s for s in counted if s.lstrip().upper().startswith("INSERT INTO HISTORY")]
     assert len(appends) == 1
     with store.session(url) as db:

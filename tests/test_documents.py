@@ -2,15 +2,12 @@
 what, the plan file's documents, and every output that lists an activity's documents."""
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import Cam, fresh_store
-from sqlalchemy import event
+from conftest import Cam, counting, fresh_store
 from sqlmodel import select
 
 from cam_tracker import store
@@ -21,7 +18,7 @@ from cam_tracker.core.text import one_line
 from cam_tracker.files.plan import bundled_plans
 from cam_tracker.reminders import digest
 from cam_tracker.reports import gather, render
-from cam_tracker.store import models, read
+from cam_tracker.store import models
 
 INSTALL = ("advance", "program-update", "install_working_group", "--session", "2015-10a")
 NEGOTIATE = ("advance", "program-update", "negotiate", "--session", "2015-11", "--on", "2015-11-18")
@@ -39,25 +36,6 @@ def _plan_file(tmp_path: Path, **more: Any) -> Path:
     path = tmp_path / "plan.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
-
-
-@contextmanager
-def counting(url: str) -> Iterator[list[str]]:
-    """The SQL statements run on one store inside the block."""
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    engine = store.engine_for(url)
-    event.listen(engine, "before_cursor_execute", count)
-    # Reads run on the driver's own connection (`store.read`): counted as they are sent.
-    read.watchers.append(statements.append)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-        read.watchers.remove(statements.append)
 
 
 def _dump(cam: Cam) -> str:

@@ -12,15 +12,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, redirect_stdout
+from contextlib import redirect_stdout
 from pathlib import Path
-from typing import Any
 
 import click
 import pytest
-from conftest import Cam, fresh_store
+from conftest import Cam, counting, fresh_store
 from rich.text import Text
-from sqlalchemy import event
 from sqlmodel import col, func, select
 
 from cam_tracker import __main__ as entry
@@ -31,7 +29,7 @@ from cam_tracker.cli import cli, console, prepared_help
 from cam_tracker.core.settings import ReminderSettings
 from cam_tracker.reminders.due import due
 from cam_tracker.reports import gather
-from cam_tracker.store import audit, models, read
+from cam_tracker.store import audit, models
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("generate", ROOT / "bench" / "generate.py")
@@ -51,25 +49,6 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         generate.generate(small, **SMALL)
         generate.generate(large, **LARGE)
         yield {"small": small, "large": large}
-
-
-@contextmanager
-def counting(url: str) -> Iterator[list[str]]:
-    """The SQL statements run on one store inside the block."""
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    engine = store.engine_for(url)
-    event.listen(engine, "before_cursor_execute", count)
-    # Reads run on the driver's own connection (`store.read`): counted as they are sent.
-    read.watchers.append(statements.append)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-        read.watchers.remove(statements.append)
 
 
 def queries(url: str, action: Callable[[str], object]) -> int:
