@@ -14,9 +14,14 @@ from sqlalchemy import DDL, Connection, Engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
-from cam_tracker.store import models  # noqa: F401  (registers the tables)
+from cam_tracker.store import (
+    models,  # noqa: F401  (registers the tables)
+    read,
+)
 
-HEAD = "0015"
+# The code's revision: its highest-numbered migration file, the one rule the ORM-free reads
+# check a store against too (Alembic's own chain is held to it by a test).
+HEAD = read.head()
 FIRST = "0001"
 
 # History is append-only in the database itself, not only in the code.
