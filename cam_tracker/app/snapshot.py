@@ -263,11 +263,6 @@ def snapshots(
     return [found[plan.id] for plan in plans]
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """An aggregate's datetime as aware UTC (SQLite's MAX comes back without its zone)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-
-
 @contextmanager
 def _no_collection() -> Iterator[None]:
     """Pause the cyclic garbage collector while thousands of rows become objects.

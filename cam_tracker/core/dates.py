@@ -176,11 +176,6 @@ def read_day(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
-def read_moment(text: str) -> dt.datetime:
-    """A stored ISO moment, as written by `iso`; raises ValueError when it is not one."""
-    return dt.datetime.fromisoformat(text)
-
-
 def iso(moment: dt.datetime | dt.date | None) -> str | None:
     """ISO 8601 for JSON; a naive datetime (old rows) is read as UTC."""
     if moment is None:

@@ -197,11 +197,6 @@ class Workflow:
         step = self._by_event.get(event)
         return step.labels if step is not None else None
 
-    def state_labels(self, state: str) -> dict[str, str]:
-        """A state's labels; a state the kind no longer has: its name, untranslated."""
-        found = self.states.get(state)
-        return found.labels if found is not None else {"en": state}
-
     def allowed(self, state: str) -> list[Step]:
         """The steps that may fire from `state`, in definition order."""
         return [step for step in self.steps if state in step.sources]

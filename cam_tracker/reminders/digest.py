@@ -43,9 +43,6 @@ if TYPE_CHECKING:
 Labels = dict[str, str]
 
 
-MAX_SUBJECT = 200
-
-
 @dataclass(frozen=True)
 class Item:
     """One agenda item of the session, with its activity's state as of the digest."""
